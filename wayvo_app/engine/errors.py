@@ -1,0 +1,96 @@
+"""Typed errors of the product. Each carries an HTTP status and a snake_case code for the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class WorkflowError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    status: int = 400
+    code: str = "workflow_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class WorkflowNotFoundError(WorkflowError):
+    status = 404
+    code = "workflow_not_found"
+
+    def __init__(self, message: str = "Workflow not found"):
+        super().__init__(message)
+
+
+class InvalidIntegrationReferencesError(WorkflowError):
+    status = 403
+    code = "invalid_integration_references"
+
+    def __init__(self, message: str = "Workflow contains invalid integration references"):
+        super().__init__(message)
+
+
+class NotFoundError(WorkflowError):
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(WorkflowError):
+    status = 409
+    code = "conflict"
+
+
+class ForbiddenError(WorkflowError):
+    status = 403
+    code = "forbidden"
+
+
+class AuthenticationError(WorkflowError):
+    status = 401
+    code = "unauthorized"
+
+
+class BadRequestError(WorkflowError):
+    status = 400
+    code = "bad_request"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem of a workflow document, naming the node and field when known."""
+
+    message: str
+    node_id: str | None = None
+    field: str | None = None
+
+    def to_json(self) -> dict:
+        return {"message": self.message, "nodeId": self.node_id, "field": self.field}
+
+
+class DocumentValidationError(WorkflowError):
+    status = 400
+    code = "invalid_workflow"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        text = "; ".join(p.message for p in self.problems[:10])
+        super().__init__(f"Invalid workflow: {text}")
+
+
+class TemplateError(WorkflowError):
+    """A template could not be rendered: a missing value, a bad expression, a budget exceeded."""
+
+    code = "template_error"
+
+
+class StepError(WorkflowError):
+    """A step failed. `retryable` tells the executor whether the retry policy applies."""
+
+    code = "step_failed"
+
+    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
