@@ -1,0 +1,48 @@
+"""Alembic environment: the models' metadata and the URL from the product's settings."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import wayvo_app.engine.models  # noqa: F401  (registers every table)
+from wayvo_app.engine.db import get_engine, is_sqlite
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str:
+    from wayvo_app.settings import get_settings
+
+    return config.attributes.get("url") or get_settings().database_url
+
+
+def run_migrations_offline() -> None:
+    url = _url()
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=is_sqlite(url),
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    url = _url()
+    with get_engine(url).connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=is_sqlite(url),
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

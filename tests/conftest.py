@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+import wayvo_app.engine.models  # noqa: F401  (registers the tables)
+from wayvo_app.engine import db
+from wayvo_app.settings import reset_settings
+
+POSTGRES_URL = os.environ.get("WAYVO_TEST_POSTGRES_URL", "").strip()
+REQUIRE_POSTGRES = os.environ.get("WAYVO_REQUIRE_POSTGRES", "") == "1"
+BACKENDS = ["sqlite", "postgres"] if (POSTGRES_URL or REQUIRE_POSTGRES) else ["sqlite"]
+
+
+def postgres_base_url() -> str:
+    if not POSTGRES_URL:
+        pytest.fail("WAYVO_REQUIRE_POSTGRES=1 but WAYVO_TEST_POSTGRES_URL is not set")
+    return POSTGRES_URL
+
+
+def make_postgres_schema() -> tuple[str, str]:
+    """A fresh schema in the test database; returns (schema, url whose search_path is it)."""
+    base = postgres_base_url()
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - a clear failure instead of a skip
+        pytest.fail(f"PostgreSQL at {base} is not usable: {exc}")
+    finally:
+        admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_postgres_schema(schema: str) -> None:
+    admin = create_engine(postgres_base_url())
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def empty_db_url(backend, tmp_path, monkeypatch):
+    """A URL of an empty database (no tables), set as DATABASE_URL for the test."""
+    schema = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'wayvo-test.db'}"
+    else:
+        schema, url = make_postgres_schema()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("WAYVO_SECRET_KEY", "test-secret-key-for-signing-and-encryption")
+    reset_settings()
+    yield url
+    db.dispose_engines()
+    reset_settings()
+    if schema:
+        drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def db_url(empty_db_url):
+    """A fresh database with every table, set as DATABASE_URL for the test."""
+    SQLModel.metadata.create_all(db.get_engine(empty_db_url))
+    return empty_db_url

@@ -1,0 +1,99 @@
+"""Browser tests: the real app (`reflex run --env prod --single-port`) on a test database,
+driven by Debian's chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import sync_playwright
+
+from wayvo_app.demo import load_demo
+from wayvo_app.engine import db
+from wayvo_app.engine.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+PORT = int(os.environ.get("WAYVO_E2E_PORT", "3137"))
+CHROMIUM = os.environ.get("WAYVO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--disable-dev-shm-usage", "--disable-quic"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, deadline_s: float = 240) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(url + "/login", timeout=2, follow_redirects=True).status_code == 200 and \
+                    httpx.get(url + "/ping", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"app did not start in {deadline_s}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """The app on a fresh SQLite database with the demo users; yields its base URL."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{workdir / 'e2e.db'}"
+    upgrade(url)
+    load_demo(url)
+    db.dispose_engines()
+    env = {**os.environ, "DATABASE_URL": url, "WAYVO_PORT": str(PORT), "APP_URL": f"http://localhost:{PORT}",
+           "WAYVO_SECRET_KEY": "e2e-secret-key", "REFLEX_USE_SYSTEM_BUN": "1",
+           "REFLEX_CHECK_LATEST_VERSION": "0", "PYTHONUNBUFFERED": "1"}
+    env["PATH"] = f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{env['PATH']}"
+    log = workdir / "app.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(PORT),
+             "--backend-port", str(PORT)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://localhost:{PORT}"
+    try:
+        _wait_until_up(base, proc, log)
+        yield {"url": base, "db_url": url, "log": log}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def sign_in(page, base_url: str, user: str = "owner", password: str = "wayvo-demo") -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#user_name", user)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_url(re.compile(r".*/workflows/?$"))

@@ -1,0 +1,1 @@
+"""HTTP API routes (FastAPI mounted on the Reflex app); each route calls one command."""

@@ -1,0 +1,18 @@
+"""Builds a fresh FastAPI app for every rx.App (a shared instance breaks a second app in tests)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from wayvo_app.api import routes_auth
+from wayvo_app.api.body_guard import BodyGuard
+from wayvo_app.api.errors import install_error_handlers
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(title="Wayvo Workflows API", version="1.0", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json")
+    install_error_handlers(api)
+    api.include_router(routes_auth.router)
+    api.add_middleware(BodyGuard)
+    return api

@@ -1,0 +1,97 @@
+"""ASGI middleware checking request bodies before any route runs: size, JSON form, depth."""
+
+from __future__ import annotations
+
+import json
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 64
+
+
+class BadBody(Exception):
+    def __init__(self, status: int, message: str, code: str):
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _depth(value, limit: int) -> int:
+    stack, deepest = [(value, 1)], 1
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def check_json_object(raw: bytes) -> dict:
+    """The body as a dict, or BadBody(400) for malformed JSON, NaN/Infinity, or a non-object."""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadBody(400, f"Malformed JSON body: {exc}", "invalid_json")
+    if not isinstance(value, dict):
+        raise BadBody(400, "The JSON body must be an object", "invalid_json")
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise BadBody(400, f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels", "invalid_json")
+    return value
+
+
+class BodyGuard:
+    """For POST/PUT/PATCH under /api: 413 over 1 MiB, 400 unless a JSON object (or empty)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
+                or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        try:
+            body = await self._read(scope, receive)
+            if body.strip():
+                check_json_object(body)
+        except BadBody as bad:
+            return await self._reject(send, bad)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _read(scope, receive) -> bytes:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                raise BadBody(413, "Request body exceeds 1 MiB", "payload_too_large")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise BadBody(413, "Request body exceeds 1 MiB", "payload_too_large")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    @staticmethod
+    async def _reject(send, bad: BadBody):
+        payload = json.dumps({"error": bad.message, "code": bad.code}).encode()
+        await send({"type": "http.response.start", "status": bad.status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})

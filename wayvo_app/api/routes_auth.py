@@ -1,0 +1,56 @@
+"""Routes: sign in with a password, and manage the caller's workflow API keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from wayvo_app.api.auth import current_principal
+from wayvo_app.engine import accounts, api_keys, db
+from wayvo_app.engine.accounts import Principal
+from wayvo_app.settings import get_settings
+
+router = APIRouter()
+
+
+class LoginBody(BaseModel):
+    userName: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class ApiKeyBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@router.post("/api/auth/login", tags=["auth"])
+def login(body: LoginBody):
+    with db.session() as s:
+        user = accounts.authenticate(s, body.userName, body.password)
+        token, expires = accounts.start_session(s, user, get_settings().secret_key)
+        return {"token": token, "expiresAt": _iso(expires), "user": accounts.principal_of(user).to_json()}
+
+
+@router.post("/api/api-keys/create", tags=["api keys"])
+def create_api_key(body: ApiKeyBody, me: Principal = Depends(current_principal)):
+    with db.session() as s:
+        new = api_keys.create_api_key(s, me.id, body.name)
+        return {"id": new.row.id, "name": new.row.name, "key": new.key, "keyPrefix": new.row.key_prefix}
+
+
+@router.get("/api/api-keys", tags=["api keys"])
+def list_api_keys(me: Principal = Depends(current_principal)):
+    with db.read_session() as s:
+        rows = api_keys.list_api_keys(s, me.id)
+        return [{"id": r.id, "name": r.name, "keyPrefix": r.key_prefix, "createdAt": _iso(r.created_at),
+                 "lastUsedAt": _iso(r.last_used_at)} for r in rows]
+
+
+@router.delete("/api/api-keys/{key_id}", tags=["api keys"])
+def revoke_api_key(key_id: str, me: Principal = Depends(current_principal)):
+    with db.session() as s:
+        api_keys.revoke_api_key(s, me.id, key_id)
+    return {"id": key_id, "revoked": True}

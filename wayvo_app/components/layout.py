@@ -1,0 +1,69 @@
+"""The app shell: top navigation, the signed-in user and sign-out, and the page frame."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from wayvo_app.pages.auth_state import AuthState
+
+# (label, path, icon); pages join this list as they are built.
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    ("Workflows", "/workflows", "workflow"),
+]
+
+
+def _nav_link(label: str, path: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="2",
+                  align="center"),
+        href=path, underline="none", color_scheme="gray", high_contrast=True,
+        padding_x="0.75rem", padding_y="0.4rem", border_radius="6px",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def _user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.display_name),
+                      variant="ghost", color_scheme="gray", id="user-menu"),
+        ),
+        rx.menu.content(
+            rx.box(rx.text(AuthState.user_name, size="1", color_scheme="gray"), padding_x="0.5rem", padding_y="0.25rem"),
+            rx.menu.separator(),
+            rx.menu.item(rx.hstack(rx.icon("log-out", size=14), rx.text("Sign out")),
+                         on_click=AuthState.logout, id="sign-out"),
+        ),
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.hstack(
+        rx.hstack(
+            rx.link(rx.hstack(rx.icon("zap", color=rx.color("accent", 9)),
+                              rx.heading("Wayvo", size="4"), align="center", spacing="2"),
+                    href="/workflows", underline="none", color_scheme="gray", high_contrast=True),
+            rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="1", wrap="wrap"),
+            spacing="6", align="center",
+        ),
+        _user_menu(),
+        justify="between", align="center", width="100%", padding_x="1.25rem", padding_y="0.6rem",
+        border_bottom=f"1px solid {rx.color('gray', 5)}", background=rx.color("gray", 1),
+        position="sticky", top="0", z_index="10",
+    )
+
+
+def page_frame(title: str, *children: rx.Component, actions: rx.Component | None = None) -> rx.Component:
+    """A signed-in page: navigation, a title row with optional actions, then the content."""
+    header = rx.hstack(rx.heading(title, size="6"), rx.spacer(), actions or rx.fragment(),
+                       align="center", width="100%", wrap="wrap", spacing="3")
+    return rx.box(
+        navbar(),
+        rx.cond(
+            AuthState.user_id != "",
+            rx.box(rx.vstack(header, *children, spacing="4", width="100%"),
+                   max_width="1200px", margin_x="auto", padding="1.5rem", width="100%"),
+            rx.center(rx.spinner(size="3"), padding="4rem"),
+        ),
+        min_height="100vh", background=rx.color("gray", 2),
+    )

@@ -1,0 +1,27 @@
+"""`wayvo demo`: sample users (an owner, two approvers, a manager role) and sample workflows."""
+
+from __future__ import annotations
+
+from wayvo_app.engine import accounts, db
+
+DEMO_PASSWORD = "wayvo-demo"
+DEMO_USERS = [
+    ("owner", "Olivia Owner", "owner@example.com", ["admin"]),
+    ("alice", "Alice Approver", "alice@example.com", ["approver"]),
+    ("bob", "Bob Approver", "bob@example.com", ["approver"]),
+    ("maria", "Maria Manager", "maria@example.com", ["manager"]),
+]
+
+
+def load_demo(url: str | None = None) -> list[str]:
+    """Create what is missing; running it twice changes nothing. Returns lines to print."""
+    lines = []
+    with db.session(url) as s:
+        for name, display, email, roles in DEMO_USERS:
+            if accounts.find_user(s, name) is None:
+                accounts.create_user(s, name, DEMO_PASSWORD, roles=roles, email=email, display_name=display)
+                lines.append(f"user {name} created (roles: {', '.join(roles)})")
+            else:
+                lines.append(f"user {name} exists")
+    lines.append(f"Sign in as owner / {DEMO_PASSWORD} (alice, bob and maria use the same password).")
+    return lines

@@ -1,0 +1,78 @@
+"""Database engines and sessions: SQLite pragmas, immediate write transactions, PostgreSQL pools."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from wayvo_app.settings import get_settings
+
+_engines: dict[tuple[str, bool], Engine] = {}
+_lock = threading.Lock()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front: a deferred transaction that upgrades
+        # later fails at once with SQLITE_BUSY instead of waiting for the busy timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def get_engine(url: str | None = None, *, write: bool = True) -> Engine:
+    """The shared engine for `url` (default: the configured database)."""
+    url = url or get_settings().database_url
+    key = (url, write if is_sqlite(url) else True)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            if is_sqlite(url):
+                engine = _sqlite_engine(url, immediate=key[1])
+            else:
+                engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            _engines[key] = engine
+        return engine
+
+
+@contextmanager
+def session(url: str | None = None) -> Iterator[Session]:
+    """A write transaction: committed on success, rolled back on error."""
+    with Session(get_engine(url), expire_on_commit=False) as s:
+        with s.begin():
+            yield s
+
+
+@contextmanager
+def read_session(url: str | None = None) -> Iterator[Session]:
+    """A read-only session (a deferred transaction on SQLite)."""
+    with Session(get_engine(url, write=False), expire_on_commit=False) as s:
+        yield s
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

@@ -1,0 +1,286 @@
+"""Every table of the product, as plain SQLModel classes. Times are aware UTC."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_name: str = Field(index=True, unique=True, max_length=200)
+    display_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    password_hash: str = Field(max_length=200)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    disabled: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    __tablename__ = "login_sessions"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Workflow(SQLModel, table=True):
+    __tablename__ = "workflows"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    owner_id: str = Field(foreign_key="users.id", index=True, max_length=36)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    document: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    revision: int = Field(default=1)
+    published_version: int | None = None
+    published_revision: int | None = None
+    trigger_type: str = Field(default="Manual", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkflowVersion(SQLModel, table=True):
+    """An immutable snapshot: a published version (numbered) or a draft run's snapshot."""
+
+    __tablename__ = "workflow_versions"
+    __table_args__ = (UniqueConstraint("workflow_id", "version", name="uq_workflow_versions_number"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workflow_id: str = Field(foreign_key="workflows.id", index=True, max_length=36)
+    version: int | None = None
+    content_hash: str = Field(index=True, max_length=64)
+    document: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Execution(SQLModel, table=True):
+    __tablename__ = "executions"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "idempotency_key", name="uq_executions_idempotency"),
+        Index("ix_executions_workflow_started", "workflow_id", "started_at"),
+        Index("ix_executions_user_started", "user_id", "started_at"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
+    version_id: str = Field(foreign_key="workflow_versions.id", max_length=36)
+    user_id: str = Field(foreign_key="users.id", max_length=36)
+    status: str = Field(default="running", index=True, max_length=20)
+    trigger_type: str = Field(default="Manual", max_length=20)
+    input: Any = _json()
+    output: Any = _json()
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    parent_execution_id: str | None = Field(default=None, index=True, max_length=36)
+    parent_step_id: str | None = Field(default=None, max_length=36)
+    retry_of_id: str | None = Field(default=None, max_length=36)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    started_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ExecutionStep(SQLModel, table=True):
+    """One attempt of one node in one execution; also the unit of work that workers claim."""
+
+    __tablename__ = "execution_steps"
+    __table_args__ = (
+        UniqueConstraint("execution_id", "node_id", "attempt", name="uq_steps_attempt"),
+        Index("ix_steps_due", "status", "run_at"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
+    node_id: str = Field(max_length=100)
+    attempt: int = Field(default=1)
+    status: str = Field(default="pending", max_length=20)
+    handles: list[str] | None = _json()
+    input: Any = _json()
+    output: Any = _json()
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    wait_kind: str | None = Field(default=None, max_length=20)
+    recoveries: int = Field(default=0)
+    queued_at: datetime = Field(default_factory=utcnow)
+    run_at: datetime | None = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_expires_at: datetime | None = None
+
+
+class ExecutionLog(SQLModel, table=True):
+    __tablename__ = "execution_logs"
+    id: int | None = Field(default=None, primary_key=True)
+    execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
+    step_id: str | None = Field(default=None, max_length=36)
+    node_id: str | None = Field(default=None, max_length=100)
+    level: str = Field(default="info", max_length=10)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApprovalRequest(SQLModel, table=True):
+    __tablename__ = "approval_requests"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
+    step_id: str = Field(max_length=36)
+    node_id: str = Field(max_length=100)
+    workflow_id: str = Field(foreign_key="workflows.id", index=True, max_length=36)
+    title: str = Field(max_length=500)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    approval_type: str = Field(default="single", max_length=10)
+    approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    approver_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    eligible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    required_approvals: int = Field(default=1)
+    status: str = Field(default="pending", index=True, max_length=20)
+    context_data: Any = _json()
+    on_rejection: str = Field(default="error", max_length=10)
+    on_expiration: str = Field(default="error", max_length=10)
+    expires_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ApprovalDecision(SQLModel, table=True):
+    __tablename__ = "approval_decisions"
+    __table_args__ = (UniqueConstraint("request_id", "user_name", name="uq_decision_per_user"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    request_id: str = Field(foreign_key="approval_requests.id", index=True, max_length=36)
+    user_name: str = Field(max_length=200)
+    decision: str = Field(max_length=10)
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WaitEvent(SQLModel, table=True):
+    __tablename__ = "wait_events"
+    __table_args__ = (
+        Index(
+            "uq_wait_events_waiting_key",
+            "namespace",
+            "event_key",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
+    step_id: str = Field(max_length=36)
+    node_id: str = Field(max_length=100)
+    namespace: str = Field(max_length=200)
+    event_key: str = Field(max_length=500)
+    status: str = Field(default="waiting", max_length=20)
+    title: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    context_data: Any = _json()
+    payload: Any = _json()
+    on_expiration: str = Field(default="error", max_length=10)
+    expires_at: datetime | None = None
+    received_at: datetime | None = None
+    received_from: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BufferedSignal(SQLModel, table=True):
+    """A signal that arrived before its wait was registered (opt-in with `bufferFor`)."""
+
+    __tablename__ = "buffered_signals"
+    __table_args__ = (Index("ix_buffered_signals_key", "namespace", "event_key", "consumed_at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    namespace: str = Field(max_length=200)
+    event_key: str = Field(max_length=500)
+    payload: Any = _json()
+    received_from: str | None = Field(default=None, max_length=200)
+    user_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    consumed_at: datetime | None = None
+    consumed_by: str | None = Field(default=None, max_length=36)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a request carrying an `Idempotency-Key`, replayed on retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    status_code: int = Field(default=200)
+    response: Any = _json()
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=36)
+    name: str = Field(max_length=200)
+    key_hash: str = Field(index=True, unique=True, max_length=64)
+    key_prefix: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Integration(SQLModel, table=True):
+    __tablename__ = "integrations"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=36)
+    type: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+    config_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailMessage(SQLModel, table=True):
+    """The email outbox: rows are sent by the worker and retried until they go out."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (Index("ix_email_outbox_due", "status", "next_attempt_at"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    to_address: str = Field(max_length=320)
+    subject: str = Field(max_length=500)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    html: bool = Field(default=False)
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    execution_id: str | None = Field(default=None, max_length=36)
+    approval_request_id: str | None = Field(default=None, max_length=36)
+    message_id: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class ScheduleFire(SQLModel, table=True):
+    """One fire of a Schedule trigger; the unique key records it once across workers."""
+
+    __tablename__ = "schedule_fires"
+    __table_args__ = (UniqueConstraint("workflow_id", "fire_at", name="uq_schedule_fire"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
+    fire_at: datetime
+    execution_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""One Reflex page per module, its state beside it."""

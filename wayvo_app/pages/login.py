@@ -1,0 +1,138 @@
+"""/login: sign in with user name and password; /setup: create the owner on first run."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from wayvo_app.engine import accounts, db
+from wayvo_app.engine.errors import WorkflowError
+from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.settings import get_settings
+
+
+def _safe_next(target: str) -> str:
+    # Only local paths: an open redirect would let a link send users elsewhere after login.
+    return target if target.startswith("/") and not target.startswith("//") else "/workflows"
+
+
+class LoginState(AuthState):
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        with db.read_session() as s:
+            if accounts.count_users(s) == 0:
+                return rx.redirect("/setup")
+        if self._load_user():
+            return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "")))
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        try:
+            with db.session() as s:
+                user = accounts.authenticate(s, form.get("user_name", ""), form.get("password", ""))
+                token, _ = accounts.start_session(s, user, get_settings().secret_key)
+        except WorkflowError as exc:
+            self.error = exc.message
+            return None
+        self.session_token = token
+        self._load_user()
+        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "")))
+
+
+class SetupState(AuthState):
+    error: str = ""
+
+    @rx.event
+    def on_load(self):
+        with db.read_session() as s:
+            if accounts.count_users(s) > 0:
+                return rx.redirect("/login")
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        if form.get("password") != form.get("confirm"):
+            self.error = "The two passwords differ"
+            return None
+        try:
+            with db.session() as s:
+                if accounts.count_users(s) > 0:
+                    return rx.redirect("/login")
+                user = accounts.create_user(
+                    s, form.get("user_name", ""), form.get("password", ""), roles=["admin"],
+                    email=form.get("email") or None, display_name=form.get("display_name") or None)
+                token, _ = accounts.start_session(s, user, get_settings().secret_key)
+        except WorkflowError as exc:
+            self.error = exc.message
+            return None
+        self.session_token = token
+        self._load_user()
+        return rx.redirect("/workflows")
+
+
+def _field(label: str, name: str, type_: str = "text", placeholder: str = "", required: bool = True):
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium", as_="label", html_for=name),
+        rx.input(name=name, id=name, type=type_, placeholder=placeholder, required=required,
+                 width="100%", size="3"),
+        spacing="1", width="100%",
+    )
+
+
+def _error(message) -> rx.Component:
+    return rx.cond(message != "", rx.callout(message, icon="triangle-alert", color_scheme="red",
+                                             role="alert", width="100%"))
+
+
+def _card(title: str, subtitle: str, form: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("zap", color=rx.color("accent", 9)), rx.heading("Wayvo Workflows", size="5"),
+                          align="center"),
+                rx.heading(title, size="4"),
+                rx.text(subtitle, color_scheme="gray", size="2"),
+                form,
+                spacing="3", width="100%",
+            ),
+            width="100%", max_width="400px", size="4",
+        ),
+        min_height="100vh", padding="1rem", background=rx.color("gray", 2),
+    )
+
+
+def login_page() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            _field("User name", "user_name", placeholder="alice"),
+            _field("Password", "password", "password"),
+            _error(LoginState.error),
+            rx.button("Sign in", type="submit", width="100%", size="3", id="sign-in"),
+            spacing="3", width="100%",
+        ),
+        on_submit=LoginState.submit, width="100%",
+    )
+    return _card("Sign in", "Use your Wayvo account.", form)
+
+
+def setup_page() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            _field("User name", "user_name", placeholder="owner"),
+            _field("Display name", "display_name", placeholder="Your name", required=False),
+            _field("Email", "email", "email", placeholder="you@example.com", required=False),
+            _field("Password (at least 8 characters)", "password", "password"),
+            _field("Confirm password", "confirm", "password"),
+            _error(SetupState.error),
+            rx.button("Create owner account", type="submit", width="100%", size="3", id="create-owner"),
+            spacing="3", width="100%",
+        ),
+        on_submit=SetupState.submit, width="100%",
+    )
+    return _card("Welcome", "No account exists yet: create the owner account.", form)

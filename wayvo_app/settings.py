@@ -1,0 +1,89 @@
+"""Settings read once from environment variables and `.env` (contract §6)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_FILE = PROJECT_DIR / ".wayvo-secret"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _secret_key() -> str:
+    """WAYVO_SECRET_KEY, or a key generated on first run and kept in a git-ignored file."""
+    configured = os.environ.get("WAYVO_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    if SECRET_FILE.exists():
+        return SECRET_FILE.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    SECRET_FILE.write_text(key + "\n")
+    SECRET_FILE.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    app_url: str
+    smtp_url: str | None
+    smtp_from: str
+    redis_url: str | None
+    port: int
+    embedded_worker: bool
+    worker_concurrency: int
+    http_allow_private: bool
+    http_allowed_hosts: tuple[str, ...]
+    workflow_plugins: tuple[str, ...]
+    data_sources: tuple[str, ...]
+    server_actions: tuple[str, ...]
+    old_secret_keys: tuple[str, ...] = field(default=())
+
+
+def load_settings() -> Settings:
+    load_dotenv(PROJECT_DIR / ".env", override=False)
+    port = int(os.environ.get("WAYVO_PORT", "3000"))
+    default_db = f"sqlite:///{PROJECT_DIR / 'wayvo.db'}"
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", "").strip() or default_db,
+        secret_key=_secret_key(),
+        app_url=(os.environ.get("APP_URL", "").strip() or f"http://localhost:{port}").rstrip("/"),
+        smtp_url=os.environ.get("SMTP_URL", "").strip() or None,
+        smtp_from=os.environ.get("SMTP_FROM", "").strip() or "Wayvo Workflows <workflows@localhost>",
+        redis_url=os.environ.get("REDIS_URL", "").strip() or None,
+        port=port,
+        embedded_worker=_bool(os.environ.get("WAYVO_EMBEDDED_WORKER"), True),
+        worker_concurrency=int(os.environ.get("WAYVO_WORKER_CONCURRENCY", "32")),
+        http_allow_private=_bool(os.environ.get("WAYVO_HTTP_ALLOW_PRIVATE"), False),
+        http_allowed_hosts=_list(os.environ.get("WAYVO_HTTP_ALLOWED_HOSTS")),
+        workflow_plugins=_list(os.environ.get("WAYVO_WORKFLOW_PLUGINS")),
+        data_sources=_list(os.environ.get("WAYVO_DATA_SOURCES")),
+        server_actions=_list(os.environ.get("WAYVO_SERVER_ACTIONS")),
+        old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()
