@@ -1,0 +1,93 @@
+"""The context a step function receives: ids, the acting user, templates, HTTP, credentials, logs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from wayvo_app.engine import templates
+from wayvo_app.engine.specs import NodeSpec
+
+TEMPLATE_FIELD_TYPES = ("template-input", "template-textarea")
+SECRET_MASK = "••••••"
+
+
+@dataclass
+class StepLogger:
+    """Collects a step's log lines; the executor stores them with the step's outcome."""
+
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    secrets: tuple[str, ...] = ()
+
+    def _add(self, level: str, message: str) -> None:
+        for secret in self.secrets:
+            if secret and len(secret) >= 4:
+                message = message.replace(secret, SECRET_MASK)
+        self.lines.append((level, message[:4000]))
+
+    def info(self, message: str) -> None:
+        self._add("info", message)
+
+    def warning(self, message: str) -> None:
+        self._add("warn", message)
+
+    def error(self, message: str) -> None:
+        self._add("error", message)
+
+
+@dataclass
+class StepContext:
+    execution_id: str
+    workflow_id: str
+    step_id: str
+    node_id: str
+    node_label: str
+    attempt: int
+    user_id: str
+    user_name: str
+    user_roles: tuple[str, ...]
+    now: datetime
+    scope: templates.TemplateScope
+    trigger_input: Any
+    http: Any = None  # an httpx.AsyncClient guarded against private addresses
+    credentials: Mapping[str, Any] | None = None
+    logger: StepLogger = field(default_factory=StepLogger)
+    settings: Any = None
+    resolved_input: dict[str, Any] | None = None
+    resume: Any = None  # what resolved a pause (approval, event, child), when resuming
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across retries and recoveries of this node in this execution."""
+        return f"{self.execution_id}:{self.node_id}"
+
+    def render(self, value: Any) -> Any:
+        return templates.render_value(value, self.scope, node_label=self.node_label)
+
+    def render_json(self, value: Any) -> Any:
+        return templates.render_json(value, self.scope, node_label=self.node_label)
+
+    def evaluate(self, expression: str) -> bool:
+        return templates.evaluate_condition(expression, self.scope, node_label=self.node_label)
+
+    def render_config(self, config: Mapping[str, Any], spec: NodeSpec,
+                      json_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The config with template fields rendered (JSON-template keys parsed); recorded as
+        the step's resolved input."""
+        out: dict[str, Any] = {}
+        for key, value in config.items():
+            fld = spec.field(key)
+            if key in json_keys:
+                out[key] = self.render_json(value) if value not in (None, "") else None
+            elif isinstance(value, str) and (fld is None or fld.type in TEMPLATE_FIELD_TYPES
+                                             or fld.type in ("match-builder", "single-row-update")):
+                out[key] = self.render(value)
+            elif isinstance(value, (dict, list)) and fld is not None and fld.type in (
+                    "match-builder", "single-row-update"):
+                out[key] = self.render(value)
+            else:
+                out[key] = value
+        self.resolved_input = out
+        return out

@@ -1,0 +1,111 @@
+"""The only caller of step functions: runs a claimed step and records its outcome durably."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from wayvo_app.engine import db, store, store_waits
+from wayvo_app.engine.context import StepContext
+from wayvo_app.engine.errors import StepError, WorkflowError
+from wayvo_app.engine.outcomes import Completed
+from wayvo_app.engine.recorder import Failure, Recorder
+from wayvo_app.engine.specs import Registry
+from wayvo_app.engine.step_loader import load_world
+
+DEFAULT_STEP_TIMEOUT = 300.0
+
+
+async def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    if inspect.iscoroutinefunction(fn):
+        return await fn(*args)
+    result = await asyncio.to_thread(fn, *args)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _step_timeout(config: dict) -> float:
+    try:
+        value = float(config.get("timeout") or DEFAULT_STEP_TIMEOUT)
+    except (TypeError, ValueError):
+        return DEFAULT_STEP_TIMEOUT
+    return max(1.0, value)
+
+
+class Executor:
+    def __init__(self, *, owner: str, registry: Registry, settings: Any, url: str | None = None,
+                 clock: Callable[[], datetime], lease: timedelta, http: Any = None,
+                 credentials_for: Callable[..., Any] | None = None):
+        self.owner, self.registry, self.settings, self.url = owner, registry, settings, url
+        self.clock, self.lease, self.http = clock, lease, http
+        self.credentials_for = credentials_for
+        self.recorder = Recorder(owner=owner, registry=registry, settings=settings, url=url, lease=lease)
+
+    async def execute(self, claimed: store.Claimed, *, inline: bool = True) -> list[store.Claimed]:
+        """Run one claimed step; returns successors claimed inline for this worker to run next."""
+        with db.read_session(self.url) as s:
+            world = load_world(s, claimed.execution_id)
+            if world is not None and world.execution.status in ("running", "paused"):
+                credentials = self._credentials(s, world, claimed)
+            else:
+                credentials = None
+        if world is None or world.execution.status not in ("running", "paused"):
+            self.recorder.discard(claimed, self.clock())
+            return []
+        node = world.graph.node(claimed.node_id)
+        spec = self.registry.get(node.action_type)
+        ctx = self._context(claimed, world, node, credentials)
+        try:
+            if spec is None:
+                raise StepError(f'Unknown action type "{node.action_type}"')
+            outcome = await self._run(claimed, spec, ctx, dict(node.config))
+        except StepError as exc:
+            outcome = Failure(exc.message, exc.retryable, exc.retry_after)
+        except WorkflowError as exc:
+            outcome = Failure(exc.message, False, None)
+        except asyncio.TimeoutError:
+            outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
+        except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
+            outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
+        return self.recorder.record(claimed, world, node, spec, ctx, outcome, self.clock(), inline=inline)
+
+    async def _run(self, claimed, spec, ctx: StepContext, config: dict):
+        if claimed.wait_kind:
+            resolution = self._resolution(claimed)
+            ctx.resume = resolution
+            if spec.resume is None:
+                return Completed(resolution)
+            return await _call(spec.resume, ctx, config, resolution)
+        if spec.run is None:
+            return Completed(None)
+        return await asyncio.wait_for(_call(spec.run, ctx, config), _step_timeout(config))
+
+    def _resolution(self, claimed: store.Claimed) -> Any:
+        now = self.clock()
+        if claimed.wait_kind == "sleep":
+            return {"sleptUntil": now.isoformat()}
+        with db.session(self.url) as s:
+            if claimed.wait_kind == "approval":
+                return store_waits.approval_resolution(s, claimed.id, now)
+            if claimed.wait_kind == "event":
+                return store_waits.event_resolution(s, claimed.id, now)
+            return store_waits.child_resolution(s, claimed.id)
+
+    def _credentials(self, s, world, claimed) -> dict | None:
+        integration_id = world.graph.node(claimed.node_id).config.get("integrationId")
+        if not integration_id or self.credentials_for is None:
+            return None
+        return self.credentials_for(s, integration_id, world.execution.user_id)
+
+    def _context(self, claimed, world, node, credentials) -> StepContext:
+        from wayvo_app.engine.context import StepLogger
+
+        secrets = tuple(str(v) for v in (credentials or {}).values() if v)
+        return StepContext(
+            execution_id=claimed.execution_id, workflow_id=world.execution.workflow_id, step_id=claimed.id,
+            node_id=node.id, node_label=node.label, attempt=claimed.attempt, user_id=world.user.id,
+            user_name=world.user.user_name, user_roles=tuple(world.user.roles or ()), now=self.clock(),
+            scope=world.scope(), trigger_input=world.execution.input, http=self.http,
+            credentials=credentials, logger=StepLogger(secrets=secrets), settings=self.settings)

@@ -1,0 +1,200 @@
+"""Records a step's outcome in one transaction: fencing check, pauses, retries, successors and
+the execution's status. Nothing here calls a step function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from wayvo_app.engine import db, store, store_waits
+from wayvo_app.engine.errors import StepError, WorkflowError
+from wayvo_app.engine.graph import WorkflowGraph
+from wayvo_app.engine.models import Execution, ExecutionStep
+from wayvo_app.engine.outcomes import (
+    Completed,
+    SleepUntil,
+    Transactional,
+    WaitForApproval,
+    WaitForChild,
+    WaitForEvent,
+)
+from wayvo_app.engine.progress import execution_status, handles_for_success, has_error_edge, plan_after
+from wayvo_app.engine.retry import next_delay, policy_from_config
+from wayvo_app.engine.specs import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: str, now: datetime,
+            *, owner: str | None = None, lease: timedelta | None = None) -> list[store.Claimed]:
+    """Create the steps that became ready after `finished`; with `owner`, claim them inline."""
+    plan = plan_after(graph, store.node_states(s, execution.id), finished)
+    rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
+    rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
+    run_status = "running" if owner else "pending"
+    run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
+    store.insert_steps(s, rows + run_rows)
+    if not owner:
+        return []
+    return [store.Claimed(r["id"], execution.id, r["node_id"], 1, None, 0) for r in run_rows]
+
+
+def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: str | None) -> str:
+    """Derive the execution's status from its steps; finishing wakes a waiting parent step."""
+    status = execution_status(store.node_states(s, execution.id))
+    values: dict[str, Any] = {"status": status}
+    if status == "success":
+        values.update(output=store.last_output(s, execution.id, exclude=trigger_id), completed_at=now)
+    store.touch_execution(s, execution.id, now, **values)
+    if status == "success":
+        wake_parent(s, execution, now)
+    return status
+
+
+def wake_parent(s: Session, execution: Execution, now: datetime) -> None:
+    if execution.parent_step_id:
+        s.exec(update(ExecutionStep).where(ExecutionStep.id == execution.parent_step_id,
+                                           ExecutionStep.status == "waiting")
+               .values(status="pending", run_at=now))
+
+
+def fail_execution(s: Session, execution: Execution, message: str, now: datetime) -> None:
+    store.touch_execution(s, execution.id, now, status="error", error=message, completed_at=now)
+    store.cancel_open_steps(s, execution.id, now, "Cancelled: another node failed")
+    store_waits.cancel_waits(s, execution.id, now)
+    wake_parent(s, execution, now)
+
+
+class Recorder:
+    def __init__(self, *, owner: str, registry: Any, settings: Any, url: str | None, lease: timedelta):
+        self.owner, self.registry, self.settings, self.url, self.lease = owner, registry, settings, url, lease
+
+    def discard(self, claimed: store.Claimed, now: datetime) -> None:
+        try:
+            with db.session(self.url) as s:
+                store.fence_update(s, claimed.id, self.owner, status="cancelled", finished_at=now,
+                                   error="Execution is no longer running")
+        except store.LeaseLost:
+            pass
+
+    def record(self, claimed, world, node, spec, ctx, outcome, now: datetime, *, inline: bool) -> list:
+        try:
+            with db.session(self.url) as s:
+                execution = store.lock_execution(s, claimed.execution_id)
+                if execution is None or execution.status not in ("running", "paused"):
+                    store.fence_update(s, claimed.id, self.owner, status="cancelled", finished_at=now)
+                    return []
+                if isinstance(outcome, Transactional):
+                    outcome = self._apply(s, outcome)
+                store.add_logs(s, execution.id, claimed.id, node.id, ctx.logger.lines, now)
+                claimed_next = self._settle(s, execution, world.graph, claimed, node, spec, ctx, outcome,
+                                            now, inline)
+                if execution.status != "error":
+                    refresh_status(s, execution, now, world.graph.trigger().id)
+                return claimed_next
+        except store.LeaseLost:
+            return []
+
+    @staticmethod
+    def _apply(s: Session, outcome: Transactional) -> Any:
+        try:
+            with s.begin_nested():
+                return outcome.apply(s)
+        except StepError as exc:
+            return Failure(exc.message, exc.retryable, exc.retry_after)
+        except WorkflowError as exc:
+            return Failure(exc.message)
+        except Exception as exc:  # noqa: BLE001 - the write failed: the step fails, nothing applied
+            return Failure(f"{type(exc).__name__}: {exc}")
+
+    def _settle(self, s, execution, graph, claimed, node, spec, ctx, outcome, now, inline) -> list:
+        base = {"input": ctx.resolved_input, "lease_expires_at": None}
+        if isinstance(outcome, Completed):
+            handles = list(handles_for_success(outcome.branch, outcome.default_taken))
+            store.fence_update(s, claimed.id, self.owner, status="success", output=outcome.output,
+                               handles=handles, finished_at=now, **base)
+            owner = self.owner if inline else None
+            return advance(s, execution, graph, node.id, now, owner=owner, lease=self.lease)
+        if isinstance(outcome, SleepUntil):
+            self._wait(s, claimed, "sleep", outcome.until, base)
+        elif isinstance(outcome, WaitForChild):
+            self._wait(s, claimed, "child", None, base)
+        elif isinstance(outcome, WaitForApproval):
+            return self._approval(s, execution, graph, claimed, node, spec, outcome, now, base, inline)
+        elif isinstance(outcome, WaitForEvent):
+            return self._event(s, execution, graph, claimed, node, spec, outcome, now, base, inline)
+        elif isinstance(outcome, Failure):
+            return self._failure(s, execution, graph, claimed, node, spec, outcome, now, base, inline)
+        else:
+            failure = Failure(f"Step returned an unknown outcome: {type(outcome).__name__}")
+            return self._failure(s, execution, graph, claimed, node, spec, failure, now, base, inline)
+        return []
+
+    def _wait(self, s, claimed, kind: str, until: datetime | None, base: dict, status: str = "waiting") -> None:
+        store.fence_update(s, claimed.id, self.owner, status=status, wait_kind=kind, run_at=until, **base)
+
+    def _approval(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
+        step = s.get(ExecutionStep, claimed.id)
+        try:
+            request = store_waits.create_approval(s, step=step, execution=execution, wait=wait, now=now)
+        except StepError as exc:
+            return self._failure(s, execution, graph, claimed, node, spec, Failure(exc.message), now, base, inline)
+        base["output"] = {"approvalRequestId": request.id}
+        self._wait(s, claimed, "approval", wait.expires_at, base)
+        if wait.send_notification:
+            from wayvo_app.engine.approval_notify import notify_approvers
+
+            notify_approvers(s, request, wait, self.settings)
+        return []
+
+    def _event(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
+        step = s.get(ExecutionStep, claimed.id)
+        try:
+            row = store_waits.create_wait_event(s, step=step, wait=wait, now=now)
+        except StepError as exc:
+            return self._failure(s, execution, graph, claimed, node, spec, Failure(exc.message), now, base, inline)
+        base["output"] = {"waitEventId": row.id, "eventNamespace": row.namespace, "eventKey": row.event_key}
+        if row.status == "received":  # a buffered signal was consumed: resume at once
+            self._wait(s, claimed, "event", now, base, status="pending")
+        else:
+            self._wait(s, claimed, "event", wait.expires_at, base)
+        return []
+
+    def _failure(self, s, execution, graph, claimed, node, spec, failure: Failure, now, base, inline) -> list:
+        policy = self._policy(node, spec)
+        tries = claimed.attempt - claimed.recoveries
+        delay = next_delay(policy, tries, failure.retry_after) if failure.retryable else None
+        message = f"{failure.message} (attempt {tries} of {policy.max_attempts})" if policy.max_attempts > 1 \
+            else failure.message
+        store.add_logs(s, execution.id, claimed.id, node.id, [("error", message)], now)
+        if delay is not None:
+            store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now, **base)
+            store.insert_steps(s, store.step_rows(execution.id, [node.id], now, attempt=claimed.attempt + 1,
+                                                  run_at=now + timedelta(seconds=delay)))
+            return []
+        error_edge = has_error_edge(graph, node.id)
+        store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now,
+                           handles=["error"] if error_edge else [], **base)
+        if error_edge:
+            return advance(s, execution, graph, node.id, now, owner=self.owner if inline else None,
+                           lease=self.lease)
+        fail_execution(s, execution, f'Node "{node.label}" failed: {message}', now)
+        execution.status = "error"
+        return []
+
+    @staticmethod
+    def _policy(node, spec) -> RetryPolicy:
+        default = spec.retry if spec is not None else RetryPolicy()
+        try:
+            return policy_from_config(node.config.get("retry"), default)
+        except ValueError:
+            return default

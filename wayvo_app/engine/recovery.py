@@ -1,0 +1,55 @@
+"""Crash recovery: a step whose worker died (lease expired) is tried again as a new attempt;
+after MAX_RECOVERIES the node fails with a clear message instead of looping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from wayvo_app.engine import db, store
+from wayvo_app.engine.models import ExecutionStep
+from wayvo_app.engine.progress import has_error_edge
+from wayvo_app.engine.recorder import advance, fail_execution, refresh_status
+from wayvo_app.engine.step_loader import graph_of_version
+
+MAX_RECOVERIES = 3
+LOST = "Worker stopped while running this step (lease expired)"
+
+
+def recover_expired(now: datetime, url: str | None = None, limit: int = 100) -> int:
+    """Re-queue or fail steps whose lease expired; returns how many were handled."""
+    handled = 0
+    with db.session(url) as s:
+        for step in store.expired_leases(s, now, limit):
+            execution = store.lock_execution(s, step.execution_id)
+            took = s.exec(update(ExecutionStep).where(ExecutionStep.id == step.id,
+                                                      ExecutionStep.status == "running",
+                                                      ExecutionStep.lease_expires_at < now)
+                          .values(status="error", error=LOST, finished_at=now, lease_expires_at=None))
+            if took.rowcount != 1 or execution is None:
+                continue
+            handled += 1
+            store.add_logs(s, execution.id, step.id, step.node_id, [("warn", LOST)], now)
+            if execution.status not in ("running", "paused"):
+                continue
+            _requeue_or_fail(s, execution, step, now)
+    return handled
+
+
+def _requeue_or_fail(s, execution, step: ExecutionStep, now: datetime) -> None:
+    graph = graph_of_version(s, execution.version_id)
+    if step.recoveries + 1 <= MAX_RECOVERIES:
+        rows = store.step_rows(execution.id, [step.node_id], now, attempt=step.attempt + 1)
+        rows[0].update(recoveries=step.recoveries + 1, wait_kind=step.wait_kind)
+        store.insert_steps(s, rows)
+        refresh_status(s, execution, now, graph.trigger().id)
+        return
+    message = f"{LOST}; gave up after {MAX_RECOVERIES} recoveries"
+    if has_error_edge(graph, step.node_id):
+        s.exec(update(ExecutionStep).where(ExecutionStep.id == step.id).values(handles=["error"], error=message))
+        advance(s, execution, graph, step.node_id, now)
+        refresh_status(s, execution, now, graph.trigger().id)
+    else:
+        label = graph.node(step.node_id).label
+        fail_execution(s, execution, f'Node "{label}" failed: {message}', now)

@@ -1,0 +1,152 @@
+"""Queries of executions and steps: claiming due work under a lease, fencing, states, outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from wayvo_app.engine.models import Execution, ExecutionLog, ExecutionStep, new_id
+from wayvo_app.engine.progress import NodeState
+
+CLAIMABLE = ("pending", "waiting")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    execution_id: str
+    node_id: str
+    attempt: int
+    wait_kind: str | None
+    recoveries: int
+
+
+class LeaseLost(Exception):
+    """The step's lease moved to another worker (or the step was cancelled): discard the result."""
+
+
+def _is_postgres(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease."""
+    T = ExecutionStep
+    due = (select(T.id).where(T.status.in_(CLAIMABLE), T.run_at <= now)
+           .order_by(T.run_at).limit(limit))
+    if _is_postgres(s):
+        due = due.with_for_update(skip_locked=True)
+    ids = list(s.exec(due).scalars())
+    if not ids:
+        return []
+    s.exec(update(T).where(T.id.in_(ids), T.status.in_(CLAIMABLE)).values(
+        status="running", lease_owner=owner, lease_expires_at=now + lease, started_at=now))
+    rows = s.exec(select(T.id, T.execution_id, T.node_id, T.attempt, T.wait_kind, T.recoveries)
+                  .where(T.id.in_(ids), T.lease_owner == owner, T.status == "running")).all()
+    return [Claimed(*row) for row in rows]
+
+
+def next_due_time(s: Session, now: datetime) -> datetime | None:
+    T = ExecutionStep
+    return s.exec(select(func.min(T.run_at)).where(T.status.in_(CLAIMABLE), T.run_at > now)).scalar()
+
+
+def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -> None:
+    if step_ids:
+        s.exec(update(ExecutionStep).where(ExecutionStep.id.in_(step_ids), ExecutionStep.lease_owner == owner,
+                                           ExecutionStep.status == "running").values(lease_expires_at=until))
+
+
+def expired_leases(s: Session, now: datetime, limit: int = 100) -> list[ExecutionStep]:
+    T = ExecutionStep
+    stmt = select(T).where(T.status == "running", T.lease_expires_at < now).limit(limit)
+    if _is_postgres(s):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(s.exec(stmt).scalars())
+
+
+def lock_execution(s: Session, execution_id: str) -> Execution | None:
+    """The execution row, locked on PostgreSQL so completions of one execution serialize."""
+    stmt = select(Execution).where(Execution.id == execution_id)
+    if _is_postgres(s):
+        stmt = stmt.with_for_update()
+    return s.exec(stmt).scalars().first()
+
+
+def fence_update(s: Session, step_id: str, owner: str, **values: Any) -> None:
+    """Record a step's outcome only if this worker still holds its lease."""
+    result = s.exec(update(ExecutionStep).where(
+        ExecutionStep.id == step_id, ExecutionStep.status == "running",
+        ExecutionStep.lease_owner == owner).values(**values))
+    if result.rowcount != 1:
+        raise LeaseLost(step_id)
+
+
+def node_states(s: Session, execution_id: str) -> dict[str, NodeState]:
+    T = ExecutionStep
+    rows = s.exec(select(T.node_id, T.attempt, T.status, T.handles).where(T.execution_id == execution_id)
+                  .order_by(T.attempt)).all()
+    return {node_id: NodeState(status, tuple(handles or ())) for node_id, _a, status, handles in rows}
+
+
+def success_outputs(s: Session, execution_id: str) -> dict[str, Any]:
+    T = ExecutionStep
+    rows = s.exec(select(T.node_id, T.output).where(T.execution_id == execution_id, T.status == "success")).all()
+    return dict(rows)
+
+
+def last_output(s: Session, execution_id: str, exclude: str | None) -> Any:
+    T = ExecutionStep
+    stmt = (select(T.output).where(T.execution_id == execution_id, T.status == "success", T.node_id != exclude)
+            .order_by(T.finished_at.desc()).limit(1))
+    return s.exec(stmt).scalar()
+
+
+def step_rows(execution_id: str, node_ids: list[str], now: datetime, *, status: str = "pending",
+              owner: str | None = None, lease: timedelta | None = None, handles=None,
+              attempt: int = 1, run_at: datetime | None = None) -> list[dict]:
+    rows = []
+    for node_id in node_ids:
+        row = {"id": new_id(), "execution_id": execution_id, "node_id": node_id, "attempt": attempt,
+               "status": status, "queued_at": now, "run_at": run_at or now, "recoveries": 0,
+               "handles": handles, "wait_kind": None}
+        if owner:
+            row.update(lease_owner=owner, lease_expires_at=now + lease, started_at=now)
+        if status == "skipped":
+            row.update(finished_at=now, run_at=None)
+        rows.append(row)
+    return rows
+
+
+_STEP_KEYS = ("id", "execution_id", "node_id", "attempt", "status", "handles", "input", "output", "error",
+              "wait_kind", "recoveries", "queued_at", "run_at", "started_at", "finished_at", "lease_owner",
+              "lease_expires_at")
+
+
+def insert_steps(s: Session, rows: list[dict]) -> None:
+    """One multi-row insert; every row gets the same keys (executemany needs that)."""
+    if rows:
+        uniform = [{key: row.get(key) for key in _STEP_KEYS} for row in rows]
+        s.exec(ExecutionStep.__table__.insert(), params=uniform)
+
+
+def add_logs(s: Session, execution_id: str, step_id: str | None, node_id: str | None,
+             lines: list[tuple[str, str]], now: datetime) -> None:
+    if lines:
+        s.exec(ExecutionLog.__table__.insert(), params=[
+            {"execution_id": execution_id, "step_id": step_id, "node_id": node_id, "level": level,
+             "message": message, "created_at": now} for level, message in lines])
+
+
+def touch_execution(s: Session, execution_id: str, now: datetime, **values: Any) -> None:
+    s.exec(update(Execution).where(Execution.id == execution_id).values(updated_at=now, **values))
+
+
+def cancel_open_steps(s: Session, execution_id: str, now: datetime, reason: str) -> None:
+    s.exec(update(ExecutionStep).where(ExecutionStep.execution_id == execution_id,
+                                       ExecutionStep.status.in_(("pending", "waiting")))
+           .values(status="cancelled", finished_at=now, error=reason, run_at=None))

@@ -1,0 +1,1 @@
+"""The worker process side: APScheduler wake-ups and the claim loop. No business logic here."""

@@ -1,0 +1,49 @@
+"""Periodic chores of a worker: lease recovery, the email outbox, and schedule triggers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from wayvo_app.engine.recovery import recover_expired
+
+log = logging.getLogger("wayvo.worker")
+
+
+class Housekeeping:
+    def __init__(self, *, url: str | None, settings, clock: Callable[[], datetime], every: float = 5.0):
+        self.url, self.settings, self.clock, self.every = url, settings, clock, every
+        self._last = 0.0
+
+    def maybe_run(self) -> None:
+        if time.monotonic() - self._last >= self.every:
+            self.run_once()
+
+    def run_once(self) -> None:
+        self._last = time.monotonic()
+        for chore in (self._recover, self._schedules, self._outbox):
+            try:
+                chore()
+            except Exception:  # noqa: BLE001 - one failing chore must not stop the others
+                log.exception("housekeeping chore %s failed", chore.__name__)
+
+    def _recover(self) -> None:
+        count = recover_expired(self.clock(), self.url)
+        if count:
+            log.warning("recovered %s steps whose worker stopped", count)
+
+    def _schedules(self) -> None:
+        from wayvo_app.engine.schedules import fire_due_schedules
+
+        fire_due_schedules(self.clock(), self.url)
+
+    def _outbox(self) -> None:
+        try:
+            from wayvo_app.engine.outbox import deliver_due
+        except ImportError:
+            return
+        asyncio.run(deliver_due(smtp_url=self.settings.smtp_url, smtp_from=self.settings.smtp_from,
+                                now=self.clock(), url=self.url))

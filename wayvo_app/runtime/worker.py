@@ -1,0 +1,164 @@
+"""The claim loop: takes due steps from the database under a lease and runs them concurrently.
+APScheduler only wakes the loop (an interval, and the next due time); it never owns state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from wayvo_app.engine import db, store, wakeup
+from wayvo_app.engine.executor import Executor
+from wayvo_app.engine.models import utcnow
+from wayvo_app.engine.node_registry import get_registry
+from wayvo_app.engine.recovery import recover_expired
+from wayvo_app.runtime.housekeeping import Housekeeping
+from wayvo_app.settings import get_settings
+
+log = logging.getLogger("wayvo.worker")
+
+
+class Worker:
+    def __init__(self, *, url: str | None = None, settings=None, registry=None, concurrency: int | None = None,
+                 poll_interval: float = 1.0, lease_seconds: float = 30.0,
+                 clock: Callable[[], datetime] = utcnow, use_scheduler: bool = True):
+        self.settings = settings or get_settings()
+        self.url = url
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.concurrency = concurrency or self.settings.worker_concurrency
+        self.poll_interval, self.clock, self.use_scheduler = poll_interval, clock, use_scheduler
+        self.lease = timedelta(seconds=lease_seconds)
+        self.inflight: dict[str, asyncio.Task] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stop = False
+        self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
+                                 url=url, clock=clock, lease=self.lease, http=None,
+                                 credentials_for=_credentials_lookup())
+        self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
+
+    # -- waking ---------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Thread-safe: run a claim pass as soon as possible."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    # -- the loop ---------------------------------------------------------------------------
+    async def run(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        unsubscribe = wakeup.subscribe(self.wake)
+        scheduler = self._start_scheduler() if self.use_scheduler else None
+        heartbeat = asyncio.create_task(self._heartbeat())
+        log.info("worker %s started (concurrency %s)", self.owner, self.concurrency)
+        try:
+            while not self._stop:
+                claimed = await self.claim_pass()
+                if claimed:
+                    await asyncio.sleep(0)
+                    continue
+                await self._idle()
+        finally:
+            unsubscribe()
+            heartbeat.cancel()
+            if scheduler:
+                scheduler.shutdown(wait=False)
+            await self._finish_inflight()
+
+    def stop(self) -> None:
+        self._stop = True
+        self.wake()
+
+    async def claim_pass(self) -> int:
+        free = self.concurrency - len(self.inflight)
+        if free <= 0:
+            return 0
+        try:
+            with db.session(self.url) as s:
+                claimed = store.claim_due(s, self.owner, self.clock(), free, self.lease)
+        except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+            log.exception("claim failed; retrying shortly")
+            await asyncio.sleep(min(self.poll_interval, 1.0))
+            return 0
+        for step in claimed:
+            self._spawn(step)
+        return len(claimed)
+
+    def _spawn(self, step: store.Claimed) -> None:
+        task = asyncio.create_task(self._run_step(step))
+        self.inflight[step.id] = task
+
+    async def _run_step(self, step: store.Claimed) -> None:
+        try:
+            following = await self.executor.execute(step)
+        except Exception:  # noqa: BLE001 - recovery re-queues the step after its lease
+            log.exception("step %s crashed in the executor", step.id)
+            following = []
+        finally:
+            self.inflight.pop(step.id, None)
+        for nxt in following:
+            self._spawn(nxt)
+        if self._wake is not None and len(self.inflight) < self.concurrency:
+            self._wake.set()
+
+    async def _idle(self) -> None:
+        await asyncio.to_thread(self.housekeeping.maybe_run)
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _heartbeat(self) -> None:
+        period = max(self.lease.total_seconds() / 3, 0.2)
+        while True:
+            await asyncio.sleep(period)
+            ids = list(self.inflight)
+            if ids:
+                try:
+                    with db.session(self.url) as s:
+                        store.renew_leases(s, self.owner, ids, self.clock() + self.lease)
+                except Exception:  # noqa: BLE001
+                    log.exception("lease renewal failed")
+
+    async def _finish_inflight(self, timeout: float = 10.0) -> None:
+        if self.inflight:
+            await asyncio.wait(list(self.inflight.values()), timeout=timeout)
+
+    def _start_scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(event_loop=self._loop)
+        scheduler.add_job(self.wake, "interval", seconds=self.poll_interval, id="wake", coalesce=True,
+                          max_instances=1)
+        scheduler.add_job(self.wake, "interval", seconds=5, id="housekeeping", coalesce=True, max_instances=1)
+        scheduler.start()
+        return scheduler
+
+    # -- for tests and tools --------------------------------------------------------------------
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Run until nothing is due and nothing is in flight (tests drive the engine with this)."""
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            recover_expired(self.clock(), self.url)
+            claimed = await self.claim_pass()
+            if not claimed and not self.inflight:
+                await asyncio.to_thread(self.housekeeping.run_once)
+                if not await self.claim_pass() and not self.inflight:
+                    return
+            if self.inflight:
+                await asyncio.wait(list(self.inflight.values()), return_when=asyncio.FIRST_COMPLETED)
+        raise TimeoutError("engine did not become idle in time")
+
+
+def _credentials_lookup():
+    try:
+        from wayvo_app.engine.integrations import credentials_for
+    except ImportError:
+        return None
+    return credentials_for
