@@ -45,7 +45,8 @@ def create_approval(s: Session, *, step: ExecutionStep, execution: Execution, wa
         detail = f" (unknown users: {', '.join(unknown)})" if unknown else ""
         raise StepError(f"Request Approval has no approver: no existing user is named or holds the "
                         f"roles{detail}")
-    required = wait.required_approvals or (len(existing) + len(members) if wait.approval_type == "all" else 1)
+    default_all = len(existing) if existing else len(members)
+    required = wait.required_approvals or (default_all if wait.approval_type == "all" else 1)
     required = max(1, min(required, len(eligible)))
     request = ApprovalRequest(
         execution_id=execution.id, step_id=step.id, node_id=step.node_id, workflow_id=execution.workflow_id,

@@ -1,0 +1,39 @@
+"""Routes: execution status, details (steps and logs), cancel and retry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from wayvo_app.api.auth import current_principal
+from wayvo_app.engine import commands, db
+from wayvo_app.engine.accounts import Principal
+from wayvo_app.engine.execution_views import execution_details, node_statuses
+
+router = APIRouter(tags=["executions"])
+
+
+@router.get("/api/workflows/executions/{execution_id}/status")
+def execution_status(execution_id: str, me: Principal = Depends(current_principal)):
+    with db.read_session() as s:
+        execution = commands.owned_execution(s, execution_id, me.id)
+        return {"status": execution.status, "nodeStatuses": node_statuses(s, execution)}
+
+
+@router.get("/api/workflows/executions/{execution_id}")
+def execution(execution_id: str, me: Principal = Depends(current_principal)):
+    with db.read_session() as s:
+        return execution_details(s, commands.owned_execution(s, execution_id, me.id))
+
+
+@router.post("/api/workflows/executions/{execution_id}/cancel")
+def cancel(execution_id: str, me: Principal = Depends(current_principal)):
+    execution = commands.cancel_execution(execution_id, me.id)
+    return {"id": execution.id, "status": "cancelled"}
+
+
+@router.post("/api/workflows/executions/{execution_id}/retry")
+async def retry(execution_id: str, request: Request, me: Principal = Depends(current_principal)):
+    raw = await request.body()
+    body = await request.json() if raw.strip() else {}
+    new = commands.retry_execution(execution_id, me.id, str(body.get("from", "failed")))
+    return {"executionId": new.id, "status": new.status, "retryOf": execution_id}

@@ -1,0 +1,66 @@
+"""Routes: the signal API (workflow API keys) and approval requests (list, read, decide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from wayvo_app.api.auth import api_key_principal, current_principal
+from wayvo_app.engine import approvals, db
+from wayvo_app.engine.accounts import Principal
+from wayvo_app.engine.decisions import decide_approval
+from wayvo_app.engine.errors import BadRequestError
+from wayvo_app.engine.models import User, Workflow
+from wayvo_app.engine.signals import signal_event
+
+router = APIRouter()
+
+
+class DecisionBody(BaseModel):
+    decision: str = Field(pattern="^(approved|rejected)$")
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+@router.post("/api/workflow/events/signal", tags=["events"])
+async def signal(request: Request, me: Principal = Depends(api_key_principal)):
+    body: dict[str, Any] = await request.json() if (await request.body()).strip() else {}
+    namespace, key = body.get("eventNamespace"), body.get("eventKey")
+    if not isinstance(namespace, str) or not isinstance(key, str):
+        raise BadRequestError("eventNamespace and eventKey must be strings")
+    buffer_for = body.get("bufferFor")
+    if buffer_for is not None and not isinstance(buffer_for, str):
+        raise BadRequestError('bufferFor must be a duration such as "10m"')
+    result = signal_event(namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
+                          user_id=me.id, buffer_for=buffer_for,
+                          idempotency_key=request.headers.get("idempotency-key"))
+    return JSONResponse(result.body, status_code=result.status_code)
+
+
+def _user(s, me: Principal) -> User:
+    return s.get(User, me.id)
+
+
+@router.get("/api/workflow/approvals", tags=["approvals"])
+def list_approvals(status: str | None = Query(default=None), me: Principal = Depends(current_principal)):
+    if status is not None and status not in ("pending", "approved", "rejected", "expired", "cancelled"):
+        raise BadRequestError("status must be pending, approved, rejected, expired or cancelled")
+    with db.read_session() as s:
+        return [approvals.request_json(s, r, name) for r, name in approvals.list_for_user(s, _user(s, me), status)]
+
+
+@router.get("/api/workflow/approvals/{request_id}", tags=["approvals"])
+def read_approval(request_id: str, me: Principal = Depends(current_principal)):
+    with db.read_session() as s:
+        request = approvals.get_visible(s, request_id, _user(s, me))
+        name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
+        return approvals.request_json(s, request, name)
+
+
+@router.post("/api/workflow/approvals/{request_id}/decide", tags=["approvals"])
+def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
+    return decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
+                           comment=body.comment)

@@ -1,0 +1,82 @@
+"""Routes: workflow documents (create, read, update, publish), execute and webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from wayvo_app.api.auth import api_key_principal, current_principal
+from wayvo_app.engine import commands, db, workflows
+from wayvo_app.engine.accounts import Principal
+from wayvo_app.engine.errors import BadRequestError
+
+router = APIRouter(tags=["workflows"])
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    """The body (already checked to be a JSON object or empty by the body guard)."""
+    raw = await request.body()
+    return {} if not raw.strip() else await request.json()
+
+
+@router.post("/api/workflows")
+async def create_workflow(request: Request, me: Principal = Depends(current_principal)):
+    document = await _json(request)
+    with db.session() as s:
+        wf = workflows.create_workflow(s, me.id, document)
+        return {"id": wf.id, "version": wf.published_version}
+
+
+@router.get("/api/workflows/{workflow_id}")
+def read_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
+    with db.read_session() as s:
+        return workflows.export_document(workflows.get_owned(s, workflow_id, me.id))
+
+
+@router.put("/api/workflows/{workflow_id}")
+async def update_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
+    document = await _json(request)
+    with db.session() as s:
+        wf = workflows.update_workflow(s, workflow_id, me.id, document)
+        return {"id": wf.id, "version": wf.published_version}
+
+
+@router.post("/api/workflows/{workflow_id}/publish")
+def publish_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
+    with db.session() as s:
+        version = workflows.publish_workflow(s, workflow_id, me.id, created_by=me.id)
+        return {"id": workflow_id, "version": version.version}
+
+
+def _input_of(body: dict[str, Any]) -> dict[str, Any]:
+    value = body.get("input", {})
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequestError("input must be a JSON object")
+    return value
+
+
+@router.post("/api/workflow/{workflow_id}/execute")
+async def execute_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
+    body = await _json(request)
+    version = body.get("version")
+    if version is not None and not isinstance(version, int):
+        raise BadRequestError("version must be an integer")
+    result = await commands.atrigger_workflow(
+        workflow_id=workflow_id, user_name=me.user_name, input=_input_of(body), version=version,
+        idempotency_key=request.headers.get("idempotency-key"))
+    return {"executionId": result.execution_id, "status": result.status}
+
+
+@router.post("/api/workflows/{workflow_id}/webhook")
+async def webhook(workflow_id: str, request: Request, me: Principal = Depends(api_key_principal)):
+    body = await _json(request)
+    with db.read_session() as s:
+        wf = workflows.get_owned(s, workflow_id, me.id)
+        if wf.trigger_type != "Webhook":
+            raise BadRequestError("This workflow's trigger is not a Webhook trigger")
+    result = await commands.atrigger_workflow(workflow_id=workflow_id, user_name=me.user_name, input=body,
+                                              trigger_type="Webhook")
+    return {"executionId": result.execution_id, "status": result.status}
