@@ -68,5 +68,82 @@ def _dump(value) -> str:
     return json.dumps(value, indent=2, default=str)
 
 
+@main.command()
+@click.option("--concurrency", type=int, default=None, help="Steps run at once (default WAYVO_WORKER_CONCURRENCY).")
+@click.option("--poll-interval", type=float, default=1.0, show_default=True)
+def worker(concurrency: int | None, poll_interval: float) -> None:
+    """Run the engine alone (no web server); start as many as you like on PostgreSQL."""
+    import asyncio
+    import logging
+    import signal
+
+    from wayvo_app.runtime.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine_worker = Worker(concurrency=concurrency, poll_interval=poll_interval)
+
+    async def _run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, engine_worker.stop)
+        await engine_worker.run()
+
+    asyncio.run(_run())
+
+
+@main.group("workflows")
+def workflows_group() -> None:
+    """Workflow documents."""
+
+
+@workflows_group.command("import")
+@click.argument("file", type=click.File("r"))
+@click.option("--owner", required=True, help="User name of the owner.")
+@click.option("--publish", is_flag=True, help="Also publish version 1.")
+def workflows_import(file, owner: str, publish: bool) -> None:
+    """Import a workflow document (JSON); prints the new workflow id."""
+    from wayvo_app.engine import accounts, workflows
+    from wayvo_app.engine import db as database
+    from wayvo_app.engine.errors import DocumentValidationError, WorkflowError
+
+    try:
+        document = json.load(file)
+        with database.session() as s:
+            user = accounts.find_user(s, owner)
+            if user is None:
+                raise WorkflowError(f'User "{owner}" not found')
+            wf = workflows.create_workflow(s, user.id, document)
+            if publish:
+                workflows.publish_workflow(s, wf.id, user.id, created_by=user.id)
+            click.echo(wf.id)
+    except json.JSONDecodeError as exc:
+        click.echo(f"Error: {file.name} is not JSON: {exc}", err=True)
+        sys.exit(1)
+    except DocumentValidationError as exc:
+        click.echo("Error: the workflow is invalid:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem.message}", err=True)
+        sys.exit(1)
+    except WorkflowError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+@workflows_group.command("export")
+@click.argument("workflow_id")
+def workflows_export(workflow_id: str) -> None:
+    """Print a workflow document (JSON)."""
+    from wayvo_app.engine import db as database
+    from wayvo_app.engine import workflows
+    from wayvo_app.engine.models import Workflow
+
+    with database.read_session() as s:
+        wf = s.get(Workflow, workflow_id)
+        if wf is None:
+            click.echo("Error: Workflow not found", err=True)
+            sys.exit(1)
+        click.echo(_dump(workflows.export_document(wf)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,6 +7,7 @@ import reflex as rx
 from wayvo_app.api.app import create_api
 from wayvo_app.pages import login, workflows
 from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.runtime.embedded import embedded_worker_lifespan
 
 
 def _index() -> rx.Component:
@@ -18,6 +19,7 @@ def build_app() -> rx.App:
         api_transformer=create_api(),
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],
     )
+    app.register_lifespan_task(embedded_worker_lifespan)
     app.add_page(_index, route="/", title="Wayvo Workflows", on_load=rx.redirect("/workflows"))
     app.add_page(login.login_page, route="/login", title="Sign in · Wayvo", on_load=login.LoginState.on_load)
     app.add_page(login.setup_page, route="/setup", title="Set up · Wayvo", on_load=login.SetupState.on_load)

@@ -174,6 +174,8 @@ def _field_problems(node: Node, spec: NodeSpec) -> Iterator[Problem]:
 def _value_problem(config_field: ConfigField, value: Any) -> str | None:
     if config_field.type == "select":
         allowed = [option.value for option in config_field.options]
+        if isinstance(value, bool):  # JSON booleans stand for "true"/"false" options
+            value = "true" if value else "false"
         if allowed and value not in allowed:
             return f"must be one of {_quoted(allowed)}, found {json.dumps(value)}"
     elif config_field.type == "number" and not _is_template(value):
@@ -244,7 +246,11 @@ def _template_problems(
         syntax = syntax_problem(text)
         if syntax:
             yield _problem(node, f"{_field_name(spec, key)}: {syntax}", key)
+        field = spec.field(key) if spec else None
+        placeholders = field.placeholders if field else ()
         for reference in find_references(text):
+            if not reference.path and reference.label in placeholders:
+                continue
             target = resolve_node(reference, labels, trigger_id)
             written = f"{{{{{reference.raw}}}}}"
             if target is None:

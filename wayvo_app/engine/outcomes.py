@@ -67,7 +67,7 @@ class Transactional:
     """Work that must commit with the step's outcome (DataSource writes): the executor calls
     `apply(session)` inside the completing transaction and records what it returns."""
 
-    apply: Callable[[Any], Completed] = field(compare=False)
+    apply: Callable[[Any], Any] = field(compare=False)  # returns Completed or another pause
 
 
 Outcome = Completed | SleepUntil | WaitForApproval | WaitForEvent | WaitForChild | Transactional

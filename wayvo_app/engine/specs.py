@@ -53,6 +53,8 @@ class ConfigField:
     options_dependency_keys: tuple[str, ...] = ()
     show_when: ShowWhen | None = None
     search_placeholder: str | None = None
+    # Names written as {{name}} that the node fills itself (e.g. {{title}} in an email subject).
+    placeholders: tuple[str, ...] = ()
 
     def visible(self, config: Mapping[str, Any]) -> bool:
         if self.show_when is None:
