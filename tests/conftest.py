@@ -75,3 +75,19 @@ def db_url(empty_db_url):
     """A fresh database with every table, set as DATABASE_URL for the test."""
     SQLModel.metadata.create_all(db.get_engine(empty_db_url))
     return empty_db_url
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres_only: runs on the PostgreSQL backend only")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres_only are deselected (not skipped) for the SQLite backend."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

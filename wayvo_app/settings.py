@@ -48,6 +48,7 @@ class Settings:
     port: int
     embedded_worker: bool
     worker_concurrency: int
+    lease_seconds: float
     http_allow_private: bool
     http_allowed_hosts: tuple[str, ...]
     workflow_plugins: tuple[str, ...]
@@ -70,6 +71,7 @@ def load_settings() -> Settings:
         port=port,
         embedded_worker=_bool(os.environ.get("WAYVO_EMBEDDED_WORKER"), True),
         worker_concurrency=int(os.environ.get("WAYVO_WORKER_CONCURRENCY", "32")),
+        lease_seconds=float(os.environ.get("WAYVO_LEASE_SECONDS", "30")),
         http_allow_private=_bool(os.environ.get("WAYVO_HTTP_ALLOW_PRIVATE"), False),
         http_allowed_hosts=_list(os.environ.get("WAYVO_HTTP_ALLOWED_HOSTS")),
         workflow_plugins=_list(os.environ.get("WAYVO_WORKFLOW_PLUGINS")),

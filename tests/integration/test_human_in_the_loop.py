@@ -265,3 +265,42 @@ async def test_signal_racing_expiry_always_has_one_outcome(api):
         assert (response.status_code == 200) == (status == "received")
         outcomes.append(status)
     assert set(outcomes) <= {"received", "expired"}
+
+
+async def test_approval_emails_reach_a_real_smtp_server(api):
+    from aiosmtpd.controller import Controller
+
+    from wayvo_app.engine.outbox import deliver_due
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        owner = make_user("owner")
+        make_user("alice", roles=("approver",), email="alice@example.com")
+        make_user("bob", roles=("approver",))  # no address: no email
+        wf = create_workflow(owner, approval_doc(sendNotification="true", emailSubject="Please review: {{title}}"))
+        await _start(api, _token("owner"), wf, {"orderId": 77})
+        request_id = (await api.get("/api/workflow/approvals", headers=_token("alice"))).json()[0]["id"]
+        report = await deliver_due(smtp_url=f"smtp://127.0.0.1:{port}",
+                                   smtp_from="wayvo@example.com")
+        assert report.sent == 1
+        (recipients, content), = handler.messages
+        assert recipients == ["alice@example.com"]
+        assert "Subject: Please review: Approve order 77" in content
+        assert f"/workflows/approvals/{request_id}" in content
+    finally:
+        controller.stop()

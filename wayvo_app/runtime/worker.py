@@ -27,14 +27,14 @@ log = logging.getLogger("wayvo.worker")
 
 class Worker:
     def __init__(self, *, url: str | None = None, settings=None, registry=None, concurrency: int | None = None,
-                 poll_interval: float = 1.0, lease_seconds: float = 30.0,
+                 poll_interval: float = 1.0, lease_seconds: float | None = None,
                  clock: Callable[[], datetime] = utcnow, use_scheduler: bool = True):
         self.settings = settings or get_settings()
         self.url = url
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.concurrency = concurrency or self.settings.worker_concurrency
         self.poll_interval, self.clock, self.use_scheduler = poll_interval, clock, use_scheduler
-        self.lease = timedelta(seconds=lease_seconds)
+        self.lease = timedelta(seconds=lease_seconds or self.settings.lease_seconds)
         self.inflight: dict[str, asyncio.Task] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
