@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from wayvo_app.api import routes_auth, routes_executions, routes_waits, routes_workflows
+from wayvo_app.api import routes_auth, routes_executions, routes_integrations, routes_waits, routes_workflows
 from wayvo_app.api.body_guard import BodyGuard
 from wayvo_app.api.errors import install_error_handlers
 
@@ -14,6 +14,7 @@ def create_api() -> FastAPI:
                   openapi_url="/api/openapi.json")
     install_error_handlers(api)
     api.include_router(routes_auth.router)
+    api.include_router(routes_integrations.router)
     api.include_router(routes_workflows.router)
     api.include_router(routes_executions.router)
     api.include_router(routes_waits.router)

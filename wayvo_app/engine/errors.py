@@ -94,3 +94,23 @@ class StepError(WorkflowError):
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class ConfigurationError(WorkflowError):
+    """The app's configuration is wrong (a plugin, a DataSource, a setting): found at startup."""
+
+    status = 500
+    code = "configuration_error"
+
+
+class PluginError(ConfigurationError):
+    """A workflow plugin is invalid; the message names the plugin and what is wrong."""
+
+    code = "plugin_error"
+
+
+class CredentialsError(WorkflowError):
+    """Stored integration credentials cannot be decrypted (the secret key changed)."""
+
+    status = 500
+    code = "credentials_error"

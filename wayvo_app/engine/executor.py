@@ -45,19 +45,19 @@ class Executor:
 
     async def execute(self, claimed: store.Claimed, *, inline: bool = True) -> list[store.Claimed]:
         """Run one claimed step; returns successors claimed inline for this worker to run next."""
-        with db.read_session(self.url) as s:
-            world = load_world(s, claimed.execution_id)
-            if world is not None and world.execution.status in ("running", "paused"):
-                credentials = self._credentials(s, world, claimed)
-            else:
-                credentials = None
+        world = claimed.world
+        if world is None:
+            with db.read_session(self.url) as s:
+                world = load_world(s, claimed.execution_id)
         if world is None or world.execution.status not in ("running", "paused"):
             self.recorder.discard(claimed, self.clock())
             return []
         node = world.graph.node(claimed.node_id)
         spec = self.registry.get(node.action_type)
-        ctx = self._context(claimed, world, node, credentials)
+        ctx = self._context(claimed, world, node, None)
         try:
+            ctx.credentials = self._credentials(world, claimed)
+            ctx.logger.secrets = tuple(str(v) for v in (ctx.credentials or {}).values() if v)
             if spec is None:
                 raise StepError(f'Unknown action type "{node.action_type}"')
             outcome = await self._run(claimed, spec, ctx, dict(node.config))
@@ -65,7 +65,7 @@ class Executor:
             outcome = Failure(exc.message, exc.retryable, exc.retry_after)
         except WorkflowError as exc:
             outcome = Failure(exc.message, False, None)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
@@ -93,11 +93,13 @@ class Executor:
                 return store_waits.event_resolution(s, claimed.id, now)
             return store_waits.child_resolution(s, claimed.id)
 
-    def _credentials(self, s, world, claimed) -> dict | None:
+    def _credentials(self, world, claimed) -> dict | None:
+        """The referenced integration's decrypted config (inside the step's error handling)."""
         integration_id = world.graph.node(claimed.node_id).config.get("integrationId")
         if not integration_id or self.credentials_for is None:
             return None
-        return self.credentials_for(s, integration_id, world.execution.user_id)
+        with db.read_session(self.url) as s:
+            return self.credentials_for(s, integration_id, world.execution.user_id)
 
     def _context(self, claimed, world, node, credentials) -> StepContext:
         from wayvo_app.engine.context import StepLogger

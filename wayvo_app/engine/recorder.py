@@ -25,6 +25,7 @@ from wayvo_app.engine.outcomes import (
 from wayvo_app.engine.progress import execution_status, handles_for_success, has_error_edge, plan_after
 from wayvo_app.engine.retry import next_delay, policy_from_config
 from wayvo_app.engine.specs import RetryPolicy
+from wayvo_app.engine.step_loader import StepWorld
 
 
 @dataclass(frozen=True)
@@ -35,26 +36,35 @@ class Failure:
 
 
 def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: str, now: datetime,
-            *, owner: str | None = None, lease: timedelta | None = None) -> list[store.Claimed]:
-    """Create the steps that became ready after `finished`; with `owner`, claim them inline."""
-    plan = plan_after(graph, store.node_states(s, execution.id), finished)
+            *, owner: str | None = None, lease: timedelta | None = None,
+            snap: store.Snapshot | None = None, user: Any = None) -> list[store.Claimed]:
+    """Create the steps that became ready after `finished`; with `owner`, claim them inline
+    (carrying what they need to run, so the worker does not read it again)."""
+    snap = snap or store.snapshot(s, execution.id)
+    plan = plan_after(graph, snap.states, finished)
     rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
     rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
     run_status = "running" if owner else "pending"
     run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
     store.insert_steps(s, rows + run_rows)
+    for row in rows + run_rows:
+        snap.record(row["node_id"], row["status"], row["handles"])
     if not owner:
         return []
-    return [store.Claimed(r["id"], execution.id, r["node_id"], 1, None, 0) for r in run_rows]
+    world = StepWorld(execution, graph, user, dict(snap.outputs)) if user is not None else None
+    return [store.Claimed(r["id"], execution.id, r["node_id"], 1, None, 0, world) for r in run_rows]
 
 
-def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: str | None) -> str:
+def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: str | None,
+                   snap: store.Snapshot | None = None) -> str:
     """Derive the execution's status from its steps; finishing wakes a waiting parent step."""
-    status = execution_status(store.node_states(s, execution.id))
+    snap = snap or store.snapshot(s, execution.id)
+    status = execution_status(snap.states)
     values: dict[str, Any] = {"status": status}
     if status == "success":
-        values.update(output=store.last_output(s, execution.id, exclude=trigger_id), completed_at=now)
+        values.update(output=snap.last_output(exclude=trigger_id), completed_at=now)
     store.touch_execution(s, execution.id, now, **values)
+    execution.status = status
     if status == "success":
         wake_parent(s, execution, now)
     return status
@@ -96,10 +106,12 @@ class Recorder:
                 if isinstance(outcome, Transactional):
                     outcome = self._apply(s, outcome)
                 store.add_logs(s, execution.id, claimed.id, node.id, ctx.logger.lines, now)
+                self._snap = store.snapshot(s, execution.id)
+                self._user = world.user
                 claimed_next = self._settle(s, execution, world.graph, claimed, node, spec, ctx, outcome,
                                             now, inline)
                 if execution.status != "error":
-                    refresh_status(s, execution, now, world.graph.trigger().id)
+                    refresh_status(s, execution, now, world.graph.trigger().id, self._snap)
                 return claimed_next
         except store.LeaseLost:
             return []
@@ -122,8 +134,8 @@ class Recorder:
             handles = list(handles_for_success(outcome.branch, outcome.default_taken))
             store.fence_update(s, claimed.id, self.owner, status="success", output=outcome.output,
                                handles=handles, finished_at=now, **base)
-            owner = self.owner if inline else None
-            return advance(s, execution, graph, node.id, now, owner=owner, lease=self.lease)
+            self._snap.record(node.id, "success", handles, outcome.output, now)
+            return self._advance(s, execution, graph, node.id, now, inline)
         if isinstance(outcome, SleepUntil):
             self._wait(s, claimed, "sleep", outcome.until, base)
         elif isinstance(outcome, WaitForChild):
@@ -139,8 +151,14 @@ class Recorder:
             return self._failure(s, execution, graph, claimed, node, spec, failure, now, base, inline)
         return []
 
+    def _advance(self, s, execution, graph, node_id: str, now, inline: bool) -> list:
+        owner = self.owner if inline else None
+        return advance(s, execution, graph, node_id, now, owner=owner, lease=self.lease, snap=self._snap,
+                       user=self._user)
+
     def _wait(self, s, claimed, kind: str, until: datetime | None, base: dict, status: str = "waiting") -> None:
         store.fence_update(s, claimed.id, self.owner, status=status, wait_kind=kind, run_at=until, **base)
+        self._snap.record(claimed.node_id, status)
 
     def _approval(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
         step = s.get(ExecutionStep, claimed.id)
@@ -180,13 +198,15 @@ class Recorder:
             store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now, **base)
             store.insert_steps(s, store.step_rows(execution.id, [node.id], now, attempt=claimed.attempt + 1,
                                                   run_at=now + timedelta(seconds=delay)))
+            self._snap.record(node.id, "pending")
             return []
         error_edge = has_error_edge(graph, node.id)
+        handles = ["error"] if error_edge else []
         store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now,
-                           handles=["error"] if error_edge else [], **base)
+                           handles=handles, **base)
+        self._snap.record(node.id, "error", handles)
         if error_edge:
-            return advance(s, execution, graph, node.id, now, owner=self.owner if inline else None,
-                           lease=self.lease)
+            return self._advance(s, execution, graph, node.id, now, inline)
         fail_execution(s, execution, f'Node "{node.label}" failed: {message}', now)
         execution.status = "error"
         return []

@@ -46,9 +46,10 @@ def graph_of_version(s: Session, version_id: str) -> WorkflowGraph:
 
 
 def load_world(s: Session, execution_id: str) -> StepWorld | None:
-    execution = s.get(Execution, execution_id)
-    if execution is None:
+    row = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
+                 .where(Execution.id == execution_id)).first()
+    if row is None:
         return None
-    user = s.get(User, execution.user_id)
+    execution, user = row
     return StepWorld(execution, graph_of_version(s, execution.version_id), user,
                      success_outputs(s, execution_id))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from wayvo_app.engine.models import Execution, ExecutionLog, ExecutionStep, new_id
@@ -23,6 +24,7 @@ class Claimed:
     attempt: int
     wait_kind: str | None
     recoveries: int
+    world: Any = field(default=None, compare=False)  # set when claimed inline: no reload needed
 
 
 class LeaseLost(Exception):
@@ -69,41 +71,71 @@ def expired_leases(s: Session, now: datetime, limit: int = 100) -> list[Executio
     return list(s.exec(stmt).scalars())
 
 
-def lock_execution(s: Session, execution_id: str) -> Execution | None:
-    """The execution row, locked on PostgreSQL so completions of one execution serialize."""
-    stmt = select(Execution).where(Execution.id == execution_id)
-    if _is_postgres(s):
-        stmt = stmt.with_for_update()
-    return s.exec(stmt).scalars().first()
+_E = Execution.__table__
+_S = ExecutionStep.__table__
+# Hot-path statements built once (building SQLAlchemy constructs costs more than running them).
+_LOCK = select(_E).where(_E.c.id == bindparam("_id"))
+_LOCK_PG = _LOCK.with_for_update()
+_FENCE = _S.update().where(_S.c.id == bindparam("_id"), _S.c.status == "running",
+                           _S.c.lease_owner == bindparam("_owner"))
+_TOUCH = _E.update().where(_E.c.id == bindparam("_id"))
+
+
+def lock_execution(s: Session, execution_id: str) -> SimpleNamespace | None:
+    """The execution row (a plain mutable record), locked on PostgreSQL so that completions of
+    one execution serialize."""
+    row = s.connection().execute(_LOCK_PG if _is_postgres(s) else _LOCK, {"_id": execution_id}).first()
+    return SimpleNamespace(**row._mapping) if row else None
 
 
 def fence_update(s: Session, step_id: str, owner: str, **values: Any) -> None:
     """Record a step's outcome only if this worker still holds its lease."""
-    result = s.exec(update(ExecutionStep).where(
-        ExecutionStep.id == step_id, ExecutionStep.status == "running",
-        ExecutionStep.lease_owner == owner).values(**values))
+    result = s.connection().execute(_FENCE, {"_id": step_id, "_owner": owner, **values})
     if result.rowcount != 1:
         raise LeaseLost(step_id)
 
 
+@dataclass
+class Snapshot:
+    """An execution's latest attempt per node (status, handles) and the outputs of the successful
+    ones, read once per transaction and kept current by the recorder."""
+
+    states: dict[str, NodeState]
+    outputs: dict[str, Any]
+    finished: dict[str, datetime]
+
+    def record(self, node_id: str, status: str, handles=(), output: Any = None,
+               finished_at: datetime | None = None) -> None:
+        self.states[node_id] = NodeState(status, tuple(handles or ()))
+        if status == "success":
+            self.outputs[node_id] = output
+            self.finished[node_id] = finished_at
+        else:
+            self.outputs.pop(node_id, None)
+
+    def last_output(self, exclude: str | None) -> Any:
+        done = [(t, n) for n, t in self.finished.items() if n != exclude and n in self.outputs and t]
+        return self.outputs[max(done)[1]] if done else None
+
+
+_SNAPSHOT = (select(_S.c.node_id, _S.c.attempt, _S.c.status, _S.c.handles, _S.c.output, _S.c.finished_at)
+             .where(_S.c.execution_id == bindparam("_id")).order_by(_S.c.attempt))
+
+
+def snapshot(s: Session, execution_id: str) -> Snapshot:
+    rows = s.connection().execute(_SNAPSHOT, {"_id": execution_id}).all()
+    snap = Snapshot({}, {}, {})
+    for node_id, _attempt, status, handles, output, finished_at in rows:
+        snap.record(node_id, status, handles, output, finished_at)
+    return snap
+
+
 def node_states(s: Session, execution_id: str) -> dict[str, NodeState]:
-    T = ExecutionStep
-    rows = s.exec(select(T.node_id, T.attempt, T.status, T.handles).where(T.execution_id == execution_id)
-                  .order_by(T.attempt)).all()
-    return {node_id: NodeState(status, tuple(handles or ())) for node_id, _a, status, handles in rows}
+    return snapshot(s, execution_id).states
 
 
 def success_outputs(s: Session, execution_id: str) -> dict[str, Any]:
-    T = ExecutionStep
-    rows = s.exec(select(T.node_id, T.output).where(T.execution_id == execution_id, T.status == "success")).all()
-    return dict(rows)
-
-
-def last_output(s: Session, execution_id: str, exclude: str | None) -> Any:
-    T = ExecutionStep
-    stmt = (select(T.output).where(T.execution_id == execution_id, T.status == "success", T.node_id != exclude)
-            .order_by(T.finished_at.desc()).limit(1))
-    return s.exec(stmt).scalar()
+    return snapshot(s, execution_id).outputs
 
 
 def step_rows(execution_id: str, node_ids: list[str], now: datetime, *, status: str = "pending",
@@ -131,19 +163,19 @@ def insert_steps(s: Session, rows: list[dict]) -> None:
     """One multi-row insert; every row gets the same keys (executemany needs that)."""
     if rows:
         uniform = [{key: row.get(key) for key in _STEP_KEYS} for row in rows]
-        s.exec(ExecutionStep.__table__.insert(), params=uniform)
+        s.connection().execute(ExecutionStep.__table__.insert(), uniform)
 
 
 def add_logs(s: Session, execution_id: str, step_id: str | None, node_id: str | None,
              lines: list[tuple[str, str]], now: datetime) -> None:
     if lines:
-        s.exec(ExecutionLog.__table__.insert(), params=[
+        s.connection().execute(ExecutionLog.__table__.insert(), [
             {"execution_id": execution_id, "step_id": step_id, "node_id": node_id, "level": level,
              "message": message, "created_at": now} for level, message in lines])
 
 
 def touch_execution(s: Session, execution_id: str, now: datetime, **values: Any) -> None:
-    s.exec(update(Execution).where(Execution.id == execution_id).values(updated_at=now, **values))
+    s.connection().execute(_TOUCH, {"_id": execution_id, "updated_at": now, **values})
 
 
 def cancel_open_steps(s: Session, execution_id: str, now: datetime, reason: str) -> None:

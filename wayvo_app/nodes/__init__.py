@@ -19,8 +19,10 @@ BUILTIN_NODE_MODULES: list[str] = [
     "wayvo_app.nodes.trigger_workflow",
     "wayvo_app.nodes.call_action",
     "wayvo_app.nodes.send_email",
-    # Appended by their authors: "wayvo_app.nodes.send_email", the DataSource nodes
-    # ("wayvo_app.nodes.datasource_query", ...insert, ...update, ...delete).
+    "wayvo_app.nodes.datasource_query",
+    "wayvo_app.nodes.datasource_insert",
+    "wayvo_app.nodes.datasource_update",
+    "wayvo_app.nodes.datasource_delete",
 ]
 
 

@@ -1,0 +1,47 @@
+"""Routes: the caller's integrations (credentials). Configs are stored encrypted, never returned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from wayvo_app.api.auth import current_principal
+from wayvo_app.engine import db, integrations
+from wayvo_app.engine.accounts import Principal
+from wayvo_app.engine.models import Integration
+from wayvo_app.plugins.client_plugins import integration_specs
+
+router = APIRouter()
+
+
+class IntegrationBody(BaseModel):
+    type: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+def _json(row: Integration) -> dict:
+    return {"id": row.id, "type": row.type, "name": row.name, "createdAt": row.created_at.isoformat()}
+
+
+@router.post("/api/integrations", tags=["integrations"])
+def create_integration(body: IntegrationBody, me: Principal = Depends(current_principal)):
+    with db.session() as s:
+        row = integrations.create_integration(s, me.id, type=body.type, name=body.name,
+                                              config=body.config, known=integration_specs())
+        return _json(row)
+
+
+@router.get("/api/integrations", tags=["integrations"])
+def list_integrations(type: str | None = None, me: Principal = Depends(current_principal)):
+    with db.read_session() as s:
+        return [_json(row) for row in integrations.list_integrations(s, me.id, type)]
+
+
+@router.delete("/api/integrations/{integration_id}", tags=["integrations"])
+def delete_integration(integration_id: str, me: Principal = Depends(current_principal)):
+    with db.session() as s:
+        integrations.delete_integration(s, me.id, integration_id)
+    return {"id": integration_id, "deleted": True}

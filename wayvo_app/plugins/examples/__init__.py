@@ -1,0 +1,1 @@
+"""Example plugins shipped with the app (the product document's SMS integration)."""

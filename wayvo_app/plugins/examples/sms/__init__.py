@@ -1,0 +1,1 @@
+"""The product document's SMS integration, in Python: steps, server plugin and client plugin."""

@@ -1,0 +1,125 @@
+"""Plugins into node specs: load server plugins from settings, check them, build one NodeSpec per
+client action. Plugin actions then run exactly like built-in nodes."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+from wayvo_app.engine.errors import PluginError
+from wayvo_app.engine.specs import ConfigField, NodeSpec
+from wayvo_app.plugins.step_runner import make_run
+from wayvo_app.plugins.types import (
+    IntegrationSpec,
+    PluginAction,
+    StepImporter,
+    WorkflowClientPlugin,
+    WorkflowServerPlugin,
+    import_object,
+)
+
+INTEGRATION_FIELD_KEY = "integrationId"
+
+
+def load_server_plugins(paths: Iterable[str]) -> list[WorkflowServerPlugin]:
+    """The server plugins named by `"pkg.mod:obj"` paths (the `WAYVO_WORKFLOW_PLUGINS` setting)."""
+    plugins = []
+    for path in paths:
+        try:
+            plugin = import_object(path)
+        except PluginError as exc:
+            raise PluginError(f'Workflow plugin "{path}" cannot be loaded: {exc.message}')
+        if not isinstance(plugin, WorkflowServerPlugin):
+            raise PluginError(f'Workflow plugin "{path}" is a {type(plugin).__name__}, '
+                              "not a WorkflowServerPlugin")
+        plugins.append(plugin if plugin.name else dataclasses.replace(plugin, name=path))
+    return plugins
+
+
+def _plugin_name(plugin: WorkflowServerPlugin, index: int) -> str:
+    return plugin.name or f"server plugin #{index + 1}"
+
+
+def step_importers(server_plugins: Sequence[WorkflowServerPlugin]) -> dict[str, tuple[str, StepImporter]]:
+    """Step importers by action id, with the name of the plugin that declares each."""
+    found: dict[str, tuple[str, StepImporter]] = {}
+    for index, plugin in enumerate(server_plugins):
+        name = _plugin_name(plugin, index)
+        for importer in plugin.step_importers:
+            if importer.action_id in found:
+                raise PluginError(f'Workflow plugin "{name}": duplicate action id "{importer.action_id}" '
+                                  f'(also in "{found[importer.action_id][0]}")')
+            found[importer.action_id] = (name, importer)
+    return found
+
+
+def _integration_name(integration: IntegrationSpec) -> str:
+    return f'Client plugin "{integration.label}" ({integration.type})'
+
+
+def _check_action(integration: IntegrationSpec, action: PluginAction, seen: set[str],
+                  importers: dict[str, tuple[str, StepImporter]]) -> str:
+    name, action_id = _integration_name(integration), integration.action_id(action)
+    if action.category != integration.label:
+        raise PluginError(f'{name}: action "{action_id}" has category "{action.category}"; '
+                          f'it must be the integration label "{integration.label}"')
+    if action_id in seen:
+        raise PluginError(f'{name}: duplicate action id "{action_id}"')
+    if action_id not in importers:
+        raise PluginError(f'{name}: action "{action_id}" has no step importer; add a server plugin '
+                          "declaring it to WAYVO_WORKFLOW_PLUGINS")
+    seen.add(action_id)
+    return action_id
+
+
+def _integration_field(integration: IntegrationSpec) -> ConfigField:
+    return ConfigField(key=INTEGRATION_FIELD_KEY, label=f"{integration.label} integration",
+                       type="combobox", required=True, options_source="integrations",
+                       description=f"Your {integration.label} credentials")
+
+
+def _spec(integration: IntegrationSpec, action: PluginAction, importer: StepImporter,
+          plugin_name: str) -> NodeSpec:
+    fields = tuple(action.config_fields)
+    if integration.form_fields and all(f.key != INTEGRATION_FIELD_KEY for f in fields):
+        fields = (_integration_field(integration), *fields)
+    spec = NodeSpec(
+        action_type=integration.action_id(action), label=action.label, description=action.description,
+        category=action.category, icon=integration.icon, kind="action", config_fields=fields,
+        output_fields=tuple(action.output_fields), retry=action.retry,
+        integration_type=integration.type,
+    )
+    run = make_run(spec, importer, plugin_name, needs_credentials=bool(integration.form_fields))
+    return dataclasses.replace(spec, run=run)
+
+
+def plugin_specs(server_plugins: Sequence[WorkflowServerPlugin],
+                 client_plugins: Sequence[WorkflowClientPlugin]) -> list[NodeSpec]:
+    """One NodeSpec per client action, checked (category, duplicates, step importers)."""
+    importers = step_importers(server_plugins)
+    seen: set[str] = set()
+    specs = []
+    for client in client_plugins:
+        for action in client.integration.actions:
+            action_id = _check_action(client.integration, action, seen, importers)
+            plugin_name, importer = importers[action_id]
+            specs.append(_spec(client.integration, action, importer, plugin_name))
+    return specs
+
+
+def validate_plugins(server_plugins: Sequence[WorkflowServerPlugin],
+                     client_plugins: Sequence[WorkflowClientPlugin]) -> list[NodeSpec]:
+    """`plugin_specs` plus an eager import of every step function (for startup checks)."""
+    specs = plugin_specs(server_plugins, client_plugins)
+    for action_id, (name, importer) in step_importers(server_plugins).items():
+        try:
+            importer.load()
+        except PluginError as exc:
+            raise PluginError(f'Workflow plugin "{name}": step function of "{action_id}" '
+                              f"cannot be found: {exc.message}")
+    return specs
+
+
+def action_labels(server_plugins: Sequence[WorkflowServerPlugin]) -> dict[str, str]:
+    """The server-side labels by action id (used in execution logs)."""
+    return {label.action_id: label.label for plugin in server_plugins for label in plugin.action_labels}
