@@ -77,8 +77,10 @@ def worker(concurrency: int | None, poll_interval: float) -> None:
     import logging
     import signal
 
+    from wayvo_app.plugins.client_plugins import check_plugins
     from wayvo_app.runtime.worker import Worker
 
+    check_plugins()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine_worker = Worker(concurrency=concurrency, poll_interval=poll_interval)
 

@@ -23,5 +23,28 @@ def load_demo(url: str | None = None) -> list[str]:
                 lines.append(f"user {name} created (roles: {', '.join(roles)})")
             else:
                 lines.append(f"user {name} exists")
+    lines += _load_workflows(url)
     lines.append(f"Sign in as owner / {DEMO_PASSWORD} (alice, bob and maria use the same password).")
+    return lines
+
+
+def _load_workflows(url: str | None) -> list[str]:
+    from sqlalchemy import select
+
+    from wayvo_app.demo_workflows import SAMPLES
+    from wayvo_app.engine import workflows
+    from wayvo_app.engine.models import Workflow
+
+    lines = []
+    with db.session(url) as s:
+        owner = accounts.find_user(s, "owner")
+        for document in SAMPLES:
+            found = s.exec(select(Workflow.id).where(Workflow.owner_id == owner.id,
+                                                     Workflow.name == document["name"])).scalar()
+            if found:
+                lines.append(f'workflow "{document["name"]}" exists ({found})')
+                continue
+            wf = workflows.create_workflow(s, owner.id, document)
+            workflows.publish_workflow(s, wf.id, owner.id, created_by=owner.id)
+            lines.append(f'workflow "{document["name"]}" created and published ({wf.id})')
     return lines

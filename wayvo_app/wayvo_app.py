@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from wayvo_app.api.app import create_api
-from wayvo_app.pages import login, workflows
+from wayvo_app.pages import approval_detail, approvals_inbox, login, settings_api_keys, workflows
 from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.plugins.client_plugins import check_plugins
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
 
 
@@ -15,6 +16,7 @@ def _index() -> rx.Component:
 
 
 def build_app() -> rx.App:
+    check_plugins()  # a broken plugin is a clear error at startup, naming the plugin
     app = rx.App(
         api_transformer=create_api(),
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],
@@ -25,6 +27,12 @@ def build_app() -> rx.App:
     app.add_page(login.setup_page, route="/setup", title="Set up · Wayvo", on_load=login.SetupState.on_load)
     app.add_page(workflows.workflows_page, route="/workflows", title="Workflows · Wayvo",
                  on_load=[AuthState.require_login, workflows.WorkflowsState.load])
+    app.add_page(approvals_inbox.approvals_inbox_page, route="/workflows/approvals", title="Approvals · Wayvo",
+                 on_load=[AuthState.require_login, approvals_inbox.InboxState.load])
+    app.add_page(approval_detail.approval_detail_page, route=approval_detail.ROUTE, title="Approval request · Wayvo",
+                 on_load=[AuthState.require_login, approval_detail.ApprovalState.load])
+    app.add_page(settings_api_keys.api_keys_page, route="/settings/api-keys", title="API keys · Wayvo",
+                 on_load=[AuthState.require_login, settings_api_keys.ApiKeysState.load])
     return app
 
 

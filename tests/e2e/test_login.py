@@ -30,7 +30,7 @@ def test_sign_in_shows_workflows_then_sign_out(app_server, page):
     base = app_server["url"]
     sign_in(page, base)
     page.get_by_role("heading", name="Workflows").wait_for()
-    page.locator("#workflows-list").get_by_text("No workflows yet").wait_for()
+    page.locator("#workflows-list").get_by_text("Order approval").wait_for()
     assert page.get_by_text("Olivia Owner").is_visible()
     page.click("#user-menu")
     page.click("#sign-out")

@@ -15,7 +15,7 @@ from wayvo_app.engine.accounts import Principal
 from wayvo_app.engine.decisions import decide_approval
 from wayvo_app.engine.errors import BadRequestError
 from wayvo_app.engine.models import User, Workflow
-from wayvo_app.engine.signals import signal_event
+from wayvo_app.engine.signals import deliver_signal
 
 router = APIRouter()
 
@@ -34,7 +34,7 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     buffer_for = body.get("bufferFor")
     if buffer_for is not None and not isinstance(buffer_for, str):
         raise BadRequestError('bufferFor must be a duration such as "10m"')
-    result = signal_event(namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
+    result = deliver_signal(namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
                           user_id=me.id, buffer_for=buffer_for,
                           idempotency_key=request.headers.get("idempotency-key"))
     return JSONResponse(result.body, status_code=result.status_code)

@@ -75,7 +75,7 @@ def _signal(s, namespace, key, payload, source, user_id, buffer_for) -> SignalRe
     return _no_waiter(s, namespace, key, user_id)
 
 
-def signal_event(*, namespace: str, key: str, payload: Any = None, source: str | None = None, user_id: str,
+def deliver_signal(*, namespace: str, key: str, payload: Any = None, source: str | None = None, user_id: str,
                  buffer_for: str | None = None, idempotency_key: str | None = None,
                  scope: str | None = None) -> SignalResult:
     """Deliver a signal as `user_id` (only that user's executions can be resumed)."""
@@ -109,3 +109,26 @@ def signal_event(*, namespace: str, key: str, payload: Any = None, source: str |
     if result.body.get("workflowResumed"):
         wakeup.notify_work()
     return result
+
+
+def signal_event(*, event_namespace: str, event_key: str, payload: Any = None, user_name: str,
+                 source: str = "application", buffer_for: str | None = None) -> dict[str, Any]:
+    """For application code: signal as `user_name`; returns the API's success body, raises
+    NotFoundError (no waiting event) or ConflictError (already received)."""
+    from sqlalchemy import select as _select
+
+    from wayvo_app.engine.accounts import normalize_user_name
+    from wayvo_app.engine.errors import ConflictError, NotFoundError
+    from wayvo_app.engine.models import User
+
+    with db.read_session() as s:
+        user_id = s.exec(_select(User.id).where(User.user_name == normalize_user_name(user_name))).scalar()
+    if user_id is None:
+        raise NotFoundError(f'User "{user_name}" not found')
+    result = deliver_signal(namespace=event_namespace, key=event_key, payload=payload, source=source,
+                            user_id=user_id, buffer_for=buffer_for)
+    if result.status_code == 409:
+        raise ConflictError(result.body["error"])
+    if result.status_code == 404:
+        raise NotFoundError(result.body["error"])
+    return result.body

@@ -1,0 +1,40 @@
+"""Public server-side API (the product document's `@wayvo-ai/core/server`): re-exports only."""
+
+from wayvo_app.engine.commands import TriggerWorkflowResult, atrigger_workflow, trigger_workflow
+from wayvo_app.engine.datasources import QueryResult, get_data_source, query_data_source, save_data_source
+from wayvo_app.engine.decisions import decide_approval
+from wayvo_app.engine.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidIntegrationReferencesError,
+    NotFoundError,
+    WorkflowError,
+    WorkflowNotFoundError,
+)
+from wayvo_app.engine.server_actions import register_action
+from wayvo_app.engine.signals import SignalResult, signal_event
+from wayvo_app.plugins.types import ActionLabel, StepFunction, StepImporter, WorkflowServerPlugin
+
+__all__ = [
+    "ActionLabel",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidIntegrationReferencesError",
+    "NotFoundError",
+    "QueryResult",
+    "SignalResult",
+    "StepFunction",
+    "StepImporter",
+    "TriggerWorkflowResult",
+    "WorkflowError",
+    "WorkflowNotFoundError",
+    "WorkflowServerPlugin",
+    "atrigger_workflow",
+    "decide_approval",
+    "get_data_source",
+    "query_data_source",
+    "register_action",
+    "save_data_source",
+    "signal_event",
+    "trigger_workflow",
+]
