@@ -112,7 +112,7 @@ class Worker:
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _heartbeat(self) -> None:
