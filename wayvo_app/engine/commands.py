@@ -13,7 +13,7 @@ from wayvo_app.engine import db, store, store_waits, wakeup
 from wayvo_app.engine.accounts import normalize_user_name
 from wayvo_app.engine.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.engine.models import Execution, ExecutionStep, User, Workflow, new_id, utcnow
-from wayvo_app.engine.recorder import advance, refresh_status
+from wayvo_app.engine.recorder import advance, refresh_status, wake_parent
 from wayvo_app.engine.step_loader import graph_of_version
 from wayvo_app.engine.workflows import version_for_run
 
@@ -140,6 +140,7 @@ def cancel_execution(execution_id: str, user_id: str) -> Execution:
                               error="Cancelled by user")
         store.cancel_open_steps(s, execution.id, now, "Cancelled by user")
         store_waits.cancel_waits(s, execution.id, now)
+        wake_parent(s, execution, now)  # a parent waiting on this child sees it cancelled
         execution.status = "cancelled"
         return execution
 
