@@ -104,6 +104,7 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
     if final:
         s.exec(update(ExecutionStep).where(ExecutionStep.id == request.step_id, ExecutionStep.status == "waiting")
                .values(status="pending", run_at=now))
+        store.notify_work(s)
     store.touch_execution(s, request.execution_id, now)
     s.flush()
     s.refresh(request)

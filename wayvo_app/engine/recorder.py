@@ -47,6 +47,8 @@ def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: st
     run_status = "running" if owner else "pending"
     run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
     store.insert_steps(s, rows + run_rows)
+    if run_rows and not owner:
+        store.notify_work(s)
     for row in rows + run_rows:
         snap.record(row["node_id"], row["status"], row["handles"])
     if not owner:
@@ -75,6 +77,7 @@ def wake_parent(s: Session, execution: Execution, now: datetime) -> None:
         s.exec(update(ExecutionStep).where(ExecutionStep.id == execution.parent_step_id,
                                            ExecutionStep.status == "waiting")
                .values(status="pending", run_at=now))
+        store.notify_work(s)
 
 
 def fail_execution(s: Session, execution: Execution, message: str, now: datetime) -> None:

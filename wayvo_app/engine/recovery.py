@@ -43,6 +43,7 @@ def _requeue_or_fail(s, execution, step: ExecutionStep, now: datetime) -> None:
         rows = store.step_rows(execution.id, [step.node_id], now, attempt=step.attempt + 1)
         rows[0].update(recoveries=step.recoveries + 1, wait_kind=step.wait_kind)
         store.insert_steps(s, rows)
+        store.notify_work(s)
         refresh_status(s, execution, now, graph.trigger().id)
         return
     message = f"{LOST}; gave up after {MAX_RECOVERIES} recoveries"

@@ -45,6 +45,7 @@ def _resume(s, row: WaitEvent, payload: Any, source: str | None, now) -> bool:
     s.exec(update(ExecutionStep).where(ExecutionStep.id == row.step_id, ExecutionStep.status == "waiting")
            .values(status="pending", run_at=now))
     store.touch_execution(s, row.execution_id, now)
+    store.notify_work(s)
     return True
 
 

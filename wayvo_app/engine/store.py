@@ -14,6 +14,7 @@ from wayvo_app.engine.models import Execution, ExecutionLog, ExecutionStep, new_
 from wayvo_app.engine.progress import NodeState
 
 CLAIMABLE = ("pending", "waiting")
+WORK_CHANNEL = "wayvo_work"
 
 
 @dataclass(frozen=True)
@@ -182,3 +183,10 @@ def cancel_open_steps(s: Session, execution_id: str, now: datetime, reason: str)
     s.exec(update(ExecutionStep).where(ExecutionStep.execution_id == execution_id,
                                        ExecutionStep.status.in_(("pending", "waiting")))
            .values(status="cancelled", finished_at=now, error=reason, run_at=None))
+
+
+def notify_work(s: Session) -> None:
+    """On PostgreSQL, wake listening workers when this transaction commits (NOTIFY is
+    transactional and deduplicated per transaction); a no-op elsewhere."""
+    if _is_postgres(s):
+        s.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")

@@ -56,6 +56,7 @@ class Worker:
         unsubscribe = wakeup.subscribe(self.wake)
         scheduler = self._start_scheduler() if self.use_scheduler else None
         heartbeat = asyncio.create_task(self._heartbeat())
+        listener = self._start_listener()
         log.info("worker %s started (concurrency %s)", self.owner, self.concurrency)
         try:
             while not self._stop:
@@ -67,9 +68,19 @@ class Worker:
         finally:
             unsubscribe()
             heartbeat.cancel()
+            if listener:
+                listener.cancel()
             if scheduler:
                 scheduler.shutdown(wait=False)
             await self._finish_inflight()
+
+    def _start_listener(self) -> asyncio.Task | None:
+        url = self.url or self.settings.database_url
+        if not url.startswith("postgresql"):
+            return None
+        from wayvo_app.runtime.pg_listen import listen_for_work
+
+        return asyncio.create_task(listen_for_work(url, self.wake))
 
     def stop(self) -> None:
         self._stop = True
