@@ -47,6 +47,15 @@ def drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Failure counters are per process: each test starts with none."""
+    from wayvo_app.api.rate_limit import LOGIN_FAILURES, TOKEN_FAILURES
+
+    LOGIN_FAILURES.reset()
+    TOKEN_FAILURES.reset()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param

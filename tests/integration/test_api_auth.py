@@ -69,3 +69,43 @@ async def test_missing_or_bad_tokens_give_401(client, header):
     headers = {"Authorization": header} if header else {}
     r = await client.get("/api/api-keys", headers=headers)
     assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+
+
+async def test_repeated_failed_logins_get_429_for_that_client_only(db_url):
+    with db.session() as s:
+        accounts.create_user(s, "owner", "password1")
+    api = create_api()
+    attacker = httpx.AsyncClient(transport=httpx.ASGITransport(app=api, client=("10.0.0.66", 1234)),
+                                 base_url="http://test")
+    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=api, client=("10.0.0.7", 1234)),
+                              base_url="http://test")
+    async with attacker, other:
+        codes = [(await attacker.post("/api/auth/login", json={"userName": "owner", "password": "bad-pass"}))
+                 .status_code for _ in range(11)]
+        assert codes[:10] == [401] * 10 and codes[10] == 429
+        blocked = await attacker.post("/api/auth/login", json={"userName": "owner", "password": "password1"})
+        assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+        assert blocked.json()["code"] == "too_many_requests"
+        fine = await other.post("/api/auth/login", json={"userName": "owner", "password": "password1"})
+        assert fine.status_code == 200
+
+
+async def test_invalid_api_keys_get_429_after_a_burst(db_url):
+    api = create_api()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api, client=("10.0.0.9", 1)),
+                                 base_url="http://test") as client:
+        codes = [(await client.get("/api/api-keys", headers={"Authorization": f"Bearer wfb_guess{i}"})).status_code
+                 for i in range(31)]
+    assert codes[:30] == [401] * 30 and codes[30] == 429
+
+
+async def test_oversized_headers_get_431(client):
+    r = await client.get("/api/api-keys", headers={"X-Big": "x" * 20000})
+    assert r.status_code == 431 and r.json()["code"] == "headers_too_large"
+
+
+async def test_deeply_nested_json_gets_400(client):
+    deep = "[" * 100 + "]" * 100
+    r = await client.post("/api/auth/login", content=f'{{"a": {deep}}}'.encode(),
+                          headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "nested" in r.json()["error"]

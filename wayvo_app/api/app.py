@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from wayvo_app.api import routes_auth, routes_executions, routes_integrations, routes_waits, routes_workflows
 from wayvo_app.api.body_guard import BodyGuard
+from wayvo_app.api.docs import install_openapi
 from wayvo_app.api.errors import install_error_handlers
 
 
@@ -18,5 +19,6 @@ def create_api() -> FastAPI:
     api.include_router(routes_workflows.router)
     api.include_router(routes_executions.router)
     api.include_router(routes_waits.router)
+    install_openapi(api)
     api.add_middleware(BodyGuard)
     return api

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from wayvo_app.api.rate_limit import TOKEN_FAILURES, client_key
 from wayvo_app.engine import accounts, api_keys, db
 from wayvo_app.engine.accounts import Principal
 from wayvo_app.engine.errors import AuthenticationError
@@ -27,12 +28,20 @@ def principal_for_token(token: str) -> Principal | None:
         return accounts.principal_of(user) if user else None
 
 
+def _checked(request: Request, token: str, message: str) -> Principal:
+    """The token's principal; repeated invalid tokens from one client get 429 (that client only)."""
+    client = client_key(request)
+    TOKEN_FAILURES.check(client)
+    principal = principal_for_token(token)
+    if principal is None:
+        TOKEN_FAILURES.fail(client)
+        raise AuthenticationError(message)
+    return principal
+
+
 def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the caller, from a session token or an API key; 401 otherwise."""
-    principal = principal_for_token(_bearer(request))
-    if principal is None:
-        raise AuthenticationError("Invalid or expired token")
-    return principal
+    return _checked(request, _bearer(request), "Invalid or expired token")
 
 
 def api_key_principal(request: Request) -> Principal:
@@ -40,7 +49,4 @@ def api_key_principal(request: Request) -> Principal:
     token = _bearer(request)
     if not token.startswith(api_keys.KEY_PREFIX):
         raise AuthenticationError("This route needs a workflow API key (wfb_...)")
-    principal = principal_for_token(token)
-    if principal is None:
-        raise AuthenticationError("Invalid or revoked API key")
-    return principal
+    return _checked(request, token, "Invalid or revoked API key")

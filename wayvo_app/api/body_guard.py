@@ -6,6 +6,7 @@ import json
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
+MAX_HEADER_BYTES = 16 * 1024  # all headers together
 
 
 class BadBody(Exception):
@@ -52,6 +53,10 @@ class BodyGuard:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            size = sum(len(name) + len(value) for name, value in scope.get("headers", []))
+            if size > MAX_HEADER_BYTES:
+                return await self._reject(send, BadBody(431, "Request headers are too large", "headers_too_large"))
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
                 or not scope["path"].startswith("/api/"):
             return await self.app(scope, receive, send)

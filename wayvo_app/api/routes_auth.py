@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from wayvo_app.api.auth import current_principal
+from wayvo_app.api.rate_limit import LOGIN_FAILURES, client_key
 from wayvo_app.engine import accounts, api_keys, db
 from wayvo_app.engine.accounts import Principal
+from wayvo_app.engine.errors import AuthenticationError
 from wayvo_app.settings import get_settings
 
 router = APIRouter()
@@ -27,11 +29,18 @@ def _iso(value):
 
 
 @router.post("/api/auth/login", tags=["auth"])
-def login(body: LoginBody):
-    with db.session() as s:
-        user = accounts.authenticate(s, body.userName, body.password)
-        token, expires = accounts.start_session(s, user, get_settings().secret_key)
-        return {"token": token, "expiresAt": _iso(expires), "user": accounts.principal_of(user).to_json()}
+def login(body: LoginBody, request: Request):
+    """Sign in; repeated failures from one client get 429 with Retry-After."""
+    client = client_key(request)
+    LOGIN_FAILURES.check(client)
+    try:
+        with db.session() as s:
+            user = accounts.authenticate(s, body.userName, body.password)
+            token, expires = accounts.start_session(s, user, get_settings().secret_key)
+            return {"token": token, "expiresAt": _iso(expires), "user": accounts.principal_of(user).to_json()}
+    except AuthenticationError:
+        LOGIN_FAILURES.fail(client)
+        raise
 
 
 @router.post("/api/api-keys/create", tags=["api keys"])
