@@ -40,8 +40,8 @@ def install_openapi(api: FastAPI) -> None:
                 operation["requestBody"] = {"required": True, "description": text,
                                             "content": {"application/json": {"schema": {"type": "object"}}}}
         for path, operations in spec["paths"].items():
-            for method, operation in operations.items():
-                if path != "/api/auth/login" and path != "/api/docs":
+            if path not in ("/api/auth/login", "/api/docs"):
+                for operation in operations.values():
                     operation["security"] = [{"bearer": []}]
         api.openapi_schema = spec
         return spec
