@@ -97,3 +97,43 @@ def sign_in(page, base_url: str, user: str = "owner", password: str = "wayvo-dem
     page.fill("#password", password)
     page.click("#sign-in")
     page.wait_for_url(re.compile(r".*/workflows/?$"))
+
+
+@pytest.fixture
+def new_page(browser, request):
+    """A factory of pages, each in its own browser context (its own signed-in user), at any size.
+    Every page is screenshotted into test-artifacts at teardown."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 800, **context_options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        contexts.append((context, pg))
+        return pg
+
+    yield make
+    ARTIFACTS.mkdir(exist_ok=True)
+    for index, (context, pg) in enumerate(contexts):
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True)
+        finally:
+            context.close()
+
+
+def api_login(base_url: str, user: str, password: str = "wayvo-demo") -> dict:
+    """Bearer headers of a session token for `user`, from the running app's login API."""
+    r = httpx.post(f"{base_url}/api/auth/login", json={"userName": user, "password": password}, timeout=10)
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def wait_for(check, what: str, timeout_s: float = 20.0, interval_s: float = 0.2):
+    """Poll `check()` until it returns something truthy; fail naming `what` after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")

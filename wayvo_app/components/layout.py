@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app.components.approval_badge import pending_badge
 from wayvo_app.pages.auth_state import AuthState
 
 # (label, path, icon); pages join this list as they are built.
 NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Workflows", "/workflows", "workflow"),
+    ("Approvals", "/workflows/approvals", "inbox"),
+    ("Settings", "/settings/api-keys", "settings"),
 ]
+APPROVALS_PATH = "/workflows/approvals"
+# On a phone the navigation shows icons only, so it fits in 375 px.
+_WIDE_ONLY = rx.breakpoints(initial="none", sm="inline")
 
 
 def _nav_link(label: str, path: str, icon: str) -> rx.Component:
     return rx.link(
-        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium"), spacing="2",
-                  align="center"),
-        href=path, underline="none", color_scheme="gray", high_contrast=True,
-        padding_x="0.75rem", padding_y="0.4rem", border_radius="6px",
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium", display=_WIDE_ONLY),
+                  pending_badge() if path == APPROVALS_PATH else rx.fragment(), spacing="2", align="center"),
+        href=path, underline="none", color_scheme="gray", high_contrast=True, title=label, aria_label=label,
+        padding_x=rx.breakpoints(initial="0.5rem", sm="0.75rem"), padding_y="0.4rem", border_radius="6px",
         _hover={"background": rx.color("gray", 3)},
     )
 
@@ -25,7 +31,7 @@ def _nav_link(label: str, path: str, icon: str) -> rx.Component:
 def _user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.display_name),
+            rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.display_name, display=_WIDE_ONLY),
                       variant="ghost", color_scheme="gray", id="user-menu"),
         ),
         rx.menu.content(
@@ -44,10 +50,11 @@ def navbar() -> rx.Component:
                               rx.heading("Wayvo", size="4"), align="center", spacing="2"),
                     href="/workflows", underline="none", color_scheme="gray", high_contrast=True),
             rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="1", wrap="wrap"),
-            spacing="6", align="center",
+            spacing=rx.breakpoints(initial="3", sm="6"), align="center",
         ),
         _user_menu(),
-        justify="between", align="center", width="100%", padding_x="1.25rem", padding_y="0.6rem",
+        justify="between", align="center", width="100%", padding_y="0.6rem",
+        padding_x=rx.breakpoints(initial="0.75rem", sm="1.25rem"),
         border_bottom=f"1px solid {rx.color('gray', 5)}", background=rx.color("gray", 1),
         position="sticky", top="0", z_index="10",
     )
@@ -62,7 +69,8 @@ def page_frame(title: str, *children: rx.Component, actions: rx.Component | None
         rx.cond(
             AuthState.user_id != "",
             rx.box(rx.vstack(header, *children, spacing="4", width="100%"),
-                   max_width="1200px", margin_x="auto", padding="1.5rem", width="100%"),
+                   max_width="1200px", margin_x="auto", width="100%",
+                   padding=rx.breakpoints(initial="1rem", sm="1.5rem")),
             rx.center(rx.spinner(size="3"), padding="4rem"),
         ),
         min_height="100vh", background=rx.color("gray", 2),
