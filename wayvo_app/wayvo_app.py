@@ -5,7 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from wayvo_app.api.app import create_api
-from wayvo_app.pages import approval_detail, approvals_inbox, login, settings_api_keys, workflows
+from wayvo_app.pages import (
+    approval_detail,
+    approvals_inbox,
+    login,
+    settings_api_keys,
+    settings_integrations,
+    workflows,
+)
 from wayvo_app.pages.auth_state import AuthState
 from wayvo_app.plugins.client_plugins import check_plugins
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
@@ -33,6 +40,9 @@ def build_app() -> rx.App:
                  on_load=[AuthState.require_login, approval_detail.ApprovalState.load])
     app.add_page(settings_api_keys.api_keys_page, route="/settings/api-keys", title="API keys · Wayvo",
                  on_load=[AuthState.require_login, settings_api_keys.ApiKeysState.load])
+    app.add_page(settings_integrations.integrations_page, route="/settings/integrations",
+                 title="Integrations · Wayvo",
+                 on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
     return app
 
 

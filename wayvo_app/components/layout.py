@@ -75,3 +75,18 @@ def page_frame(title: str, *children: rx.Component, actions: rx.Component | None
         ),
         min_height="100vh", background=rx.color("gray", 2),
     )
+
+
+SETTINGS_TABS = [("API keys", "/settings/api-keys", "key-round"), ("Integrations", "/settings/integrations", "plug")]
+
+
+def settings_tabs(current: str) -> rx.Component:
+    """The settings sub-navigation; `current` is the path of the page showing it."""
+    def tab(label: str, path: str, icon: str) -> rx.Component:
+        active = path == current
+        return rx.link(rx.hstack(rx.icon(icon, size=14), rx.text(label, size="2", weight="medium"), spacing="2",
+                                 align="center"),
+                       href=path, underline="none", color_scheme="gray", high_contrast=active,
+                       padding_x="0.75rem", padding_y="0.35rem", border_radius="6px",
+                       background=rx.color("accent", 3) if active else "transparent")
+    return rx.hstack(*[tab(*item) for item in SETTINGS_TABS], spacing="1", id="settings-tabs")

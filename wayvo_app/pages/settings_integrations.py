@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from wayvo_app.components.layout import page_frame
+from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.engine import db, integrations
 from wayvo_app.engine.errors import WorkflowError
 from wayvo_app.engine.inbox_queries import ago
@@ -54,7 +54,8 @@ class IntegrationsState(AuthState):
 
     @rx.event
     def choose(self, value: str):
-        self.selected_type, self.error = value, ""
+        if value:  # a form reset reports "": keep the chosen integration
+            self.selected_type, self.error = value, ""
 
     @rx.event
     def create(self, form: dict):
@@ -160,6 +161,6 @@ def _delete_dialog() -> rx.Component:
 
 def integrations_page() -> rx.Component:
     return page_frame("Integrations", rx.vstack(
-        _form(), rx.heading("Your integrations", size="4", margin_top="0.5rem"),
+        settings_tabs("/settings/integrations"), _form(), rx.heading("Your integrations", size="4", margin_top="0.5rem"),
         rx.box(_list(), width="100%", id="integrations-list"), spacing="4", width="100%", max_width="900px"),
         _delete_dialog())
