@@ -99,4 +99,5 @@ def pytest_collection_modifyitems(config, items):
         (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # Browser tests last: sync Playwright keeps an event loop running that async tests after it trip on.
+    items[:] = sorted(keep, key=lambda item: "/tests/e2e/" in str(item.path))

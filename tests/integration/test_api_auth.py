@@ -38,6 +38,7 @@ async def test_bad_credentials_give_401_in_the_error_shape(client):
 
 @pytest.mark.parametrize("raw,status", [
     (b"{not json", 400), (b"[1, 2]", 400), (b'{"userName": NaN}', 400), (b'"text"', 400),
+    (b'{"userName": "a\\u0000b", "password": "x"}', 400),
     (b'{"userName": "' + b"x" * (1024 * 1024) + b'"}', 413),
 ])
 async def test_bad_bodies_are_refused_before_the_route(client, raw, status):

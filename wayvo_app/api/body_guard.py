@@ -7,6 +7,7 @@ import json
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 MAX_HEADER_BYTES = 16 * 1024  # all headers together
+NUL_MESSAGE = "NUL characters (\\u0000) are not allowed"
 
 
 class BadBody(Exception):
@@ -41,6 +42,8 @@ def check_json_object(raw: bytes) -> dict:
         raise BadBody(400, f"Malformed JSON body: {exc}", "invalid_json")
     if not isinstance(value, dict):
         raise BadBody(400, "The JSON body must be an object", "invalid_json")
+    if b"\\u0000" in raw:  # PostgreSQL text cannot hold NUL; refuse it before any work
+        raise BadBody(400, NUL_MESSAGE, "invalid_json")
     if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise BadBody(400, f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels", "invalid_json")
     return value
@@ -57,6 +60,8 @@ class BodyGuard:
             size = sum(len(name) + len(value) for name, value in scope.get("headers", []))
             if size > MAX_HEADER_BYTES:
                 return await self._reject(send, BadBody(431, "Request headers are too large", "headers_too_large"))
+            if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+                return await self._reject(send, BadBody(400, NUL_MESSAGE, "invalid_request"))
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
                 or not scope["path"].startswith("/api/"):
             return await self.app(scope, receive, send)
