@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from wayvo_app.api.app import create_api
-from wayvo_app.pages import login, workflows
+from wayvo_app.pages import demo_order_status, execution_viewer, executions, login, workflows
 from wayvo_app.pages.auth_state import AuthState
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
 
@@ -25,7 +25,21 @@ def build_app() -> rx.App:
     app.add_page(login.setup_page, route="/setup", title="Set up · Wayvo", on_load=login.SetupState.on_load)
     app.add_page(workflows.workflows_page, route="/workflows", title="Workflows · Wayvo",
                  on_load=[AuthState.require_login, workflows.WorkflowsState.load])
+    _add_execution_pages(app)
     return app
+
+
+def _add_execution_pages(app: rx.App) -> None:
+    """The execution lists, the viewer and the demo page that embeds it."""
+    listing = [AuthState.require_login, executions.ExecutionsState.load]
+    app.add_page(executions.executions_page, route="/workflows/executions", title="Executions · Wayvo",
+                 on_load=listing)
+    app.add_page(executions.executions_page, route="/workflows/[id]/executions", title="Executions · Wayvo",
+                 on_load=listing)
+    app.add_page(execution_viewer.execution_viewer_page, route="/workflows/executions/[execution_id]",
+                 title="Execution · Wayvo", on_load=AuthState.require_login)
+    app.add_page(demo_order_status.order_status_page, route="/demo/order-status", title="Order status · Wayvo",
+                 on_load=[AuthState.require_login, demo_order_status.OrderStatusState.load])
 
 
 app = build_app()
