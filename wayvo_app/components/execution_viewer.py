@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from wayvo_app.components.flow import flow_canvas
+from wayvo_app.components.values import VALUE_CSS
 from wayvo_app.components.viewer_panels import (
     details_panel,
     header,
@@ -17,6 +18,8 @@ from wayvo_app.components.viewer_panels import (
     waits_panel,
 )
 from wayvo_app.components.viewer_state import ExecutionViewerState
+
+CANVAS_HEIGHT = "480px"
 
 
 def _state_message(S, icon: str, color: str) -> rx.Component:
@@ -28,19 +31,28 @@ def _loading() -> rx.Component:
                      rx.skeleton(height="120px", width="100%"), spacing="3", width="100%", id="viewer-loading")
 
 
+def _no_selection() -> rx.Component:
+    return rx.center(rx.vstack(
+        rx.icon("mouse-pointer-click", size=22, color=rx.color("gray", 8)),
+        rx.text("Click a node to see its input, output, logs and every attempt.", size="2", color_scheme="gray",
+                align="center"),
+        align="center", spacing="2"), height="100%", padding="1.5rem")
+
+
 def _canvas_and_details(S) -> rx.Component:
+    """Canvas and details side by side with fixed widths, so opening details never moves the graph."""
+    frame = {"border": f"1px solid {rx.color('gray', 5)}", "border_radius": "8px", "background": rx.color("gray", 1)}
     canvas = rx.box(
-        flow_canvas(S.nodes, S.edges, on_node_click=S.select_node, on_pane_click=S.clear_selection),
-        flex="1 1 420px", min_height="380px", height="100%", border=f"1px solid {rx.color('gray', 5)}",
-        border_radius="8px", overflow="hidden", background=rx.color("gray", 1), id="viewer-canvas",
+        flow_canvas(S.nodes, S.edges, show_minimap=S.nodes.length() > 6, on_node_click=S.select_node,
+                    on_pane_click=S.clear_selection),
+        # Keyed by execution: a new one remounts React Flow, which fits the view to its graph again.
+        key=S.exec_id, height=CANVAS_HEIGHT, overflow="hidden", id="viewer-canvas", **frame,
     )
-    details = rx.cond(S.selected_node != "", rx.box(
-        details_panel(S), flex="0 1 400px", min_width="300px", max_height="560px", overflow_y="auto",
-        border=f"1px solid {rx.color('gray', 5)}", border_radius="8px", background=rx.color("gray", 1)))
-    hint = rx.cond(S.selected_node == "", rx.text("Click a node for its input, output, logs and attempts.",
-                                                  size="1", color_scheme="gray"))
-    return rx.vstack(rx.flex(canvas, details, gap="3", width="100%", wrap="wrap", flex="1 0 380px"), hint,
-                     spacing="1", width="100%", flex="1 0 400px")
+    details = rx.box(rx.cond(S.selected_node != "", details_panel(S), _no_selection()),
+                     height=rx.breakpoints(initial="auto", md=CANVAS_HEIGHT), max_height=CANVAS_HEIGHT,
+                     overflow_y="auto", **frame)
+    return rx.grid(canvas, details, columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 370px"), gap="3",
+                   width="100%")
 
 
 def _tabs(S) -> rx.Component:
@@ -67,8 +79,10 @@ class ExecutionViewer(ExecutionViewerState):
         content = rx.match(S.phase, ("loading", _loading()),
                            ("missing", _state_message(S, "search-x", "gray")),
                            ("error", _state_message(S, "triangle-alert", "red")), _ready(S))
+        # After a reload the tab's state still holds the previous execution until on_mount loads this one.
+        content = rx.cond(S.exec_id == execution_id, content, _loading())
         viewer = rx.box(
-            content, on_mount=S.open(execution_id, workflow_id), on_unmount=S.close,
+            rx.el.style(VALUE_CSS), content, on_mount=S.open(execution_id, workflow_id), on_unmount=S.close,
             height=height, overflow_y="auto", display="flex", flex_direction="column", width="100%",
             class_name=class_name or "", **props,
         )
@@ -93,9 +107,9 @@ def workflow_execution_viewer_dialog(execution_id: Any = "", workflow_id: Any = 
                       rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", color_scheme="gray",
                                                      aria_label="Close", id="viewer-dialog-close")),
                       align="center", width="100%", margin_bottom="0.75rem"),
-            rx.dialog.description("Status of each step, updated live.", size="1", color_scheme="gray",
+            rx.dialog.description("Each step's status, updated live.", size="1", color_scheme="gray",
                                   margin_bottom="0.5rem"),
-            workflow_execution_viewer(execution_id=execution_id, workflow_id=workflow_id, height="72vh"),
+            workflow_execution_viewer(execution_id=execution_id, workflow_id=workflow_id, height="auto"),
             max_width="1180px", width="96vw", id="viewer-dialog",
         ),
         open=True, on_open_change=close,

@@ -102,8 +102,9 @@ minimap = MiniMap.create
 # Node looks by status; class names go on each node (`className`), so tests and themes can find them.
 FLOW_CSS = """
 .wv-flow .react-flow__node.wv-node { border-radius: 10px; border: 2px solid #94a3b8; background: #f8fafc;
-  color: #0f172a; font-size: 12px; width: 180px; padding: 8px 10px; white-space: pre-line; line-height: 1.35;
+  color: #475569; font-size: 11px; width: 180px; padding: 8px 10px; white-space: pre-line; line-height: 1.45;
   box-shadow: 0 1px 2px rgba(15,23,42,.08); }
+.wv-flow .react-flow__node.wv-node::first-line { font-size: 13px; font-weight: 600; color: #0f172a; }
 .wv-flow .react-flow__node.wv-idle { border-color: #cbd5e1; background: #f8fafc; color: #475569; }
 .wv-flow .react-flow__node.wv-running { border-color: #2563eb; background: #eff6ff;
   animation: wv-pulse 1.1s ease-in-out infinite; }
@@ -136,17 +137,21 @@ def flow_styles() -> rx.Component:
     return rx.el.style(FLOW_CSS)
 
 
-def flow_canvas(nodes, edges, *, height: str = "100%", read_only: bool = True, **events: Any) -> rx.Component:
-    """A React Flow canvas with background, zoom controls and minimap, inside a sized box."""
+def flow_canvas(nodes, edges, *, height: str = "100%", read_only: bool = True, show_minimap: Any = True,
+                **events: Any) -> rx.Component:
+    """A React Flow canvas with background, zoom controls and (optionally) a minimap, in a sized box."""
     interactive = {} if not read_only else {"nodes_draggable": False, "nodes_connectable": False}
+    mini = minimap(pannable=True, zoomable=True, node_stroke_width=3,
+                   node_class_name=Var("(node) => node.className ?? ''"))
+    children = [background(variant="dots", gap=18, size=1), controls(show_interactive=False)]
+    if isinstance(show_minimap, Var):
+        children.append(rx.cond(show_minimap, mini))
+    elif show_minimap:
+        children.append(mini)
     return rx.box(
         flow_styles(),
         react_flow(
-            background(variant="dots", gap=18, size=1),
-            controls(show_interactive=False),
-            minimap(pannable=True, zoomable=True, node_stroke_width=3,
-                    node_class_name=Var("(node) => node.className ?? ''")),
-            nodes=nodes, edges=edges, fit_view=True, fit_view_options={"padding": 0.2, "maxZoom": 1.2},
+            *children, nodes=nodes, edges=edges, fit_view=True, fit_view_options={"padding": 0.2, "maxZoom": 1.1},
             min_zoom=0.2, max_zoom=2.0, **interactive, **events,
         ),
         class_name="wv-flow", width="100%", height=height, position="relative",

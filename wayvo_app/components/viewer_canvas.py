@@ -16,7 +16,9 @@ def node_label(label: str, status: str, attempts: int) -> str:
 
 
 def flow_nodes(graph: WorkflowGraph, statuses: dict[str, str], attempts: dict[str, int],
-               selected: str = "") -> list[dict[str, Any]]:
+               selected: str = "", step_status: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Nodes coloured by the contract's node status; a cancelled step says so in its label."""
+    step_status = step_status or {}
     with_outgoing = {edge.source for edge in graph.edges}
     out = []
     for node in graph.nodes:
@@ -26,7 +28,9 @@ def flow_nodes(graph: WorkflowGraph, statuses: dict[str, str], attempts: dict[st
         out.append({
             "id": node.id, "type": kind, "position": {"x": float(node.position.get("x", 0) or 0),
                                                       "y": float(node.position.get("y", 0) or 0)},
-            "data": {"label": node_label(node.label or node.action_type, status, attempts.get(node.id, 0)),
+            "data": {"label": node_label(node.label or node.action_type,
+                                         "cancelled" if step_status.get(node.id) == "cancelled" else status,
+                                         attempts.get(node.id, 0)),
                      "status": status, "name": node.label or node.action_type,
                      "actionType": "Trigger" if node.is_trigger else node.action_type},
             "className": classes, "selected": node.id == selected, "draggable": False, "connectable": False,

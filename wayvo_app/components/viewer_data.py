@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from datetime import datetime
 from typing import Any
 
 from wayvo_app.components.viewer_canvas import flow_edges, flow_nodes
@@ -27,18 +28,24 @@ def is_long(text: str) -> bool:
     return len(text) > LONG_CHARS or text.count("\n") >= LONG_LINES
 
 
+def _preview(value: Any, limit: int = 90) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def value_view(value: Any) -> dict[str, Any]:
     text = pretty(value)
-    first = text.splitlines()[0] if text else ""
-    return {"text": text, "long": is_long(text), "preview": first[:80] + ("…" if len(text) > len(first[:80]) else "")}
+    return {"text": text, "long": is_long(text), "preview": _preview(value) if text else ""}
 
 
-def _iso_text(value: str | None) -> str:
+def _iso_text(value: str | None, same_day_as: str | None = None) -> str:
+    """A step's start in full; its end as a time of day when it is on the same day."""
     if not value:
         return "–"
-    from datetime import datetime
-
-    return fmt_time(datetime.fromisoformat(value))
+    moment = datetime.fromisoformat(value)
+    short = same_day_as is not None and same_day_as[:10] == value[:10]
+    return fmt_time(moment, date=not short)
 
 
 def step_views(snapshot: ViewerSnapshot) -> list[dict[str, Any]]:
@@ -53,7 +60,7 @@ def step_views(snapshot: ViewerSnapshot) -> list[dict[str, Any]]:
         out.append({
             "id": step["id"], "nodeId": step["nodeId"], "label": step["label"], "attempt": step["attempt"],
             "status": step["status"], "color": STATUS_COLORS.get(step["status"], "gray"),
-            "started": _iso_text(step["startedAt"]), "completed": _iso_text(step["completedAt"]),
+            "started": _iso_text(step["startedAt"]), "completed": _iso_text(step["completedAt"], step["startedAt"]),
             "duration": fmt_ms(step["durationMs"]), "error": step["error"] or "",
             "waitKind": step["waitKind"] or "", "input": value_view(step["input"]),
             "output": value_view(step["output"]), "logs": logs.get(step["id"], []),
@@ -92,7 +99,7 @@ def info_view(snapshot: ViewerSnapshot) -> dict[str, Any]:
     ex = snapshot.execution
     return {**{k: ex[k] for k in ("id", "workflowId", "workflowName", "status", "triggerType", "duration",
                                   "startedText", "completedText")},
-            "version": f"v{ex['version']}" if ex["version"] else "draft",
+            "version": f"version {ex['version']}" if ex["version"] else "draft run",
             "color": STATUS_COLORS.get(ex["status"], "gray"), "error": ex["error"] or "",
             "retryOf": ex["retryOf"] or "", "parent": ex["parentExecutionId"] or "",
             "input": value_view(ex["input"]), "output": value_view(ex["output"]),
@@ -102,6 +109,7 @@ def info_view(snapshot: ViewerSnapshot) -> dict[str, Any]:
 def view_of(snapshot: ViewerSnapshot, app_url: str, selected: str = "") -> dict[str, Any]:
     """All the state fields of a loaded viewer."""
     return {"info": info_view(snapshot),
-            "nodes": flow_nodes(snapshot.graph, snapshot.statuses, snapshot.attempts, selected),
+            "nodes": flow_nodes(snapshot.graph, snapshot.statuses, snapshot.attempts, selected,
+                                snapshot.step_status),
             "edges": flow_edges(snapshot.graph, snapshot.statuses), "timeline": snapshot.timeline,
             "steps": step_views(snapshot), "waits": wait_views(snapshot, app_url)}

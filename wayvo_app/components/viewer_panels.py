@@ -43,6 +43,14 @@ def actions(S) -> rx.Component:
     )
 
 
+def _execution_error(info) -> rx.Component:
+    cancelled = rx.callout(info["error"], icon="ban", color_scheme="gray", size="1", width="100%",
+                           id="viewer-execution-error")
+    failed = rx.callout(info["error"], icon="triangle-alert", color_scheme="red", size="1", width="100%",
+                        id="viewer-execution-error")
+    return rx.cond(info["error"] != "", rx.cond(info["status"] == "cancelled", cancelled, failed))
+
+
 def header(S) -> rx.Component:
     info = S.info
     title = rx.hstack(
@@ -62,9 +70,7 @@ def header(S) -> rx.Component:
                       spacing="5", wrap="wrap")
     return rx.vstack(rx.hstack(title, rx.spacer(), actions(S), width="100%", align="center", wrap="wrap",
                                spacing="3"),
-                     facts, rx.cond(info["error"] != "", rx.callout(info["error"], icon="triangle-alert",
-                                                                   color_scheme="red", size="1", width="100%",
-                                                                   id="viewer-execution-error")),
+                     facts, _execution_error(info),
                      spacing="3", width="100%")
 
 
@@ -181,7 +187,8 @@ def timeline_panel(S) -> rx.Component:
 def values_panel(S) -> rx.Component:
     info = S.info
     return rx.grid(
-        rx.box(value_block("Execution input", info["input"], empty="no input"), id="viewer-input"),
-        rx.box(value_block("Execution output", info["output"], empty="no output yet"), id="viewer-output"),
+        rx.box(value_block("Execution input", info["input"], empty="no input", collapse=False), id="viewer-input"),
+        rx.box(value_block("Execution output", info["output"], empty="no output yet",
+                                    collapse=False), id="viewer-output"),
         columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
     )

@@ -5,6 +5,7 @@ watches the database while mounted (a background poll of `Execution.updated_at`)
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ CONNECTED_CHECK_EVERY = 10
 # (client token, state name) -> generation of the watch loop allowed to run; process-local is
 # enough: a background event runs in the worker that holds the tab's websocket.
 _watchers: dict[tuple[str, str], int] = {}
+_generations = itertools.count(1)
 
 
 def load_view(execution_id: str, user_id: str, workflow_id: str = "", selected: str = "") -> tuple[dict, str]:
@@ -81,6 +83,7 @@ class ExecutionViewerState(rx.ComponentState):
     async def open(self, execution_id: str, workflow_id: str = ""):
         """on_mount: load the execution and start watching it while it is open."""
         self.exec_id, self.wf_id, self.selected_node, self.phase = execution_id or "", workflow_id or "", "", "loading"
+        self._stop_watching()  # a reload of the tab keeps its token: a loop of the old page may still run
         auth = await self.get_state(AuthState)
         if not auth.user_id and not auth._load_user():
             self.phase, self.message = "error", "Sign in to see this execution."
@@ -96,19 +99,21 @@ class ExecutionViewerState(rx.ComponentState):
             return None
         return None if self.info.get("status") in FINISHED else type(self).watch
 
+    def _stop_watching(self) -> None:
+        _watchers.pop((self.router.session.client_token, self.get_full_name()), None)
+        self.live = False
+
     @rx.event
     def close(self):
         """on_unmount: the watch loop stops at its next tick."""
-        key = (self.router.session.client_token, self.get_full_name())
-        _watchers[key] = _watchers.get(key, 0) + 1
-        self.live = False
+        self._stop_watching()
 
     @rx.event(background=True, supersedes=True)
     async def watch(self):
         async with self:
             token = self.router.session.client_token
             key = (token, self.get_full_name())
-            generation = _watchers[key] = _watchers.get(key, 0) + 1
+            generation = _watchers[key] = next(_generations)
             execution_id, user_id, workflow_id = self.exec_id, self._user_id, self.wf_id
             revision, self.live = self._revision, True
         ticks, refreshed = 0, time.monotonic()

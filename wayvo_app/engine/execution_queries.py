@@ -58,6 +58,7 @@ class ViewerSnapshot:
     graph: WorkflowGraph
     statuses: dict[str, str]
     attempts: dict[str, int]
+    step_status: dict[str, str]
     steps: list[dict[str, Any]]
     logs: list[dict[str, Any]]
     waits: list[dict[str, Any]]
@@ -190,6 +191,7 @@ def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = Non
     return ViewerSnapshot(
         execution=info, graph=graph, statuses=status_of,
         attempts={row["nodeId"]: row["attempt"] for row in statuses},
+        step_status={st.node_id: st.status for st in steps},  # ordered by attempt: the latest wins
         steps=[step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
         logs=[{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
                "createdAt": fmt_time(log.created_at, date=False)} for log in logs],

@@ -100,7 +100,7 @@ def build_timeline(steps: list[ExecutionStep], labels: dict[str, str], node_stat
         waited = sum(_ms(a, b) for a, b in windows)
         active = sum(active_ms(st, now) for st in attempts)
         kind = next((st.wait_kind for st in reversed(attempts) if st.wait_kind), None)
-        status = node_status.get(node_id, "idle")
+        status = "cancelled" if last.status == "cancelled" else node_status.get(node_id, "idle")
         row = {"nodeId": node_id, "label": labels.get(node_id, node_id), "status": status,
                "attempts": len([st for st in attempts if st.status != "skipped"]) or 1,
                "start": fmt_time(begin, date=False), "startedAt": begin.isoformat(),

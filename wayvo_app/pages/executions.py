@@ -175,7 +175,8 @@ def _table() -> rx.Component:
     head = rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in (
         "Status", "Workflow", "Trigger", "Started", "Duration", "Waiting for / error")]))
     pager = rx.hstack(
-        rx.text(S.total, " executions · page ", S.page, " of ", S.pages, size="2", color_scheme="gray"),
+        rx.text(S.total, rx.cond(S.total == 1, " execution", " executions"), " · page ", S.page, " of ", S.pages,
+                size="2", color_scheme="gray"),
         rx.spacer(),
         rx.button(rx.icon("chevron-left", size=14), "Newer", size="1", variant="soft", disabled=S.page <= 1,
                   on_click=S.go(-1), id="page-newer"),
