@@ -1,16 +1,15 @@
 """The execution viewer's state, one per embedded viewer (a ComponentState): loads a snapshot,
-watches the database while mounted (a background poll of `Execution.updated_at`), and acts.
+reloads it while mounted whenever the revision hub sees `Execution.updated_at` move, and acts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import time
 from typing import Any
 
 import reflex as rx
 
+from wayvo_app.components.revision_hub import Subscription, hub
 from wayvo_app.components.viewer_data import view_of
 from wayvo_app.engine import commands, db
 from wayvo_app.engine.errors import NotFoundError, WorkflowError
@@ -18,16 +17,14 @@ from wayvo_app.engine.execution_queries import FINISHED, execution_revision, vie
 from wayvo_app.pages.auth_state import AuthState
 from wayvo_app.settings import get_settings
 
-POLL_SECONDS = 0.3
+CHECK_SECONDS = 1.0  # how often an idle watcher checks that its tab is still connected
 REFRESH_OPEN_SECONDS = 10.0  # redraw elapsed and waiting times of an open execution now and then
-CONNECTED_CHECK_EVERY = 10
-# (client token, state name) -> generation of the watch loop allowed to run; process-local is
+# (client token, state name) -> the subscription of the watch loop allowed to run; process-local is
 # enough: a background event runs in the worker that holds the tab's websocket.
-_watchers: dict[tuple[str, str], int] = {}
-_generations = itertools.count(1)
+_watchers: dict[tuple[str, str], Subscription] = {}
 
 
-def load_view(execution_id: str, user_id: str, workflow_id: str = "", selected: str = "") -> tuple[dict, str]:
+def load_view(execution_id: str, user_id: str, workflow_id: str = "") -> tuple[dict, str]:
     """The view fields and the revision they show; NotFoundError unless the user owns it."""
     with db.read_session() as s:
         revision = execution_revision(s, execution_id) or ""
@@ -35,12 +32,7 @@ def load_view(execution_id: str, user_id: str, workflow_id: str = "", selected: 
         if workflow_id and execution.workflow_id != workflow_id:
             raise NotFoundError("Execution not found")
         snapshot = viewer_snapshot(s, execution)
-    return view_of(snapshot, get_settings().app_url, selected), revision
-
-
-def _read_revision(execution_id: str) -> str:
-    with db.read_session() as s:
-        return execution_revision(s, execution_id) or ""
+    return view_of(snapshot, get_settings().app_url), revision
 
 
 async def _connected(token: str) -> bool:
@@ -73,6 +65,8 @@ class ExecutionViewerState(rx.ComponentState):
     def _apply(self, view: dict, revision: str) -> None:
         for name, value in view.items():
             setattr(self, name, value)
+        if self.selected_node:
+            self.nodes = [{**n, "selected": n["id"] == self.selected_node} for n in self.nodes]
         self._revision, self.phase, self.message = revision, "ready", ""
 
     def _fail(self, exc: Exception) -> None:
@@ -100,7 +94,9 @@ class ExecutionViewerState(rx.ComponentState):
         return None if self.info.get("status") in FINISHED else type(self).watch
 
     def _stop_watching(self) -> None:
-        _watchers.pop((self.router.session.client_token, self.get_full_name()), None)
+        sub = _watchers.pop((self.router.session.client_token, self.get_full_name()), None)
+        if sub is not None:
+            sub.close()
         self.live = False
 
     @rx.event
@@ -110,29 +106,29 @@ class ExecutionViewerState(rx.ComponentState):
 
     @rx.event(background=True, supersedes=True)
     async def watch(self):
+        """While mounted: reload when the revision hub sees the execution change."""
         async with self:
             token = self.router.session.client_token
             key = (token, self.get_full_name())
-            generation = _watchers[key] = next(_generations)
             execution_id, user_id, workflow_id = self.exec_id, self._user_id, self.wf_id
-            revision, self.live = self._revision, True
-        ticks, refreshed = 0, time.monotonic()
+            sub = _watchers[key] = hub.subscribe(execution_id, self._revision)
+            self.live = True
+        idle = 0.0
         try:
-            while _watchers.get(key) == generation:
-                await asyncio.sleep(POLL_SECONDS)
-                ticks += 1
-                if ticks % CONNECTED_CHECK_EVERY == 0 and not await _connected(token):
+            while True:
+                changed = await sub.wait(CHECK_SECONDS)
+                if sub.closed or _watchers.get(key) is not sub:
                     return
-                current = await asyncio.to_thread(_read_revision, execution_id)
-                stale = time.monotonic() - refreshed > REFRESH_OPEN_SECONDS
-                if current == revision and not stale:
-                    continue
+                if not changed:
+                    idle += CHECK_SECONDS
+                    if not await _connected(token):
+                        return
+                    if idle < REFRESH_OPEN_SECONDS:
+                        continue
+                idle = 0.0
+                view, revision = await asyncio.to_thread(load_view, execution_id, user_id, workflow_id)
                 async with self:
-                    selected = self.selected_node
-                view, revision = await asyncio.to_thread(load_view, execution_id, user_id, workflow_id, selected)
-                refreshed = time.monotonic()
-                async with self:
-                    if _watchers.get(key) != generation or self.exec_id != execution_id:
+                    if _watchers.get(key) is not sub or self.exec_id != execution_id:
                         return
                     self._apply(view, revision)
                     if self.info.get("status") in FINISHED:
@@ -141,7 +137,8 @@ class ExecutionViewerState(rx.ComponentState):
         except NotFoundError:
             return
         finally:
-            if _watchers.get(key) == generation:
+            hub.unsubscribe(sub)
+            if _watchers.get(key) is sub:
                 _watchers.pop(key, None)
 
     @rx.event
@@ -165,8 +162,7 @@ class ExecutionViewerState(rx.ComponentState):
         self.busy = "cancel"
         try:
             await asyncio.to_thread(commands.cancel_execution, self.exec_id, self._user_id)
-            self._apply(*await asyncio.to_thread(load_view, self.exec_id, self._user_id, self.wf_id,
-                                                 self.selected_node))
+            self._apply(*await asyncio.to_thread(load_view, self.exec_id, self._user_id, self.wf_id))
             return rx.toast.success("Execution cancelled")
         except WorkflowError as exc:
             return rx.toast.error(exc.message)

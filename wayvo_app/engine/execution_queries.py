@@ -158,6 +158,17 @@ def execution_revision(s: Session, execution_id: str) -> str | None:
     return f"{aware(row[0]).isoformat()}|{row[1]}" if row else None
 
 
+def execution_revisions(s: Session, execution_ids: list[str]) -> dict[str, str]:
+    """The revisions of many executions in one query per 500 ids (missing ones are left out)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(execution_ids), 500):
+        chunk = execution_ids[start:start + 500]
+        rows = s.exec(select(Execution.id, Execution.updated_at, Execution.status)
+                      .where(Execution.id.in_(chunk))).all()
+        out.update({row[0]: f"{aware(row[1]).isoformat()}|{row[2]}" for row in rows})
+    return out
+
+
 def newest_execution(s: Session, user_id: str) -> Execution | None:
     return s.exec(select(Execution).where(Execution.user_id == user_id)
                   .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
