@@ -11,8 +11,11 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import sign_in
+from wayvo_app.engine import accounts, db
 
 pytestmark = pytest.mark.e2e
+USER = "viewer"  # a user of its own: the other browser tests expect the demo users' lists empty
+PASSWORD = "wayvo-demo"
 
 
 def _node(node_id: str, label: str, action: str | None, x: int, y: int, **config) -> dict:
@@ -48,7 +51,7 @@ class Api:
 
     def __init__(self, base: str):
         self.base = base
-        login = httpx.post(f"{base}/api/auth/login", json={"userName": "owner", "password": "wayvo-demo"})
+        login = httpx.post(f"{base}/api/auth/login", json={"userName": USER, "password": PASSWORD})
         login.raise_for_status()
         self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
         key = self.post("/api/api-keys/create", {"name": "Viewer e2e key"})
@@ -80,6 +83,9 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api(app_server) -> Api:
+    with db.session(app_server["db_url"]) as s:
+        if accounts.find_user(s, USER) is None:
+            accounts.create_user(s, USER, PASSWORD, roles=["admin"], display_name="Vera Viewer")
     return Api(app_server["url"])
 
 
@@ -88,7 +94,7 @@ def _node_el(page, node_id: str):
 
 
 def _open_viewer(page, base: str, execution_id: str) -> None:
-    sign_in(page, base)
+    sign_in(page, base, USER, PASSWORD)
     page.goto(f"{base}/workflows/executions/{execution_id}")
     page.locator("#viewer-ready").wait_for()
 
@@ -179,7 +185,7 @@ def test_execution_lists_filter_and_open_the_viewer(app_server, api, page):
     workflow_id, execution_id = api.start(wait_doc(namespace), {"orderId": 5})
     api.wait_for(execution_id, "paused")
     base = app_server["url"]
-    sign_in(page, base)
+    sign_in(page, base, USER, PASSWORD)
     page.goto(f"{base}/workflows/executions")
     rows = page.locator(".wv-execution-row")
     rows.first.wait_for()
@@ -202,7 +208,7 @@ def test_demo_page_embeds_the_viewer_and_opens_it_in_a_dialog(app_server, api, p
     _, execution_id = api.start(wait_doc(namespace), {"orderId": 11})
     api.wait_for(execution_id, "paused")
     base = app_server["url"]
-    sign_in(page, base)
+    sign_in(page, base, USER, PASSWORD)
     page.goto(f"{base}/demo/order-status")
     embedded = page.locator("#embedded-viewer")
     embedded.locator(".react-flow__node.wv-paused").first.wait_for()
