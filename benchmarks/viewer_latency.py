@@ -184,6 +184,18 @@ def scenario(api, engine, context, base, viewers: int, rounds: int) -> dict:
     return {"pages": pages, "execs": execs, "namespace": namespace}
 
 
+def signed_in_context(browser, base: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    login = context.new_page()
+    login.goto(f"{base}/login")
+    login.fill("#user_name", "owner")
+    login.fill("#password", DEMO_PASSWORD)
+    login.click("#sign-in")
+    login.wait_for_url("**/workflows")
+    login.close()
+    return context
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WAYVO_BENCH_PORT", "3243")))
@@ -201,14 +213,7 @@ def main() -> None:
         results["cpuNoViewersPercent"] = round(cpu_percent(proc, args.idle_seconds / 2), 1)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            login = context.new_page()
-            login.goto(f"{base}/login")
-            login.fill("#user_name", "owner")
-            login.fill("#password", DEMO_PASSWORD)
-            login.click("#sign-in")
-            login.wait_for_url("**/workflows")
-            login.close()
+            context = signed_in_context(browser, base)
             one = scenario(api, engine, context, base, 1, args.rounds_one)
             results["oneViewer"] = summary(run_rounds(api, engine, one["pages"], one["execs"], one["namespace"],
                                                       args.rounds_one))
