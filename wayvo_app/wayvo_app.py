@@ -8,6 +8,9 @@ from wayvo_app.api.app import create_api
 from wayvo_app.pages import (
     approval_detail,
     approvals_inbox,
+    demo_order_status,
+    execution_viewer,
+    executions,
     login,
     settings_api_keys,
     settings_integrations,
@@ -43,7 +46,21 @@ def build_app() -> rx.App:
     app.add_page(settings_integrations.integrations_page, route="/settings/integrations",
                  title="Integrations · Wayvo",
                  on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
+    _add_execution_pages(app)
     return app
+
+
+def _add_execution_pages(app: rx.App) -> None:
+    """The execution lists, the viewer and the demo page that embeds it."""
+    listing = [AuthState.require_login, executions.ExecutionsState.load]
+    app.add_page(executions.executions_page, route="/workflows/executions", title="Executions · Wayvo",
+                 on_load=listing)
+    app.add_page(executions.executions_page, route="/workflows/[id]/executions", title="Executions · Wayvo",
+                 on_load=listing)
+    app.add_page(execution_viewer.execution_viewer_page, route="/workflows/executions/[execution_id]",
+                 title="Execution · Wayvo", on_load=AuthState.require_login)
+    app.add_page(demo_order_status.order_status_page, route="/demo/order-status", title="Order status · Wayvo",
+                 on_load=[AuthState.require_login, demo_order_status.OrderStatusState.load])
 
 
 app = build_app()

@@ -65,7 +65,8 @@ def app_server(tmp_path_factory):
         _wait_until_up(base, proc, log)
         yield {"url": base, "db_url": url, "log": log}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 def test_protected_page_redirects_to_login(app_server, page):
     page.goto(f"{app_server['url']}/workflows")
     page.wait_for_url("**/login?next=/workflows")
-    assert page.locator("#sign-in").is_visible()
+    page.locator("#sign-in").wait_for(state="visible")
 
 
 def test_wrong_password_shows_an_error(app_server, page):

@@ -10,6 +10,7 @@ from wayvo_app.pages.auth_state import AuthState
 # (label, path, icon); pages join this list as they are built.
 NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Workflows", "/workflows", "workflow"),
+    ("Executions", "/workflows/executions", "history"),
     ("Approvals", "/workflows/approvals", "inbox"),
     ("Settings", "/settings/api-keys", "settings"),
 ]

@@ -1,0 +1,38 @@
+"""The viewers' revision hub: one read per tick for all subscriptions, wakes only the changed ones."""
+
+from __future__ import annotations
+
+import asyncio
+
+from wayvo_app.components.revision_hub import RevisionHub
+
+
+async def test_one_read_per_tick_wakes_only_subscribers_of_a_changed_execution():
+    revisions = {"a": "1", "b": "1"}
+    reads: list[list[str]] = []
+
+    def read(ids):
+        reads.append(sorted(ids))
+        return {i: revisions[i] for i in ids if i in revisions}
+
+    hub = RevisionHub(read=read, tick=0.01)
+    sub_a, sub_a2, sub_b = hub.subscribe("a", "1"), hub.subscribe("a", "1"), hub.subscribe("b", "1")
+    assert await sub_a.wait(0.05) is False
+    revisions["a"] = "2"
+    assert await sub_a.wait(1) is True and await sub_a2.wait(1) is True
+    assert await sub_b.wait(0.05) is False
+    assert all(ids == ["a", "b"] for ids in reads)
+    del revisions["b"]  # a deleted execution wakes its viewer too
+    assert await sub_b.wait(1) is True
+    for sub in (sub_a, sub_a2, sub_b):
+        hub.unsubscribe(sub)
+    await asyncio.sleep(0.05)
+    assert hub._task.done()
+
+
+async def test_close_wakes_the_waiting_loop_at_once():
+    hub = RevisionHub(read=lambda ids: {i: "1" for i in ids}, tick=0.01)
+    sub = hub.subscribe("x", "1")
+    asyncio.get_running_loop().call_later(0.02, sub.close)
+    assert await sub.wait(5) is True and sub.closed
+    hub.unsubscribe(sub)
