@@ -119,3 +119,21 @@ async def write_run(spec: NodeSpec, ctx: StepContext, config: Mapping[str, Any],
         return Completed({"rows": jsonable(save_data_source(session, user, data_source, rows))})
 
     return Transactional(apply)
+
+
+def write_node_spec(action_type: str, description: str, *, key: str, mode: str, status: str,
+                    field_label: str) -> NodeSpec:
+    """The spec of a DataSource write node (Insert, Update, Delete): one `single-row-update` field
+    in the product document's mode, written through `write_run`."""
+
+    async def run(ctx: StepContext, config: Mapping[str, Any]) -> Transactional:
+        return await write_run(spec, ctx, config, key, status)
+
+    spec = NodeSpec(
+        action_type=action_type, label=action_type, description=description, category=CATEGORY,
+        icon="database", output_fields=ROWS_OUTPUT, run=run, validate=validate_datasource,
+        config_fields=(datasource_field(),
+                       ConfigField(key=key, label=field_label, type="single-row-update",
+                                   single_row_mode=mode, required=True)),
+    )
+    return spec
