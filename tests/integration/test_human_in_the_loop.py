@@ -304,3 +304,55 @@ async def test_approval_emails_reach_a_real_smtp_server(api):
         assert f"/workflows/approvals/{request_id}" in content
     finally:
         controller.stop()
+
+
+async def test_identity_comes_from_the_token_never_from_the_body(api):
+    owner = make_user("owner")
+    make_user("alice", roles=("approver",))
+    make_user("bob", roles=("approver",))
+    wf = create_workflow(owner, approval_doc())
+    await _start(api, _token("owner"), wf, {"orderId": 3})
+    request_id = (await api.get("/api/workflow/approvals", headers=_token("alice"))).json()[0]["id"]
+    r = await api.post(f"/api/workflow/approvals/{request_id}/decide", headers=_token("alice"),
+                       json={"decision": "approved", "userName": "bob", "user": "bob"})
+    assert [d["userName"] for d in r.json()["decisions"]] == ["alice"]
+
+
+@pytest.mark.parametrize("approval_type,decisions,expected", [
+    ("all", ["approved", "approved", "approved", "rejected"], "rejected"),
+    ("all", ["approved", "approved", "approved", "approved"], "approved"),
+    ("any", ["rejected", "rejected", "approved", "rejected"], "approved"),
+    ("any", ["rejected", "rejected", "rejected", "rejected"], "rejected"),
+])
+async def test_any_and_all_with_concurrent_deciders(api, approval_type, decisions, expected):
+    owner = make_user("owner")
+    names = [f"d{i}" for i in range(4)]
+    for name in names:
+        make_user(name, roles=("approver",))
+    wf = create_workflow(owner, approval_doc(approvers=",".join(names), approvalType=approval_type,
+                                             onRejection="continue"))
+    execution_id = await _start(api, _token("owner"), wf, {"orderId": 8})
+    request_id = (await api.get("/api/workflow/approvals", headers=_token("d0"))).json()[0]["id"]
+    headers = [_token(n) for n in names]
+    results = await asyncio.gather(*[
+        api.post(f"/api/workflow/approvals/{request_id}/decide", json={"decision": d}, headers=h)
+        for d, h in zip(decisions, headers, strict=True)])
+    assert all(r.status_code in (200, 409) for r in results)
+    final = (await api.get(f"/api/workflow/approvals/{request_id}", headers=_token("owner"))).json()
+    assert final["status"] == expected
+    await adrain()
+    assert _status(execution_id).status == "success"
+
+
+async def test_a_restart_while_waiting_still_resumes_on_signal(api):
+    from wayvo_app.engine import db as database
+
+    owner = make_user("owner")
+    wf = create_workflow(owner, wait_doc())
+    execution_id = await _start(api, _token("owner"), wf, {"orderId": "r1"})
+    database.dispose_engines()  # as after a process restart: nothing in memory survives
+    r = await api.post("/api/workflow/events/signal", headers=_key(owner),
+                       json={"eventNamespace": "payments", "eventKey": "order-r1", "payload": {"amount": 20}})
+    assert r.status_code == 200
+    await adrain()  # a brand-new worker
+    assert _status(execution_id).status == "success"
