@@ -42,13 +42,42 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, deadline_s: floa
     raise RuntimeError(f"app did not start in {deadline_s}s:\n{log.read_text()[-4000:]}")
 
 
+def first_run_setup(browser, base: str) -> None:
+    """On an empty database every page leads to /setup; creating the owner there signs them in,
+    and /setup is closed afterwards. Runs once per session, before the demo data is loaded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        page.goto(f"{base}/workflows")
+        page.wait_for_url(re.compile(r".*/setup/?$"))
+        for field, value in [("#user_name", "founder"), ("#display_name", "Fay Founder"),
+                             ("#password", "a-long-password"), ("#confirm", "another-password")]:
+            page.fill(field, value)
+        page.click("#create-owner")
+        assert "differ" in page.get_by_role("alert").inner_text()
+        page.fill("#confirm", "a-long-password")
+        page.click("#create-owner")
+        page.wait_for_url(re.compile(r".*/workflows/?$"))
+        page.get_by_text("Fay Founder").wait_for()
+        page.click("#user-menu")
+        page.click("#sign-out")
+        page.wait_for_url(re.compile(r".*/login/?$"))
+        page.goto(f"{base}/setup")
+        page.wait_for_url(re.compile(r".*/login/?$"))
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "first-run-setup.png"))
+        context.close()
+
+
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """The app on a fresh SQLite database with the demo users; yields its base URL."""
+def app_server(tmp_path_factory, browser):
+    """The app on a fresh SQLite database: first-run setup through the browser, then the demo
+    users and workflows; yields its base URL."""
     workdir = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{workdir / 'e2e.db'}"
     upgrade(url)
-    load_demo(url)
     db.dispose_engines()
     env = {**os.environ, "DATABASE_URL": url, "WAYVO_PORT": str(PORT), "APP_URL": f"http://localhost:{PORT}",
            "WAYVO_SECRET_KEY": "e2e-secret-key", "REFLEX_USE_SYSTEM_BUN": "1",
@@ -63,6 +92,9 @@ def app_server(tmp_path_factory):
     base = f"http://localhost:{PORT}"
     try:
         _wait_until_up(base, proc, log)
+        first_run_setup(browser, base)
+        load_demo(url)
+        db.dispose_engines()
         yield {"url": base, "db_url": url, "log": log}
     finally:
         if proc.poll() is None:
