@@ -18,7 +18,7 @@ from wayvo_app.engine.execution_queries import (
 )
 from wayvo_app.engine.models import Execution, utcnow
 from wayvo_app.engine.node_registry import set_registry
-from wayvo_app.engine.signals import signal_event
+from wayvo_app.engine.signals import deliver_signal
 from wayvo_app.engine.specs import NodeSpec, Registry, RetryPolicy
 from wayvo_app.nodes import builtin_specs, default_registry
 
@@ -95,7 +95,7 @@ def test_snapshot_follows_a_signal_with_waiting_time_apart_and_a_new_revision():
     waiting_row = next(r for r in snap.timeline if r["nodeId"] == "w")
     assert "waiting for event" in waiting_row["waited"] and waiting_row["status"] == "paused"
     assert [r["nodeId"] for r in snap.timeline] == ["t", "w"]
-    signal_event(namespace="shop", key="order-7", payload={"amount": 50}, user_id=owner)
+    deliver_signal(namespace="shop", key="order-7", payload={"amount": 50}, user_id=owner)
     drain()
     with db.read_session() as s:
         execution = s.get(Execution, execution_id)
