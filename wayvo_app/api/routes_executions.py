@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, Request
 
 from wayvo_app.api.auth import current_principal
@@ -35,5 +37,5 @@ def cancel(execution_id: str, me: Principal = Depends(current_principal)):
 async def retry(execution_id: str, request: Request, me: Principal = Depends(current_principal)):
     raw = await request.body()
     body = await request.json() if raw.strip() else {}
-    new = commands.retry_execution(execution_id, me.id, str(body.get("from", "failed")))
+    new = await asyncio.to_thread(commands.retry_execution, execution_id, me.id, str(body.get("from", "failed")))
     return {"executionId": new.id, "status": new.status, "retryOf": execution_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -34,9 +35,10 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     buffer_for = body.get("bufferFor")
     if buffer_for is not None and not isinstance(buffer_for, str):
         raise BadRequestError('bufferFor must be a duration such as "10m"')
-    result = deliver_signal(namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
-                          user_id=me.id, buffer_for=buffer_for,
-                          idempotency_key=request.headers.get("idempotency-key"))
+    # The database work runs in a thread: a signal must not block the web worker's event loop.
+    result = await asyncio.to_thread(
+        deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
+        user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"))
     return JSONResponse(result.body, status_code=result.status_code)
 
 

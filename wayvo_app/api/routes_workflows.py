@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,8 +24,12 @@ async def _json(request: Request) -> dict[str, Any]:
 @router.post("/api/workflows")
 async def create_workflow(request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
+    return await asyncio.to_thread(_create, me.id, document)
+
+
+def _create(owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
     with db.session() as s:
-        wf = workflows.create_workflow(s, me.id, document)
+        wf = workflows.create_workflow(s, owner_id, document)
         return {"id": wf.id, "version": wf.published_version}
 
 
@@ -37,8 +42,12 @@ def read_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
 @router.put("/api/workflows/{workflow_id}")
 async def update_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
+    return await asyncio.to_thread(_update, workflow_id, me.id, document)
+
+
+def _update(workflow_id: str, owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
     with db.session() as s:
-        wf = workflows.update_workflow(s, workflow_id, me.id, document)
+        wf = workflows.update_workflow(s, workflow_id, owner_id, document)
         return {"id": wf.id, "version": wf.published_version}
 
 
@@ -70,13 +79,16 @@ async def execute_workflow(workflow_id: str, request: Request, me: Principal = D
     return {"executionId": result.execution_id, "status": result.status}
 
 
+def _check_webhook(workflow_id: str, owner_id: str) -> None:
+    with db.read_session() as s:
+        if workflows.get_owned(s, workflow_id, owner_id).trigger_type != "Webhook":
+            raise BadRequestError("This workflow's trigger is not a Webhook trigger")
+
+
 @router.post("/api/workflows/{workflow_id}/webhook")
 async def webhook(workflow_id: str, request: Request, me: Principal = Depends(api_key_principal)):
     body = await _json(request)
-    with db.read_session() as s:
-        wf = workflows.get_owned(s, workflow_id, me.id)
-        if wf.trigger_type != "Webhook":
-            raise BadRequestError("This workflow's trigger is not a Webhook trigger")
+    await asyncio.to_thread(_check_webhook, workflow_id, me.id)
     result = await commands.atrigger_workflow(workflow_id=workflow_id, user_name=me.user_name, input=body,
                                               trigger_type="Webhook")
     return {"executionId": result.execution_id, "status": result.status}
