@@ -7,14 +7,12 @@ rate, the backlog (time from the end of the load until every affected execution 
     .venv/bin/python -m benchmarks.load [--rate 100] [--seconds 20] [--workers 1 2] [--pg URL]
     .venv/bin/python -m benchmarks.load --quick        # smoke test: 1,000 waiting only, 5 s runs
 
-The load test drives the API app directly with uvicorn (`uvicorn --workers 2 --factory
-wayvo_app.api.app:create_api`), which is the same FastAPI app that Reflex mounts under `/api`;
-the Reflex UI is not part of the measured path. Everything runs on loopback (127.0.0.1), in a
-PostgreSQL schema of its own that is dropped at the end. Note: with `--workers` > 1, uvicorn 0.54
-binds the listening socket itself with proto 0, so asyncio never sets TCP_NODELAY on accepted
-connections and every keep-alive response waits ~40 ms for the client's delayed ACK
-(Kludex/uvicorn#3149); that floor shows in p50 here and is not the engine's time
-(`--web-workers 1` shows the difference).
+The load test drives the API app directly with granian (`granian --interface asgi --factory
+--workers 2 wayvo_app.api.app:create_api`, the server `reflex run --env prod` runs), which is the
+same FastAPI app that Reflex mounts under `/api`; the Reflex UI is not part of the measured path.
+Everything runs on loopback (127.0.0.1), in a PostgreSQL schema of its own that is dropped at the
+end. (uvicorn was avoided: with `--workers` > 1 it never sets TCP_NODELAY on accepted connections
+and every response waits ~40 ms for a delayed ACK, Kludex/uvicorn#3149.)
 
 Load is open-loop: request i is due at t0 + i/rate and is sent then whatever happened to the
 earlier ones (concurrency is bounded by --concurrency connections). Latency is measured from the
@@ -127,9 +125,11 @@ def _servers(url: str, port: int, engine_workers: int, web_workers: int, logdir:
     """Like benchmarks.signals._servers, with several web workers and engine workers."""
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "WAYVO_EMBEDDED_WORKER": "false",
            "WAYVO_SERVER_ACTIONS": "benchmarks.noop_actions:ACTIONS"}
-    _start([sys.executable, "-m", "uvicorn", "--factory", "wayvo_app.api.app:create_api", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(web_workers), "--log-level", "warning", "--no-access-log"],
-           env, logdir / "api.log")
+    # granian, the server `reflex run --env prod` uses (uvicorn with several workers adds ~40 ms per
+    # response: Kludex/uvicorn#3149).
+    _start([sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(web_workers), "--log-level", "warning",
+            "wayvo_app.api.app:create_api"], env, logdir / "api.log")
     for i in range(engine_workers):
         _start([sys.executable, "-m", "wayvo_app.cli", "worker", "--poll-interval", "1"], env,
                logdir / f"worker{i + 1}.log")
