@@ -1,6 +1,6 @@
 """Human-in-the-loop benchmark: signal-to-resumed latency with N executions waiting, the worker's
-memory at each size, and approval decisions per second, through the real HTTP API (uvicorn) and a
-separate `wayvo worker` process.
+memory at each size, through the real HTTP API (uvicorn, one process) and a separate `wayvo worker`
+process. Approval decisions per second are measured by benchmarks/load.py.
 
     .venv/bin/python -m benchmarks.signals [--sizes 1000 100000] [--samples 300] [--db postgres|sqlite]
 
@@ -11,7 +11,6 @@ transaction, before the HTTP response), so it covers the response, the wake-up a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import signal
@@ -171,52 +170,10 @@ def _aware(value):
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def decisions_per_second(url: str, count: int, port: int) -> float:
-    """`count` single-approver requests decided over HTTP by 8 concurrent clients."""
-    from wayvo_app.engine import accounts, db
-    from wayvo_app.engine.models import ApprovalRequest
-    from wayvo_app.settings import get_settings
-
-    with db.session() as s:
-        user = accounts.find_user(s, "bench")
-        token, _ = accounts.start_session(s, user, get_settings().secret_key)
-        some = s.exec(text("SELECT id, workflow_id FROM executions LIMIT 1")).first()
-        ids = []
-        for _ in range(count):
-            req = ApprovalRequest(execution_id=some[0], step_id=str(uuid.uuid4()), node_id="w",
-                                  workflow_id=some[1], title="bench", approvers=["bench"], eligible=["bench"])
-            s.add(req)
-            ids.append(req.id)
-    procs = _servers(url, port)
-    try:
-        _wait_up(port)
-
-        async def run() -> float:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                         headers={"Authorization": f"Bearer {token}"}) as client:
-                queue = list(ids)
-                start = time.perf_counter()
-
-                async def one_client():
-                    while queue:
-                        r = await client.post(f"/api/workflow/approvals/{queue.pop()}/decide",
-                                              json={"decision": "approved"})
-                        assert r.status_code == 200, r.text
-                await asyncio.gather(*[one_client() for _ in range(8)])
-                return count / (time.perf_counter() - start)
-        return asyncio.run(run())
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(20)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100000])
     parser.add_argument("--samples", type=int, default=300)
-    parser.add_argument("--decisions", type=int, default=500)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--pg", default=os.environ.get("WAYVO_TEST_POSTGRES_URL", PG_DEFAULT))
     args = parser.parse_args()
@@ -226,7 +183,6 @@ def main() -> None:
         port = _port()
         rows = [measure_size(url, (user_id, wf_id, version_id), n, args.samples, port, key)
                 for n in sorted(args.sizes)]
-        dps = decisions_per_second(url, args.decisions, port)
     finally:
         from wayvo_app.engine import db
 
@@ -238,7 +194,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['waiting']} | {r['resumed']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
               f"{r['http_p50']:.1f} | {r['http_p99']:.1f} | {r['worker_rss_mb']:.0f}")
-    print(f"\napproval decisions/s over HTTP (8 clients): {dps:.0f}")
+    print("\n(approval decisions/s under load: python -m benchmarks.load)")
     print(f"(median of signal→resumed p50 across sizes: {statistics.median(r['p50'] for r in rows):.1f} ms)")
 
 
