@@ -82,6 +82,7 @@ def worker(concurrency: int | None, poll_interval: float) -> None:
 
     check_plugins()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per wake-up is noise
     engine_worker = Worker(concurrency=concurrency, poll_interval=poll_interval)
 
     async def _run() -> None:
