@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlmodel import Session
 
 from wayvo_app.engine import store
 from wayvo_app.engine.errors import ConflictError, ForbiddenError, NotFoundError
-from wayvo_app.engine.models import ApprovalDecision, ApprovalRequest, ExecutionStep, User, Workflow, utcnow
+from wayvo_app.engine.models import (
+    ApprovalAudience,
+    ApprovalDecision,
+    ApprovalRequest,
+    ExecutionStep,
+    User,
+    Workflow,
+    utcnow,
+)
 from wayvo_app.engine.store_waits import decisions_json
 
 NOT_FOUND = "Approval request not found"
@@ -111,16 +119,20 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
     return request
 
 
+def audience_ids(user: User):
+    """A subquery of the ids of requests addressed to the user: by name, by one of their roles,
+    or resolved to them at creation."""
+    by_name = and_(ApprovalAudience.kind.in_(("user", "eligible")), ApprovalAudience.name == user.user_name)
+    by_role = and_(ApprovalAudience.kind == "role", ApprovalAudience.name.in_(list(user.roles or ())))
+    return select(ApprovalAudience.request_id).where(or_(by_name, by_role))
+
+
 def list_for_user(s: Session, user: User, status: str | None = None, limit: int = 500) -> list[tuple]:
-    """Requests the user may decide or has decided (named, by role, or decided), pending first.
-    Eligibility lives in JSON lists, so the newest candidates are filtered here."""
-    decided = set(s.exec(select(ApprovalDecision.request_id)
-                         .where(ApprovalDecision.user_name == user.user_name)).scalars())
-    stmt = select(ApprovalRequest, Workflow.name).join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+    """Requests the user may decide or has decided (named, by role, or decided), pending first."""
+    decided = select(ApprovalDecision.request_id).where(ApprovalDecision.user_name == user.user_name)
+    stmt = (select(ApprovalRequest, Workflow.name).join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+            .where(or_(ApprovalRequest.id.in_(audience_ids(user)), ApprovalRequest.id.in_(decided))))
     if status:
         stmt = stmt.where(ApprovalRequest.status == status)
-    rows = s.exec(stmt.order_by(ApprovalRequest.created_at.desc()).limit(5000)).all()
-    mine = [(r, name) for r, name in rows
-            if r.id in decided or user.user_name in (r.eligible or []) or may_decide_now(user, r)]
-    mine.sort(key=lambda pair: (pair[0].status != "pending", -pair[0].created_at.timestamp()))
-    return mine[:limit]
+    pending_first = case((ApprovalRequest.status == "pending", 0), else_=1)
+    return list(s.exec(stmt.order_by(pending_first, ApprovalRequest.created_at.desc()).limit(limit)).all())

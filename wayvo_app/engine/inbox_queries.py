@@ -195,7 +195,8 @@ def pending_count(s: Session, user_id: str, now: datetime | None = None) -> int:
     if user is None:
         return 0
     now = now or utcnow()
-    pending = list(s.exec(select(ApprovalRequest).where(ApprovalRequest.status == "pending")
+    pending = list(s.exec(select(ApprovalRequest).where(ApprovalRequest.status == "pending",
+                                                        ApprovalRequest.id.in_(approvals.audience_ids(user)))
                           .order_by(ApprovalRequest.created_at.desc()).limit(5000)).scalars())
     candidates = [r for r in pending if approvals.may_decide_now(user, r)]
     decided = set(s.exec(select(ApprovalDecision.request_id).where(

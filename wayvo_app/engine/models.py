@@ -171,6 +171,17 @@ class ApprovalDecision(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ApprovalAudience(SQLModel, table=True):
+    """Who an approval request is for, as indexable rows: `user` (named approver), `role`, and
+    `eligible` (the approvers resolved at creation). Inbox queries select through it."""
+
+    __tablename__ = "approval_audience"
+    __table_args__ = (Index("ix_approval_audience_lookup", "kind", "name"),)
+    request_id: str = Field(foreign_key="approval_requests.id", primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=10)
+    name: str = Field(primary_key=True, max_length=200)
+
+
 class WaitEvent(SQLModel, table=True):
     __tablename__ = "wait_events"
     __table_args__ = (

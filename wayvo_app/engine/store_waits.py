@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from wayvo_app.engine.errors import StepError
 from wayvo_app.engine.models import (
+    ApprovalAudience,
     ApprovalDecision,
     ApprovalRequest,
     BufferedSignal,
@@ -56,6 +57,9 @@ def create_approval(s: Session, *, step: ExecutionStep, execution: Execution, wa
         on_expiration=wait.on_expiration, expires_at=wait.expires_at, created_at=now, updated_at=now)
     s.add(request)
     s.flush()
+    audience = [("user", sorted(existing)), ("role", sorted(set(wait.approver_roles))), ("eligible", eligible)]
+    s.exec(ApprovalAudience.__table__.insert(), params=[
+        {"request_id": request.id, "kind": kind, "name": name} for kind, names in audience for name in names])
     return request
 
 
