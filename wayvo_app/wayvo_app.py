@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from wayvo_app.api.app import create_api
+from wayvo_app.components.builder_state import BuilderState
 from wayvo_app.pages import (
     approval_detail,
     approvals_inbox,
+    builder,
     demo_order_status,
     execution_viewer,
     executions,
@@ -37,6 +39,8 @@ def build_app() -> rx.App:
     app.add_page(login.setup_page, route="/setup", title="Set up · Wayvo", on_load=login.SetupState.on_load)
     app.add_page(workflows.workflows_page, route="/workflows", title="Workflows · Wayvo",
                  on_load=[AuthState.require_login, workflows.WorkflowsState.load])
+    app.add_page(builder.builder_page, route=builder.ROUTE, title="Workflow builder · Wayvo",
+                 on_load=[AuthState.require_login, BuilderState.load])
     app.add_page(approvals_inbox.approvals_inbox_page, route="/workflows/approvals", title="Approvals · Wayvo",
                  on_load=[AuthState.require_login, approvals_inbox.InboxState.load])
     app.add_page(approval_detail.approval_detail_page, route=approval_detail.ROUTE, title="Approval request · Wayvo",

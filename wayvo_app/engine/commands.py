@@ -36,9 +36,9 @@ def _check_integrations(s: Session, document: dict, user_id: str) -> None:
 def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version: int | None = None,
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
-                    idempotency_key: str | None = None) -> Execution:
+                    idempotency_key: str | None = None, draft: bool = False) -> Execution:
     """Insert the execution pinned to its version, the finished trigger step and the first steps."""
-    pinned = version_for_run(s, wf, version)
+    pinned = version_for_run(s, wf, version, draft=draft)
     _check_integrations(s, pinned.document, user.id)
     graph = graph_of_version(s, pinned.id)
     now = utcnow()

@@ -163,9 +163,10 @@ def rename_workflow(s: Session, workflow_id: str, owner_id: str, name: str) -> W
     return wf
 
 
-def version_for_run(s: Session, wf: Workflow, version: int | None) -> WorkflowVersion:
-    """The version an execution is pinned to: the asked one, the latest published, or the draft."""
-    number = version if version is not None else wf.published_version
+def version_for_run(s: Session, wf: Workflow, version: int | None, *, draft: bool = False) -> WorkflowVersion:
+    """The version an execution is pinned to: the asked one, the latest published, or the draft
+    (always the draft with `draft=True`: the builder's test runs)."""
+    number = None if draft else (version if version is not None else wf.published_version)
     if number is not None:
         row = s.exec(select(WorkflowVersion).where(WorkflowVersion.workflow_id == wf.id,
                                                    WorkflowVersion.version == number)).scalars().first()
