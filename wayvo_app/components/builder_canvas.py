@@ -25,6 +25,7 @@ def canvas_nodes(doc: Mapping[str, Any], registry: Registry, *, statuses: Mappin
         spec = spec_of(registry, node)
         is_trigger = spec is not None and spec.kind == "trigger"
         status = statuses.get(node["id"], "")
+        status = "" if status == "idle" else status
         classes = ["wv-bn", "wv-trigger" if is_trigger else "wv-action"]
         if status:
             classes.append(f"wv-{status}")
@@ -57,7 +58,7 @@ def canvas_edges(doc: Mapping[str, Any], statuses: Mapping[str, str] | None = No
         if reached:
             color = STATUS_EDGE.get(statuses.get(edge["target"], ""), color)
         item: dict[str, Any] = {
-            "id": edge["id"], "source": edge["source"], "target": edge["target"], "type": "smoothstep",
+            "id": edge["id"], "source": edge["source"], "target": edge["target"],
             "className": "wv-edge" + (" wv-edge-taken" if reached else ""),
             "style": {"stroke": color, "strokeWidth": 2.2 if reached else 1.6},
             "markerEnd": {"type": "arrowclosed", "color": color},

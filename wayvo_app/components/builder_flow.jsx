@@ -108,6 +108,7 @@ function Canvas(props) {
   const [edges, setEdges] = useState(props.edges || []);
   const lastSelection = useRef("");
   const didFit = useRef(false);
+  const wrapper = useRef(null);
   const initialized = useNodesInitialized();
 
   useEffect(() => { setNodes((local) => carry(props.nodes, local)); }, [props.nodes]);
@@ -126,10 +127,16 @@ function Canvas(props) {
     setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === focus.id })));
     const timer = setTimeout(() => {
       const n = rf.getNode(focus.id);
-      if (!n) return;
-      const w = n.measured?.width || 220, h = n.measured?.height || 70;
-      rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
-    }, 60);
+      const box = wrapper.current;
+      if (!n || !box) return;
+      const w = n.measured?.width || 230, h = n.measured?.height || 70;
+      const { x, y, zoom } = rf.getViewport();
+      const left = n.position.x * zoom + x, top = n.position.y * zoom + y;
+      const visible = left >= 0 && top >= 0 && left + w * zoom <= box.clientWidth && top + h * zoom <= box.clientHeight;
+      if (!visible || focus.center) {
+        rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: Math.max(zoom, 0.8), duration: 300 });
+      }
+    }, 80);
     return () => clearTimeout(timer);
   }, [focus.id, focus.nonce, rf]);
 
@@ -190,6 +197,7 @@ function Canvas(props) {
   const isValidConnection = useCallback((c) => c.source !== c.target, []);
 
   return (
+    <div ref={wrapper} style={{ width: "100%", height: "100%" }}>
     <ReactFlow
       nodes={nodes} edges={edges} nodeTypes={NODE_TYPES} onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange} onSelectionChange={onSelectionChange} onNodeDragStop={onNodeDragStop}
@@ -197,12 +205,12 @@ function Canvas(props) {
       onDrop={onDrop} isValidConnection={isValidConnection} fitView fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
       minZoom={0.1} maxZoom={2} deleteKeyCode={["Backspace", "Delete"]} multiSelectionKeyCode={["Shift", "Meta", "Control"]}
       selectionOnDrag={false} panOnDrag proOptions={{ hideAttribution: true }} onlyRenderVisibleElements={false}
-      defaultEdgeOptions={{ type: "smoothstep" }}
     >
       <Background variant="dots" gap={18} size={1} />
       <Controls showInteractive={false} />
       <MiniMap pannable zoomable nodeStrokeWidth={3} nodeClassName={(n) => n.className ?? ""} />
     </ReactFlow>
+    </div>
   );
 }
 

@@ -213,7 +213,7 @@ class BuilderState(FieldEditsMixin, RunMixin, AuthState):
     def focus_node(self, node_id: str):
         if node_id:
             self.selected_ids, self.side_tab = [node_id], "config"
-            self.focus = {"id": node_id, "nonce": self._edit_seq + len(self.problems) + time.time()}
+            self.focus = {"id": node_id, "nonce": time.time(), "center": True}
             self._refresh_panel()
 
     @rx.event
