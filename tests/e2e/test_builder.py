@@ -413,3 +413,90 @@ def test_validation_problems_of_a_broken_workflow(users, page):
     wait_saved(page)
     page.locator("#problems-button", has_text="Valid").wait_for()
     assert not page.locator("#publish-button").is_disabled()
+
+
+def _pick(page, scope: str, search: str, option: str) -> None:
+    """Opens a combobox (or multi-select), filters it and picks an option."""
+    box = page.locator(scope)
+    box.locator(".wv-combo-trigger").click()
+    box.locator(".wv-combo-search").fill(search)
+    box.locator(".wv-combo-opt", has_text=option).first.click()
+
+
+def _config(base: str, workflow_id: str, label: str) -> dict:
+    node = next(n for n in _document(base, workflow_id)["nodes"] if n["data"]["label"] == label)
+    return node["data"]["config"]
+
+
+def test_every_config_field_type_renders_and_saves(users, page):
+    base, tag = users, uuid.uuid4().hex[:6]
+    sign_in(page, base, USER, PASSWORD)
+    other_id = open_new_workflow(page, base, f"Child {tag}")
+    workflow_id = open_new_workflow(page, base, f"Fields {tag}")
+
+    # Trigger: select (type), text (cron), combobox of time zones, schema-builder; next fire times.
+    select_node(page, "Trigger")
+    page.click("#cfg-triggerType")
+    page.get_by_role("option", name="Schedule", exact=True).click()
+    page.fill("#cfg-scheduleCron", "0 9 * * 1-5")
+    _pick(page, "#cfg-scheduleTimezone", "berl", "Europe/Berlin")
+    page.locator("#schedule-fires .wv-fire", has_text="Europe/Berlin").nth(4).wait_for()
+
+    # DataSource Query: combobox from a built-in source, match-builder, multi-select with dependency keys.
+    page.click('[data-palette-type="DataSource Query"]')
+    node_el(page, "DataSource Query").wait_for()
+    _pick(page, "#cfg-datasourceId", "exec", "Workflow executions")
+    page.locator('.wv-field[data-key="match"] .wv-add-row').click()
+    pair = page.locator('.wv-field[data-key="match"] .wv-pair').first
+    _pick(page, '.wv-field[data-key="match"] .wv-pair >> nth=0', "stat", "Status")
+    pair.locator("input").last.fill("error")
+    _pick(page, "#cfg-select", "", "Id")
+    page.locator("#cfg-select .wv-combo-opt", has_text="Status").first.click()
+    page.keyboard.press("Escape")
+    page.fill("#cfg-sort", "-startedAt")
+    page.fill("#cfg-limit", "5")
+
+    # DataSource Update: single-row-update (primary key first, then fields to update).
+    page.click('[data-palette-type="DataSource Update"]')
+    node_el(page, "DataSource Update").wait_for()
+    _pick(page, "#cfg-datasourceId", "exec", "Workflow executions")
+    field = page.locator('.wv-field[data-key="row"]')
+    field.get_by_text("Primary key").wait_for()
+    field.locator("input").first.fill("{{Trigger.executionId}}")
+    field.locator(".wv-add-row").click()
+    _pick(page, '.wv-field[data-key="row"] .wv-pair >> nth=0', "stat", "Status")
+    field.locator(".wv-pair input").last.fill("success")
+
+    # Trigger Workflow: the user's workflows; select of a flag; Send SMS: the integration picker.
+    page.click('[data-palette-type="Trigger Workflow"]')
+    node_el(page, "Trigger Workflow").wait_for()
+    _pick(page, "#cfg-workflowId", "child", f"Child {tag}")
+    page.click("#cfg-waitForCompletion")
+    page.get_by_role("option", name="Yes", exact=True).click()
+    page.click('[data-palette-type="sms/send"]')
+    node_el(page, "Send SMS").wait_for()
+    assert page.locator("#add-integration").get_attribute("href") == "/settings/integrations"
+    page.fill("#retry-maxAttempts", "3")
+    page.fill("#retry-initialDelay", "10s")
+    page.locator("#node-enabled").click()
+    wait_saved(page)
+
+    trigger = _config(base, workflow_id, "Trigger")
+    assert trigger["triggerType"] == "Schedule" and trigger["scheduleTimezone"] == "Europe/Berlin"
+    query = _config(base, workflow_id, "DataSource Query")
+    assert json.loads(query["match"]) == {"status": "error"} and json.loads(query["select"]) == ["id", "status"]
+    assert query["limit"] == 5 and query["sort"] == "-startedAt" and query["datasourceId"] == "WorkflowExecutions"
+    update = _config(base, workflow_id, "DataSource Update")
+    assert json.loads(update["row"]) == {"id": "{{Trigger.executionId}}", "status": "success", "_status": "U"}
+    child = _config(base, workflow_id, "Trigger Workflow")
+    assert child["workflowId"] == other_id and child["waitForCompletion"] == "true"
+    sms = next(n for n in _document(base, workflow_id)["nodes"] if n["data"]["label"] == "Send SMS")
+    assert sms["data"]["config"]["retry"] == {"maxAttempts": 3, "initialDelay": "10s"}
+    assert sms["data"]["enabled"] is False
+    node_el(page, "Send SMS").and_(page.locator(".wv-disabled")).wait_for()
+    # The reload shows the same values in the panel.
+    page.reload()
+    page.locator('#builder[data-phase="ready"]').wait_for()
+    select_node(page, "DataSource Query")
+    assert page.locator('.wv-field[data-key="match"] .wv-pair input').last.input_value() == "error"
+    assert page.locator("#cfg-select .wv-chip").all_inner_texts() == ["Id", "Status"]

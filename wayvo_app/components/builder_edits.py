@@ -82,7 +82,9 @@ class FieldEditsMixin(rx.State, mixin=True):
             placeholders = spec.field(view["key"]).placeholders if spec else ()
             view["chips"] = chips(graph, node["id"], view["value"], placeholders) if graph else []
             previous = old.get((node["id"], view["key"]))
+            # Keep rows the user is still filling in (blank ones serialize to nothing).
             if previous and view["type"] in ("match-builder", "single-row-update", "schema-builder") \
+                    and [k["name"] for k in previous["keys"]] == [k["name"] for k in view["keys"]] \
                     and _rows_value(previous) == forms.text_of(config.get(view["key"], "")):
                 view.update(pairs=previous["pairs"], keys=previous["keys"], schema=previous["schema"])
         retry = config.get("retry") if isinstance(config.get("retry"), dict) else {}
