@@ -14,17 +14,16 @@ from wayvo_app.components.builder_canvas import canvas_edges, canvas_nodes
 from wayvo_app.components.builder_edits import FieldEditsMixin
 from wayvo_app.components.builder_history import forget, history
 from wayvo_app.components.builder_runs import RunMixin
+from wayvo_app.components.builder_saving import SavingMixin
 from wayvo_app.engine import builder_document as docs
 from wayvo_app.engine import builder_session
 from wayvo_app.engine.builder_palette import palette
-from wayvo_app.engine.errors import DocumentValidationError, WorkflowError
+from wayvo_app.engine.errors import WorkflowError
 from wayvo_app.engine.node_registry import get_registry
 from wayvo_app.pages.auth_state import AuthState
 
-AUTOSAVE_DELAY = 0.8  # seconds of quiet before the draft is saved
 
-
-class BuilderState(FieldEditsMixin, RunMixin, AuthState):
+class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     wf_id: str = ""
     phase: str = "loading"  # loading | ready | missing
     message: str = ""
@@ -34,8 +33,6 @@ class BuilderState(FieldEditsMixin, RunMixin, AuthState):
     selected_ids: list[str] = []
     focus: dict[str, Any] = {}
     layout_request: int = 0
-    save_state: str = "saved"  # saved | pending | saving | error
-    save_error: str = ""
     problems: list[dict[str, Any]] = []
     published_version: int = 0
     draft_ahead: bool = False
@@ -45,10 +42,6 @@ class BuilderState(FieldEditsMixin, RunMixin, AuthState):
     can_undo: bool = False
     can_redo: bool = False
     _doc: dict[str, Any] = {}
-    _edit_seq: int = 0
-    _saved_seq: int = 0
-    _last_edit: float = 0.0
-    _saver: bool = False
 
     @rx.var(cache=True)
     def palette_groups(self) -> list[dict[str, Any]]:
@@ -247,81 +240,3 @@ class BuilderState(FieldEditsMixin, RunMixin, AuthState):
     @rx.event
     def redo(self):
         return self._travel(False)
-
-    # Saving, publishing and versions.
-
-    @rx.event(background=True)
-    async def autosave(self):
-        """Debounced: saves when edits pause; one save at a time, again if edits came in meanwhile."""
-        async with self:
-            if self._saver:
-                return
-            self._saver = True
-        try:
-            while True:
-                await asyncio.sleep(AUTOSAVE_DELAY / 2)
-                async with self:
-                    if time.time() - self._last_edit < AUTOSAVE_DELAY:
-                        continue
-                    if self._edit_seq == self._saved_seq:
-                        self._saver = False
-                        return
-                    seq, doc, wf_id, user_id = self._edit_seq, self._doc, self.wf_id, self.user_id
-                    self.save_state = "saving"
-                try:
-                    saved = await asyncio.to_thread(builder_session.save_draft, wf_id, user_id, doc)
-                except Exception as exc:  # noqa: BLE001 - shown next to the save state; edits stay
-                    async with self:
-                        self.save_state, self.save_error = "error", getattr(exc, "message", str(exc))
-                        self._saver = False
-                    return
-                async with self:
-                    self._saved_seq, self.save_error = seq, ""
-                    self._apply_status(saved)
-                    self.problems = saved["problems"]
-                    self._refresh()
-                    if self._edit_seq == seq:
-                        self.save_state = "saved"
-        except BaseException:
-            async with self:
-                self._saver = False
-            raise
-
-    async def _save_now(self) -> None:
-        if self._edit_seq != self._saved_seq:
-            saved = await asyncio.to_thread(builder_session.save_draft, self.wf_id, self.user_id, self._doc)
-            self._saved_seq, self.save_state = self._edit_seq, "saved"
-            self._apply_status(saved)
-            self.problems = saved["problems"]
-            self._refresh()
-
-    @rx.event
-    async def publish(self):
-        try:
-            await self._save_now()
-            published = await asyncio.to_thread(builder_session.publish, self.wf_id, self.user_id)
-        except DocumentValidationError as exc:
-            self.problems, self.side_tab = builder_session.blocking_problems(exc), "problems"
-            self._refresh()
-            return rx.toast.error(f"Fix {len(self.problems)} problem(s) before publishing")
-        except WorkflowError as exc:
-            return rx.toast.error(exc.message)
-        self._apply_status(published)
-        self.versions = published["versions"]
-        return rx.toast.success(f"Published version {published['version']}")
-
-    @rx.event
-    async def restore(self, version: int):
-        try:
-            await self._save_now()
-            restored = await asyncio.to_thread(builder_session.restore, self.wf_id, self.user_id, int(version))
-        except WorkflowError as exc:
-            return rx.toast.error(exc.message)
-        self._history().record(self._doc)
-        self._doc = restored["document"]
-        self._apply_status(restored)
-        self._edit_seq += 1
-        self._saved_seq = self._edit_seq
-        self.problems = builder_session.problems_of(self._doc)
-        self._refresh()
-        return rx.toast.success(f"Draft restored from version {version}")
