@@ -302,6 +302,18 @@ def test_editing_undo_redo_delete_duplicate_rename_and_layout(users, page):
     condition = next(n for n in saved["nodes"] if n["data"]["label"] == "Condition")
     assert condition["data"]["config"]["condition"] == "{{Fetch order.status}} == 200"
 
+    # Publish, change the draft, then restore version 1 from the Versions tab.
+    page.click("#publish-button")
+    page.locator("#workflow-status", has_text="Published v1").wait_for()
+    select_node(page, "Condition")
+    page.click("#delete-node")
+    node_el(page, "Condition").wait_for(state="detached")
+    page.locator("#workflow-status", has_text="draft ahead").wait_for()
+    page.click("#tab-versions")
+    page.locator(".wv-version", has_text="v1").locator(".wv-restore").click()
+    node_el(page, "Condition").wait_for()
+    wait_for(lambda: len(_document(base, workflow_id)["nodes"]) == 3, "the restored draft to be saved")
+
 
 def test_a_dragged_node_is_saved_once_on_drop(users, page):
     base, tag = users, uuid.uuid4().hex[:6]

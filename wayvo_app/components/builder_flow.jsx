@@ -207,7 +207,7 @@ function Canvas(props) {
       selectionOnDrag={false} panOnDrag proOptions={{ hideAttribution: true }} onlyRenderVisibleElements={false}
     >
       <Background variant="dots" gap={18} size={1} />
-      <Controls showInteractive={false} />
+      <Controls showInteractive={false} fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }} />
       <MiniMap pannable zoomable nodeStrokeWidth={3} nodeClassName={(n) => n.className ?? ""} />
     </ReactFlow>
     </div>

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import reflex as rx
 
@@ -21,43 +22,46 @@ class SavingMixin(rx.State, mixin=True):
     _saved_seq: int = 0
     _last_edit: float = 0.0
     _saver: bool = False
+    _saver_token: str = ""
 
     @rx.event(background=True)
     async def autosave(self):
-        """Debounced: saves when edits pause; one save at a time, again if edits came in meanwhile."""
+        """Debounced: saves when edits pause; one loop per tab at a time (its token), saving again
+        if edits came in meanwhile; a loop whose tab opened another workflow stops."""
         async with self:
             if self._saver:
                 return
-            self._saver = True
-        try:
-            while True:
-                await asyncio.sleep(AUTOSAVE_DELAY / 2)
+            token = uuid.uuid4().hex
+            self._saver, self._saver_token = True, token
+        while True:
+            await asyncio.sleep(AUTOSAVE_DELAY / 2)
+            async with self:
+                if self._saver_token != token:
+                    return
+                if time.time() - self._last_edit < AUTOSAVE_DELAY:
+                    continue
+                if self._edit_seq == self._saved_seq:
+                    self._saver = False
+                    return
+                seq, doc, wf_id, user_id = self._edit_seq, self._doc, self.wf_id, self.user_id
+                self.save_state = "saving"
+            try:
+                saved = await asyncio.to_thread(builder_session.save_draft, wf_id, user_id, doc)
+            except Exception as exc:  # noqa: BLE001 - shown next to the save state; the edits stay
                 async with self:
-                    if time.time() - self._last_edit < AUTOSAVE_DELAY:
-                        continue
-                    if self._edit_seq == self._saved_seq:
-                        self._saver = False
-                        return
-                    seq, doc, wf_id, user_id = self._edit_seq, self._doc, self.wf_id, self.user_id
-                    self.save_state = "saving"
-                try:
-                    saved = await asyncio.to_thread(builder_session.save_draft, wf_id, user_id, doc)
-                except Exception as exc:  # noqa: BLE001 - shown next to the save state; edits stay
-                    async with self:
+                    if self._saver_token == token:
                         self.save_state, self.save_error = "error", getattr(exc, "message", str(exc))
                         self._saver = False
-                    return
-                async with self:
-                    self._saved_seq, self.save_error = seq, ""
-                    self._apply_status(saved)
-                    self.problems = saved["problems"]
-                    self._refresh()
-                    if self._edit_seq == seq:
-                        self.save_state = "saved"
-        except BaseException:
+                return
             async with self:
-                self._saver = False
-            raise
+                if self._saver_token != token or self.wf_id != wf_id:
+                    return
+                self._saved_seq, self.save_error = seq, ""
+                self._apply_status(saved)
+                self.problems = saved["problems"]
+                self._refresh()
+                if self._edit_seq == seq:
+                    self.save_state = "saved"
 
     async def _save_now(self) -> None:
         if self._edit_seq != self._saved_seq:

@@ -66,7 +66,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     async def load(self):
         self.wf_id = str(self.router.page.params.get("id") or "")
         self.phase, self.selected_ids, self.focus, self.side_tab = "loading", [], {}, "config"
-        self._saver, self.run_id, self.run_statuses = False, "", {}
+        self._saver, self._saver_token, self.run_id, self.run_statuses = False, "", "", {}
         if not self.user_id:
             return None
         try:
