@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from wayvo_app.engine.signals import signal_event
 from wayvo_app.nodes import default_registry
 
 ROOT = Path(__file__).resolve().parents[2]
+ROUNDS = int(os.environ.get("WAYVO_CHAOS_ROUNDS", "240"))  # benchmarks/chaos.py runs a long form
 
 
 def _worker(db_url: str, log: Path) -> subprocess.Popen:
@@ -61,9 +63,10 @@ def _load(db_url: str, log: Path, chaos) -> None:
          node("a", "After", "Call Action", action="record")], [edge("t", "w"), edge("w", "a")], "Wait"))
     workers = [_worker(db_url, log), _worker(db_url, log)]
     accepted, waiting, signalled = [], [], set()
+    timings: dict[str, float] = {}
     try:
         start, chaos_done = time.monotonic(), False
-        for i in range(240):
+        for i in range(ROUNDS):
             accepted.append(_retrying(lambda: commands.trigger_workflow(workflow_id=work, user_name="owner").execution_id))
             if i % 4 == 0:
                 waiting.append((i, _retrying(lambda i=i: commands.trigger_workflow(
@@ -77,7 +80,7 @@ def _load(db_url: str, log: Path, chaos) -> None:
                 except NotFoundError:
                     pass  # its wait is not registered yet: it is signalled in the sweep below
             if not chaos_done and time.monotonic() - start > 1.5:
-                chaos(workers)
+                _measure_recovery(chaos, workers, timings)
                 chaos_done = True
             time.sleep(0.01)
         for key_i, _ in waiting:  # every waiting execution gets its signal eventually
@@ -90,7 +93,9 @@ def _load(db_url: str, log: Path, chaos) -> None:
                 except NotFoundError:
                     assert time.monotonic() < deadline, f"wait k-{key_i} never registered"
                     time.sleep(0.1)
+        load_end = time.monotonic()
         _wait_all_done(len(accepted) + len(waiting))
+        timings["drain_s"] = time.monotonic() - load_end
     finally:
         for proc in workers:
             if proc.poll() is None:
@@ -99,9 +104,27 @@ def _load(db_url: str, log: Path, chaos) -> None:
             proc.wait(30)
         set_registry(None)
     _check_invariants(accepted, waiting, signalled)
+    print(f"\nchaos report: {len(accepted) + len(waiting)} executions, {len(signalled)} signals; "
+          f"progress again {timings.get('recovery_s', float('nan')):.2f} s after the fault; "
+          f"backlog drained {timings['drain_s']:.2f} s after the load ended")
 
 
-def _wait_all_done(total: int, timeout: float = 120) -> None:
+def _measure_recovery(chaos, workers, timings: dict) -> None:
+    """Apply the fault, then time until an execution finishes again (work resumed)."""
+    count = "SELECT count(*) FROM executions WHERE status = 'success'"
+    before = _retrying(lambda: _scalar(count))
+    fault_at = time.monotonic()
+    chaos(workers)
+
+    def watch() -> None:
+        while _retrying(lambda: _scalar(count)) <= before:
+            time.sleep(0.02)
+        timings["recovery_s"] = time.monotonic() - fault_at
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _wait_all_done(total: int, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = _retrying(lambda: _scalar("SELECT count(*) FROM executions WHERE status = 'success'"))
