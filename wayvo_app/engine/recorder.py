@@ -194,8 +194,8 @@ class Recorder:
         policy = self._policy(node, spec)
         tries = claimed.attempt - claimed.recoveries
         delay = next_delay(policy, tries, failure.retry_after) if failure.retryable else None
-        message = f"{failure.message} (attempt {tries} of {policy.max_attempts})" if policy.max_attempts > 1 \
-            else failure.message
+        counted = failure.retryable and policy.max_attempts > 1  # a non-retryable error is never retried
+        message = f"{failure.message} (attempt {tries} of {policy.max_attempts})" if counted else failure.message
         store.add_logs(s, execution.id, claimed.id, node.id, [("error", message)], now)
         if delay is not None:
             store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now, **base)
