@@ -86,12 +86,17 @@ class Executor:
         now = self.clock()
         if claimed.wait_kind == "sleep":
             return {"sleptUntil": now.isoformat()}
-        with db.session(self.url) as s:
-            if claimed.wait_kind == "approval":
-                return store_waits.approval_resolution(s, claimed.id, now)
-            if claimed.wait_kind == "event":
-                return store_waits.event_resolution(s, claimed.id, now)
-            return store_waits.child_resolution(s, claimed.id)
+        if claimed.wait_kind == "child":
+            with db.read_session(self.url) as s:
+                return store_waits.child_resolution(s, claimed.id)
+        resolve = (store_waits.approval_resolution if claimed.wait_kind == "approval"
+                   else store_waits.event_resolution)
+        with db.read_session(self.url) as s:  # usually decided already: no write transaction needed
+            decided = resolve(s, claimed.id, now, expire=False)
+        if decided is not None:
+            return decided
+        with db.session(self.url) as s:  # still open: its time has come, expire it (one update wins)
+            return resolve(s, claimed.id, now)
 
     def _credentials(self, world, claimed) -> dict | None:
         """The referenced integration's decrypted config (inside the step's error handling)."""

@@ -70,11 +70,14 @@ def decisions_json(s: Session, request_id: str) -> list[dict[str, Any]]:
              "decidedAt": _iso(d.created_at)} for d in rows]
 
 
-def approval_resolution(s: Session, step_id: str, now: datetime) -> dict[str, Any]:
-    """The decided outcome; a request still pending at this point has expired (one update wins)."""
+def approval_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = True) -> dict[str, Any] | None:
+    """The decided outcome; a request still pending at this point has expired (one update wins).
+    With `expire=False` (a read-only look), a pending request gives None."""
     request = s.exec(select(ApprovalRequest).where(ApprovalRequest.step_id == step_id)).scalars().first()
     if request is None:
         raise StepError("The approval request of this step is missing")
+    if request.status == "pending" and not expire:
+        return None
     if request.status == "pending":
         done = s.exec(update(ApprovalRequest).where(ApprovalRequest.id == request.id,
                                                     ApprovalRequest.status == "pending")
@@ -128,11 +131,14 @@ def _take_buffered(s: Session, namespace: str, key: str, wait_id: str, now: date
     return None
 
 
-def event_resolution(s: Session, step_id: str, now: datetime) -> dict[str, Any]:
-    """The received signal; a wait still open at this point has expired (one update wins)."""
+def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = True) -> dict[str, Any] | None:
+    """The received signal; a wait still open at this point has expired (one update wins).
+    With `expire=False` (a read-only look), an open wait gives None."""
     row = s.exec(select(WaitEvent).where(WaitEvent.step_id == step_id)).scalars().first()
     if row is None:
         raise StepError("The wait event of this step is missing")
+    if row.status == "waiting" and not expire:
+        return None
     if row.status == "waiting":
         done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
                       .values(status="expired"))
