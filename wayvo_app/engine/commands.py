@@ -12,9 +12,11 @@ from sqlmodel import Session
 from wayvo_app.engine import db, store, store_waits, wakeup
 from wayvo_app.engine.accounts import normalize_user_name
 from wayvo_app.engine.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
-from wayvo_app.engine.models import Execution, ExecutionStep, User, Workflow, new_id, utcnow
+from wayvo_app.engine.integrations import check_integration_references
+from wayvo_app.engine.models import Execution, User, Workflow, new_id, utcnow
 from wayvo_app.engine.recorder import advance, refresh_status, wake_parent
 from wayvo_app.engine.step_loader import graph_of_version
+from wayvo_app.engine.store import steps_of  # noqa: F401  (re-exported for callers)
 from wayvo_app.engine.workflows import version_for_run
 
 
@@ -24,22 +26,13 @@ class TriggerWorkflowResult:
     status: Literal["running"] = "running"
 
 
-def _check_integrations(s: Session, document: dict, user_id: str) -> None:
-    ids = {str(n.get("data", {}).get("config", {}).get("integrationId"))
-           for n in document.get("nodes", []) if n.get("data", {}).get("config", {}).get("integrationId")}
-    if ids:
-        from wayvo_app.engine.integrations import check_integration_references
-
-        check_integration_references(s, document, user_id)
-
-
 def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version: int | None = None,
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
                     idempotency_key: str | None = None, draft: bool = False) -> Execution:
     """Insert the execution pinned to its version, the finished trigger step and the first steps."""
     pinned = version_for_run(s, wf, version, draft=draft)
-    _check_integrations(s, pinned.document, user.id)
+    check_integration_references(s, pinned.document, user.id)
     graph = graph_of_version(s, pinned.id)
     now = utcnow()
     execution = Execution(id=new_id(), workflow_id=wf.id, version_id=pinned.id, user_id=user.id,
@@ -169,7 +162,3 @@ def _retry_from_failed(s: Session, old: Execution, user: User) -> Execution:
 
     return copy_successes_and_resume(s, old, user)
 
-
-def steps_of(s: Session, execution_id: str) -> list[ExecutionStep]:
-    return list(s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
-                       .order_by(ExecutionStep.queued_at, ExecutionStep.attempt)).scalars())

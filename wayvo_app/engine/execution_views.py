@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from wayvo_app.engine.models import Execution, ExecutionLog, ExecutionStep
 from wayvo_app.engine.step_loader import graph_of_version
+from wayvo_app.engine.store import steps_of
 
 NODE_STATUS = {"pending": "running", "running": "running", "waiting": "paused", "success": "success",
                "error": "error", "skipped": "skipped", "cancelled": "skipped"}
@@ -18,15 +19,11 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _steps(s: Session, execution_id: str) -> list[ExecutionStep]:
-    return list(s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
-                       .order_by(ExecutionStep.queued_at, ExecutionStep.attempt)).scalars())
-
 
 def node_statuses(s: Session, execution: Execution, steps: list[ExecutionStep] | None = None) -> list[dict]:
     """Every node of the pinned version with its status (idle when never reached)."""
     latest: dict[str, ExecutionStep] = {}
-    for step in steps if steps is not None else _steps(s, execution.id):
+    for step in steps if steps is not None else steps_of(s, execution.id):
         if step.node_id not in latest or step.attempt >= latest[step.node_id].attempt:
             latest[step.node_id] = step
     graph = graph_of_version(s, execution.version_id)
@@ -59,7 +56,7 @@ def execution_json(execution: Execution) -> dict[str, Any]:
 def execution_details(s: Session, execution: Execution) -> dict[str, Any]:
     graph = graph_of_version(s, execution.version_id)
     labels = {node.id: node.label for node in graph.nodes}
-    steps = _steps(s, execution.id)
+    steps = steps_of(s, execution.id)
     logs = s.exec(select(ExecutionLog).where(ExecutionLog.execution_id == execution.id)
                   .order_by(ExecutionLog.id)).scalars()
     return {**execution_json(execution),

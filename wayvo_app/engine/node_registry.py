@@ -10,15 +10,9 @@ _override: Registry | None = None
 def get_registry() -> Registry:
     if _override is not None:
         return _override
-    try:
-        from wayvo_app.plugins.client_plugins import node_registry
-    except ImportError:  # plugins not installed in this build: built-ins only
-        from wayvo_app.nodes import default_registry
+    from wayvo_app.plugins.client_plugins import node_registry  # imported late: plugins import the engine
 
-        return default_registry()
-    from wayvo_app.settings import get_settings
-
-    return node_registry(get_settings())
+    return node_registry()
 
 
 def set_registry(registry: Registry | None) -> None:

@@ -109,6 +109,7 @@ class Recorder:
                 if isinstance(outcome, Transactional):
                     outcome = self._apply(s, outcome)
                 store.add_logs(s, execution.id, claimed.id, node.id, ctx.logger.lines, now)
+                # Per-record state: record() never awaits, so one worker's records never interleave.
                 self._snap = store.snapshot(s, execution.id)
                 self._user = world.user
                 claimed_next = self._settle(s, execution, world.graph, claimed, node, spec, ctx, outcome,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from wayvo_app.engine.models import Execution, ExecutionLog, ExecutionStep, new_id
@@ -52,10 +52,6 @@ def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelt
                   .where(T.id.in_(ids), T.lease_owner == owner, T.status == "running")).all()
     return [Claimed(*row) for row in rows]
 
-
-def next_due_time(s: Session, now: datetime) -> datetime | None:
-    T = ExecutionStep
-    return s.exec(select(func.min(T.run_at)).where(T.status.in_(CLAIMABLE), T.run_at > now)).scalar()
 
 
 def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -> None:
@@ -131,9 +127,6 @@ def snapshot(s: Session, execution_id: str) -> Snapshot:
     return snap
 
 
-def node_states(s: Session, execution_id: str) -> dict[str, NodeState]:
-    return snapshot(s, execution_id).states
-
 
 def success_outputs(s: Session, execution_id: str) -> dict[str, Any]:
     return snapshot(s, execution_id).outputs
@@ -190,3 +183,9 @@ def notify_work(s: Session) -> None:
     transactional and deduplicated per transaction); a no-op elsewhere."""
     if _is_postgres(s):
         s.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
+
+
+def steps_of(s: Session, execution_id: str) -> list[ExecutionStep]:
+    """Every attempt of every node of an execution, in the order they were queued."""
+    return list(s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
+                       .order_by(ExecutionStep.queued_at, ExecutionStep.attempt)).scalars())

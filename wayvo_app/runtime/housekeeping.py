@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from wayvo_app.engine.outbox import deliver_due
 from wayvo_app.engine.recovery import recover_expired
+from wayvo_app.engine.schedules import fire_due_schedules
 
 log = logging.getLogger("wayvo.worker")
 
@@ -36,14 +38,8 @@ class Housekeeping:
             log.warning("recovered %s steps whose worker stopped", count)
 
     def _schedules(self) -> None:
-        from wayvo_app.engine.schedules import fire_due_schedules
-
         fire_due_schedules(self.clock(), self.url)
 
     def _outbox(self) -> None:
-        try:
-            from wayvo_app.engine.outbox import deliver_due
-        except ImportError:
-            return
         asyncio.run(deliver_due(smtp_url=self.settings.smtp_url, smtp_from=self.settings.smtp_from,
                                 now=self.clock(), url=self.url))

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from wayvo_app.engine import db, store, wakeup
 from wayvo_app.engine.executor import Executor
+from wayvo_app.engine.integrations import credentials_for
 from wayvo_app.engine.models import utcnow
 from wayvo_app.engine.node_registry import get_registry
 from wayvo_app.engine.recovery import recover_expired
@@ -41,7 +42,7 @@ class Worker:
         self._stop = False
         self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
                                  url=url, clock=clock, lease=self.lease, http=None,
-                                 credentials_for=_credentials_lookup())
+                                 credentials_for=credentials_for)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
 
     # -- waking ---------------------------------------------------------------------------
@@ -165,11 +166,3 @@ class Worker:
             if self.inflight:
                 await asyncio.wait(list(self.inflight.values()), return_when=asyncio.FIRST_COMPLETED)
         raise TimeoutError("engine did not become idle in time")
-
-
-def _credentials_lookup():
-    try:
-        from wayvo_app.engine.integrations import credentials_for
-    except ImportError:
-        return None
-    return credentials_for
