@@ -3,8 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import wayvo_app.engine.models  # noqa: F401  (registers every table)
-from wayvo_app.engine.db import get_engine, is_sqlite
+import wayvo_app.store.models  # noqa: F401  (registers every table)
+from wayvo_app.store.db import get_engine, is_sqlite
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -42,9 +42,10 @@ def _fresh_database(kind: str, pg_url: str) -> tuple[str, callable]:
 def _setup(url: str) -> str:
     os.environ["DATABASE_URL"] = url
     os.environ["WAYVO_SERVER_ACTIONS"] = "benchmarks.noop_actions:ACTIONS"
-    from wayvo_app.engine import accounts, db, workflows
-    from wayvo_app.engine.migrations import upgrade
+    from wayvo_app.services import accounts, workflows
     from wayvo_app.settings import reset_settings
+    from wayvo_app.store import db
+    from wayvo_app.store.migrations import upgrade
 
     reset_settings()
     db.dispose_engines()
@@ -64,7 +65,7 @@ def _setup(url: str) -> str:
 
 
 def _trigger_many(workflow_id: str, count: int) -> list[float]:
-    from wayvo_app.engine.commands import trigger_workflow
+    from wayvo_app.services.executions import trigger_workflow
 
     times = []
     for i in range(count):
@@ -75,7 +76,7 @@ def _trigger_many(workflow_id: str, count: int) -> list[float]:
 
 
 def _count_done(url: str) -> int:
-    from wayvo_app.engine import db
+    from wayvo_app.store import db
 
     with db.get_engine(url).connect() as conn:
         return conn.execute(text("SELECT count(*) FROM executions WHERE status = 'success'")).scalar()
@@ -116,7 +117,7 @@ def throughput(kind: str, workers: int, executions: int, pg_url: str) -> dict:
         return {"exec_per_s": executions / elapsed, "steps_per_s": executions * 3 / elapsed,
                 "trigger_ms_p50": statistics.median(trigger_times) * 1000}
     finally:
-        from wayvo_app.engine import db
+        from wayvo_app.store import db
 
         db.dispose_engines()
         drop()
@@ -129,8 +130,8 @@ def latency(kind: str, count: int, pg_url: str) -> dict:
         wf = _setup(url)
         procs = _start_workers(url, 1)
         time.sleep(2.0)
-        from wayvo_app.engine import db
-        from wayvo_app.engine.commands import trigger_workflow
+        from wayvo_app.services.executions import trigger_workflow
+        from wayvo_app.store import db
 
         samples = []
         for _ in range(count):
@@ -146,7 +147,7 @@ def latency(kind: str, count: int, pg_url: str) -> dict:
         samples.sort()
         return {"p50_ms": samples[len(samples) // 2] * 1000, "p95_ms": samples[int(len(samples) * 0.95)] * 1000}
     finally:
-        from wayvo_app.engine import db
+        from wayvo_app.store import db
 
         db.dispose_engines()
         drop()
@@ -156,7 +157,7 @@ def commit_ceiling(kind: str, pg_url: str, seconds: float = 2.0) -> float:
     """Single-row INSERT + COMMIT per second on this machine, through the same driver settings."""
     url, drop = _fresh_database(kind, pg_url)
     try:
-        from wayvo_app.engine import db
+        from wayvo_app.store import db
 
         engine = db.get_engine(url)
         with engine.begin() as conn:
@@ -169,7 +170,7 @@ def commit_ceiling(kind: str, pg_url: str, seconds: float = 2.0) -> float:
                 n += 1
         return n / (time.perf_counter() - start)
     finally:
-        from wayvo_app.engine import db
+        from wayvo_app.store import db
 
         db.dispose_engines()
         drop()

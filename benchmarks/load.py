@@ -164,9 +164,10 @@ def _setup(url: str) -> Ids:
     os.environ["DATABASE_URL"] = url
     os.environ["WAYVO_SERVER_ACTIONS"] = "benchmarks.noop_actions:ACTIONS"
     os.environ.setdefault("WAYVO_SECRET_KEY", uuid.uuid4().hex * 2)  # the servers inherit it
-    from wayvo_app.engine import accounts, api_keys, db, workflows
-    from wayvo_app.engine.migrations import upgrade
+    from wayvo_app.services import accounts, api_keys, workflows
     from wayvo_app.settings import get_settings, reset_settings
+    from wayvo_app.store import db
+    from wayvo_app.store.migrations import upgrade
 
     reset_settings()
     db.dispose_engines()
@@ -186,8 +187,8 @@ def _setup(url: str) -> Ids:
 def _bulk_approvals(url: str, ids: Ids, count: int) -> list[str]:
     """`count` executions paused on a pending single-approver request (the state a real Request
     Approval step leaves), like benchmarks.signals._bulk_waiting; returns the request ids."""
-    from wayvo_app.engine import db
-    from wayvo_app.engine.models import ApprovalRequest, Execution, ExecutionStep
+    from wayvo_app.store import db
+    from wayvo_app.store.models import ApprovalRequest, Execution, ExecutionStep
 
     now, request_ids = datetime.now(UTC), []
     for chunk in range(0, count, 5000):
@@ -330,7 +331,7 @@ def _tag(response: httpx.Response) -> str:
 
 def _drain(url: str, since: float, limit: float) -> float | None:
     """Seconds from `since` until no step is pending or running and no execution is running."""
-    from wayvo_app.engine import db
+    from wayvo_app.store import db
 
     deadline = time.perf_counter() + limit
     with db.get_engine(url).connect() as conn:
@@ -409,7 +410,7 @@ def _few(items) -> str:
 
 
 def check_invariants(url: str, ids: Ids, state: State) -> list[tuple[str, bool, str]]:
-    from wayvo_app.engine import db
+    from wayvo_app.store import db
 
     out = []
     with db.get_engine(url).connect() as conn:
@@ -556,7 +557,7 @@ def run_config(args, engine_workers: int, logroot: Path) -> list[Row]:
         return rows
     finally:
         _stop_all()
-        from wayvo_app.engine import db
+        from wayvo_app.store import db
 
         db.dispose_engines()
         drop()

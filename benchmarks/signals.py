@@ -51,9 +51,10 @@ def _port() -> int:
 
 def _setup(url: str) -> tuple[str, str, str, str]:
     os.environ["DATABASE_URL"] = url
-    from wayvo_app.engine import accounts, api_keys, db, workflows
-    from wayvo_app.engine.migrations import upgrade
+    from wayvo_app.services import accounts, api_keys, workflows
     from wayvo_app.settings import reset_settings
+    from wayvo_app.store import db
+    from wayvo_app.store.migrations import upgrade
 
     reset_settings()
     db.dispose_engines()
@@ -68,8 +69,8 @@ def _setup(url: str) -> tuple[str, str, str, str]:
 
 def _bulk_waiting(url: str, user_id: str, wf_id: str, version_id: str, start: int, count: int) -> None:
     """Insert `count` executions paused on their Wait for Event (the state a real run leaves)."""
-    from wayvo_app.engine import db
-    from wayvo_app.engine.models import Execution, ExecutionStep, WaitEvent
+    from wayvo_app.store import db
+    from wayvo_app.store.models import Execution, ExecutionStep, WaitEvent
 
     now = datetime.now(UTC)
     for chunk in range(start, start + count, 5000):
@@ -122,7 +123,7 @@ def _pct(values: list[float], p: float) -> float:
 
 def measure_size(url: str, ids, size: int, samples: int, port: int, key: str) -> dict:
     user_id, wf_id, version_id = ids
-    from wayvo_app.engine import db
+    from wayvo_app.store import db
 
     with db.get_engine(url).connect() as conn:
         have = conn.execute(text("SELECT count(*) FROM wait_events")).scalar()
@@ -184,7 +185,7 @@ def main() -> None:
         rows = [measure_size(url, (user_id, wf_id, version_id), n, args.samples, port, key)
                 for n in sorted(args.sizes)]
     finally:
-        from wayvo_app.engine import db
+        from wayvo_app.store import db
 
         db.dispose_engines()
         drop()

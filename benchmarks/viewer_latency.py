@@ -23,9 +23,9 @@ from sqlalchemy import create_engine, select
 
 from wayvo_app.components.revision_hub import TICK_SECONDS
 from wayvo_app.demo import DEMO_PASSWORD, load_demo
-from wayvo_app.engine import db
-from wayvo_app.engine.migrations import upgrade
-from wayvo_app.engine.models import ExecutionStep
+from wayvo_app.store import db
+from wayvo_app.store.migrations import upgrade
+from wayvo_app.store.models import ExecutionStep
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("WAYVO_CHROMIUM", "/usr/bin/chromium")

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-import wayvo_app.engine.models  # noqa: F401  (registers the tables)
-from wayvo_app.engine import db
+import wayvo_app.store.models  # noqa: F401  (registers the tables)
 from wayvo_app.settings import reset_settings
+from wayvo_app.store import db
 
 POSTGRES_URL = os.environ.get("WAYVO_TEST_POSTGRES_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("WAYVO_REQUIRE_POSTGRES", "") == "1"

@@ -6,8 +6,9 @@ import asyncio
 import itertools
 from typing import Any
 
-from wayvo_app.engine import accounts, db, workflows
 from wayvo_app.runtime.worker import Worker
+from wayvo_app.services import accounts, workflows
+from wayvo_app.store import db
 
 _ids = itertools.count(1)
 

@@ -21,7 +21,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the Alembic migrations to DATABASE_URL."""
-    from wayvo_app.engine.migrations import upgrade
+    from wayvo_app.store.migrations import upgrade
 
     upgrade()
     click.echo("Database is up to date.")
@@ -41,9 +41,9 @@ def users() -> None:
 def users_create(name: str, password: str, roles: tuple[str, ...], email: str | None,
                  display_name: str | None) -> None:
     """Create a user account."""
-    from wayvo_app.engine import accounts
-    from wayvo_app.engine import db as database
-    from wayvo_app.engine.errors import WorkflowError
+    from wayvo_app.core.errors import WorkflowError
+    from wayvo_app.services import accounts
+    from wayvo_app.store import db as database
 
     try:
         with database.session() as s:
@@ -105,9 +105,9 @@ def workflows_group() -> None:
 @click.option("--publish", is_flag=True, help="Also publish version 1.")
 def workflows_import(file, owner: str, publish: bool) -> None:
     """Import a workflow document (JSON); prints the new workflow id."""
-    from wayvo_app.engine import accounts, workflows
-    from wayvo_app.engine import db as database
-    from wayvo_app.engine.errors import DocumentValidationError, WorkflowError
+    from wayvo_app.core.errors import DocumentValidationError, WorkflowError
+    from wayvo_app.services import accounts, workflows
+    from wayvo_app.store import db as database
 
     try:
         document = json.load(file)
@@ -136,9 +136,9 @@ def workflows_import(file, owner: str, publish: bool) -> None:
 @click.argument("workflow_id")
 def workflows_export(workflow_id: str) -> None:
     """Print a workflow document (JSON)."""
-    from wayvo_app.engine import db as database
-    from wayvo_app.engine import workflows
-    from wayvo_app.engine.models import Workflow
+    from wayvo_app.services import workflows
+    from wayvo_app.store import db as database
+    from wayvo_app.store.models import Workflow
 
     with database.read_session() as s:
         wf = s.get(Workflow, workflow_id)

@@ -2,8 +2,8 @@
 
 from typing import Literal
 
-from wayvo_app.engine.datasources import DataSource
-from wayvo_app.engine.specs import ConfigField, OutputField, RetryPolicy, SelectOption, ShowWhen
+from wayvo_app.core.specs import ConfigField, OutputField, RetryPolicy, SelectOption, ShowWhen
+from wayvo_app.datasources.registry import DataSource
 from wayvo_app.plugins.types import FormField, IntegrationSpec, PluginAction
 
 ExecutionStatus = Literal["running", "paused", "success", "error", "cancelled"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wayvo_app.engine import accounts, db
+from wayvo_app.services import accounts
+from wayvo_app.store import db
 
 DEMO_PASSWORD = "wayvo-demo"
 DEMO_USERS = [
@@ -32,8 +33,8 @@ def _load_workflows(url: str | None) -> list[str]:
     from sqlalchemy import select
 
     from wayvo_app.demo_workflows import SAMPLES
-    from wayvo_app.engine import workflows
-    from wayvo_app.engine.models import Workflow
+    from wayvo_app.services import workflows
+    from wayvo_app.store.models import Workflow
 
     lines = []
     with db.session(url) as s:

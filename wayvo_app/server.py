@@ -1,9 +1,6 @@
 """Public server-side API (the product document's `@wayvo-ai/core/server`): re-exports only."""
 
-from wayvo_app.engine.commands import TriggerWorkflowResult, atrigger_workflow, trigger_workflow
-from wayvo_app.engine.datasources import QueryResult, get_data_source, query_data_source, save_data_source
-from wayvo_app.engine.decisions import decide_approval
-from wayvo_app.engine.errors import (
+from wayvo_app.core.errors import (
     ConflictError,
     ForbiddenError,
     InvalidIntegrationReferencesError,
@@ -11,9 +8,12 @@ from wayvo_app.engine.errors import (
     WorkflowError,
     WorkflowNotFoundError,
 )
-from wayvo_app.engine.server_actions import register_action
-from wayvo_app.engine.signals import SignalResult, signal_event
+from wayvo_app.datasources.registry import QueryResult, get_data_source, query_data_source, save_data_source
+from wayvo_app.datasources.server_actions import register_action
 from wayvo_app.plugins.types import ActionLabel, StepFunction, StepImporter, WorkflowServerPlugin
+from wayvo_app.services.decisions import decide_approval
+from wayvo_app.services.executions import TriggerWorkflowResult, atrigger_workflow, trigger_workflow
+from wayvo_app.services.signals import SignalResult, signal_event
 
 __all__ = [
     "ActionLabel",

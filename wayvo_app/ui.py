@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wayvo_app.components.execution_viewer import workflow_execution_viewer, workflow_execution_viewer_dialog
 from wayvo_app.components.flow import react_flow_provider
+from wayvo_app.components.viewer.embed import workflow_execution_viewer, workflow_execution_viewer_dialog
 
 __all__ = ["WorkflowClientPlugin",  # noqa: F822 - resolved lazily by __getattr__
            "react_flow_provider", "workflow_execution_viewer",

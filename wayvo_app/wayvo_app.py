@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from wayvo_app.api.app import create_api
-from wayvo_app.components.builder_state import BuilderState
+from wayvo_app.components.builder.state import BuilderState
 from wayvo_app.pages import (
     approval_detail,
     approvals_inbox,
@@ -18,9 +18,9 @@ from wayvo_app.pages import (
     settings_integrations,
     workflows,
 )
-from wayvo_app.pages.auth_state import AuthState
 from wayvo_app.plugins.client_plugins import check_plugins
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
+from wayvo_app.state import AuthState
 
 
 def _index() -> rx.Component:

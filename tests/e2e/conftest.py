@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from wayvo_app.demo import load_demo
-from wayvo_app.engine import db
-from wayvo_app.engine.migrations import upgrade
+from wayvo_app.store import db
+from wayvo_app.store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = int(os.environ.get("WAYVO_E2E_PORT", "3137"))

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.e2e.conftest import ARTIFACTS, api_login, sign_in, wait_for
-from wayvo_app.engine import db
-from wayvo_app.engine.models import EmailMessage
+from wayvo_app.store import db
+from wayvo_app.store.models import EmailMessage
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,8 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS, api_login, sign_in, wait_for
 from wayvo_app.demo_workflows import ORDER_APPROVAL
-from wayvo_app.engine import accounts, db
+from wayvo_app.services import accounts
+from wayvo_app.store import db
 
 pytestmark = pytest.mark.e2e
 USER = "builder"  # users of their own: the other browser tests expect the demo users' lists empty

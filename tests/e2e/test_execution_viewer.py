@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import sign_in
-from wayvo_app.engine import accounts, db
+from wayvo_app.services import accounts
+from wayvo_app.store import db
 
 pytestmark = pytest.mark.e2e
 USER = "viewer"  # a user of its own: the other browser tests expect the demo users' lists empty

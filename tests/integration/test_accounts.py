@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from wayvo_app.engine import accounts, api_keys, db
-from wayvo_app.engine.errors import AuthenticationError, BadRequestError, ConflictError
-from wayvo_app.engine.models import User, utcnow
+from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
+from wayvo_app.services import accounts, api_keys
+from wayvo_app.store import db
+from wayvo_app.store.models import User, utcnow
 
 
 def test_user_names_are_normalized_and_unique(db_url):

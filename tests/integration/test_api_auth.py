@@ -4,7 +4,8 @@ import httpx
 import pytest
 
 from wayvo_app.api.app import create_api
-from wayvo_app.engine import accounts, db
+from wayvo_app.services import accounts
+from wayvo_app.store import db
 
 
 @pytest.fixture

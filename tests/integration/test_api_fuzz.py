@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, settings
 
 from tests.helpers import make_user
 from wayvo_app.api.app import create_api
-from wayvo_app.engine import accounts, db
+from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
+from wayvo_app.store import db
 
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_api())
 

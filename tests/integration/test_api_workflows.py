@@ -13,8 +13,9 @@ import pytest
 from tests.helpers import adrain, chain, document, edge, make_user, node
 from wayvo_app.api.app import create_api
 from wayvo_app.demo_workflows import ORDER_APPROVAL, WEBHOOK_ROUTER
-from wayvo_app.engine import accounts, api_keys, db
+from wayvo_app.services import accounts, api_keys
 from wayvo_app.settings import get_settings
+from wayvo_app.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,10 +8,12 @@ import json
 import pytest
 
 from tests.helpers import chain, create_workflow, drain, make_user
+from wayvo_app.core.errors import DocumentValidationError, WorkflowNotFoundError
 from wayvo_app.demo_workflows import ORDER_APPROVAL
-from wayvo_app.engine import builder_session, workflow_library, workflows
-from wayvo_app.engine.builder_options import source_options
-from wayvo_app.engine.errors import DocumentValidationError, WorkflowNotFoundError
+from wayvo_app.services import builder as builder_session
+from wayvo_app.services import library as workflow_library
+from wayvo_app.services import workflows
+from wayvo_app.services.picker_options import source_options
 
 
 def _sleepy(name: str = "Chain") -> dict:

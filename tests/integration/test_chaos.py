@@ -17,11 +17,12 @@ from sqlalchemy import text
 
 from tests.helpers import create_workflow, document, edge, make_user, node
 from tests.support.actions import LOG_ENV
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.errors import ConflictError, NotFoundError
-from wayvo_app.engine.node_registry import set_registry
-from wayvo_app.engine.signals import signal_event
+from wayvo_app.core.errors import ConflictError, NotFoundError
+from wayvo_app.engine.registry import set_registry
 from wayvo_app.nodes import default_registry
+from wayvo_app.services import executions as commands
+from wayvo_app.services.signals import signal_event
+from wayvo_app.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = int(os.environ.get("WAYVO_CHAOS_ROUNDS", "240"))  # benchmarks/chaos.py runs a long form

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.models import Execution, ScheduleFire, utcnow
-from wayvo_app.engine.schedules import fire_due_schedules
+from wayvo_app.services import executions as commands
+from wayvo_app.services.schedules import fire_due_schedules
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, ScheduleFire, utcnow
 
 
 def _execution(execution_id: str) -> Execution:

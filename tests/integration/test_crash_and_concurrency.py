@@ -13,10 +13,11 @@ from pathlib import Path
 from tests.helpers import chain, create_workflow, document, drain, edge, make_user, node
 from tests.support.actions import LOG_ENV
 from tests.support.http_counter import CountingServer
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.models import Execution, utcnow
-from wayvo_app.engine.node_registry import set_registry
+from wayvo_app.engine.registry import set_registry
 from wayvo_app.nodes import default_registry
+from wayvo_app.services import executions as commands
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 

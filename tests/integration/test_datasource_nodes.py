@@ -11,18 +11,19 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
-from wayvo_app.engine import commands, db
+from wayvo_app.core.errors import NotFoundError, StepError
+from wayvo_app.core.outcomes import Transactional
+from wayvo_app.core.specs import Registry
+from wayvo_app.core.templates import TemplateScope
+from wayvo_app.datasources.registry import DataSource, register_data_source, unregister_data_source
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.datasources import DataSource, register_data_source, unregister_data_source
-from wayvo_app.engine.errors import NotFoundError, StepError
-from wayvo_app.engine.models import Execution, ExecutionStep
-from wayvo_app.engine.node_registry import set_registry
-from wayvo_app.engine.outcomes import Transactional
-from wayvo_app.engine.specs import Registry
-from wayvo_app.engine.templates import TemplateScope
+from wayvo_app.engine.registry import set_registry
 from wayvo_app.nodes import datasource_delete, datasource_insert, datasource_query, datasource_update
 from wayvo_app.nodes.datasource_nodes import DATASOURCE_NODE_SPECS
 from wayvo_app.plugins.client_plugins import node_registry
+from wayvo_app.services import executions as commands
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, ExecutionStep
 
 
 class NodeTables(SQLModel, registry=registry()):

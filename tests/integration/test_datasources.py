@@ -10,9 +10,8 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from tests.helpers import create_workflow, document, make_user, node
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.datasources import (
+from wayvo_app.core.errors import BadRequestError, ForbiddenError, NotFoundError
+from wayvo_app.datasources.registry import (
     DataSource,
     data_source_attributes,
     data_source_names,
@@ -22,9 +21,11 @@ from wayvo_app.engine.datasources import (
     save_data_source,
     unregister_data_source,
 )
-from wayvo_app.engine.errors import BadRequestError, ForbiddenError, NotFoundError
-from wayvo_app.engine.models import Execution, utcnow
+from wayvo_app.services import executions as commands
+from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import reset_settings
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, utcnow
 
 
 class OrderTables(SQLModel, registry=registry()):

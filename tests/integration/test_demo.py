@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from tests.helpers import drain
 from wayvo_app.demo import load_demo
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.decisions import decide_approval
-from wayvo_app.engine.models import ApprovalRequest, EmailMessage, Execution, Workflow
-from wayvo_app.engine.signals import signal_event
+from wayvo_app.services import executions as commands
+from wayvo_app.services.decisions import decide_approval
+from wayvo_app.services.signals import signal_event
+from wayvo_app.store import db
+from wayvo_app.store.models import ApprovalRequest, EmailMessage, Execution, Workflow
 
 
 def _workflow(name: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import chain, create_workflow, document, drain, edge, make_user, node
-from wayvo_app.engine import commands, db, workflows
-from wayvo_app.engine.errors import StepError, WorkflowNotFoundError
-from wayvo_app.engine.models import Execution
-from wayvo_app.engine.node_registry import set_registry
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import ConfigField, NodeSpec, Registry, RetryPolicy
+from wayvo_app.core.errors import StepError, WorkflowNotFoundError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import ConfigField, NodeSpec, Registry, RetryPolicy
+from wayvo_app.engine.registry import set_registry
+from wayvo_app.services import executions as commands
+from wayvo_app.services import workflows
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution
 
 CALLS: list[tuple[str, str]] = []
 FLAKY: dict[str, int] = {}

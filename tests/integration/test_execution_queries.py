@@ -7,8 +7,11 @@ from datetime import timedelta
 import pytest
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.execution_queries import (
+from wayvo_app.core.specs import NodeSpec, Registry, RetryPolicy
+from wayvo_app.engine.registry import set_registry
+from wayvo_app.nodes import builtin_specs, default_registry
+from wayvo_app.services import executions as commands
+from wayvo_app.services.execution_lists import (
     ExecutionFilter,
     execution_revision,
     list_executions,
@@ -16,11 +19,9 @@ from wayvo_app.engine.execution_queries import (
     viewer_snapshot,
     workflow_choices,
 )
-from wayvo_app.engine.models import Execution, utcnow
-from wayvo_app.engine.node_registry import set_registry
-from wayvo_app.engine.signals import deliver_signal
-from wayvo_app.engine.specs import NodeSpec, Registry, RetryPolicy
-from wayvo_app.nodes import builtin_specs, default_registry
+from wayvo_app.services.signals import deliver_signal
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, utcnow
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +111,7 @@ def test_snapshot_follows_a_signal_with_waiting_time_apart_and_a_new_revision():
 
 
 def _always_fails(ctx, config):
-    from wayvo_app.engine.errors import StepError
+    from wayvo_app.core.errors import StepError
 
     raise StepError("service unavailable", retryable=True)
 

@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.template_refs import TemplateScope
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.errors import StepError
 from wayvo_app.engine.http_guard import make_http_client
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.template_refs import TemplateScope
 from wayvo_app.nodes import http_request
 from wayvo_app.settings import load_settings
 

@@ -10,10 +10,11 @@ import pytest
 
 from tests.helpers import adrain, create_workflow, document, edge, make_user, node
 from wayvo_app.api.app import create_api
-from wayvo_app.engine import accounts, api_keys, db
-from wayvo_app.engine.models import Execution, utcnow
-from wayvo_app.engine.node_registry import set_registry
+from wayvo_app.engine.registry import set_registry
 from wayvo_app.nodes import default_registry
+from wayvo_app.services import accounts, api_keys
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, utcnow
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ async def test_any_with_roles_and_continue_on_rejection_takes_the_branch(api):
     assert r2.json()["status"] == "rejected"
     await adrain()
     with db.read_session() as s:
-        from wayvo_app.engine.commands import steps_of
+        from wayvo_app.services.executions import steps_of
 
         statuses = {st.node_id: st.status for st in steps_of(s, execution_id)}
     assert statuses["n"] == "success" and statuses["y"] == "skipped"
@@ -186,7 +187,7 @@ async def test_signal_resumes_exactly_one_waiter_and_second_signal_conflicts(api
     await adrain()
     assert _status(execution_id).status == "success"
     with db.read_session() as s:
-        from wayvo_app.engine.commands import steps_of
+        from wayvo_app.services.executions import steps_of
 
         wait = next(st for st in steps_of(s, execution_id) if st.node_id == "w" and st.status == "success")
     assert wait.output["payload"]["note"] == "{{Trigger.orderId}}"  # stored literally, never rendered
@@ -257,7 +258,7 @@ async def test_signal_racing_expiry_always_has_one_outcome(api):
         response, _ = await asyncio.gather(signal, adrain(clock=lambda later=later: later))
         await adrain()
         with db.read_session() as s:
-            from wayvo_app.engine.commands import steps_of
+            from wayvo_app.services.executions import steps_of
 
             wait = [st for st in steps_of(s, execution_id) if st.node_id == "w" and st.status == "success"]
         assert len(wait) == 1
@@ -270,7 +271,7 @@ async def test_signal_racing_expiry_always_has_one_outcome(api):
 async def test_approval_emails_reach_a_real_smtp_server(api):
     from aiosmtpd.controller import Controller
 
-    from wayvo_app.engine.outbox import deliver_due
+    from wayvo_app.mail.outbox import deliver_due
 
     class Collect:
         def __init__(self):
@@ -345,7 +346,7 @@ async def test_any_and_all_with_concurrent_deciders(api, approval_type, decision
 
 
 async def test_a_restart_while_waiting_still_resumes_on_signal(api):
-    from wayvo_app.engine import db as database
+    from wayvo_app.store import db as database
 
     owner = make_user("owner")
     wf = create_workflow(owner, wait_doc())

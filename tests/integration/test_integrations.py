@@ -10,17 +10,18 @@ import pytest
 from sqlalchemy import text
 
 from wayvo_app.api.app import create_api
-from wayvo_app.engine import accounts, db, integrations
-from wayvo_app.engine.credentials import decrypt_config, encrypt_config, reencrypt
-from wayvo_app.engine.errors import (
+from wayvo_app.core.errors import (
     BadRequestError,
     CredentialsError,
     InvalidIntegrationReferencesError,
     NotFoundError,
 )
-from wayvo_app.engine.models import Integration
 from wayvo_app.plugins.client_plugins import integration_specs
+from wayvo_app.services import accounts, integrations
+from wayvo_app.services.credentials import decrypt_config, encrypt_config, reencrypt
 from wayvo_app.settings import get_settings
+from wayvo_app.store import db
+from wayvo_app.store.models import Integration
 
 SECRET = "sk-test-0123456789"
 

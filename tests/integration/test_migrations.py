@@ -5,8 +5,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from wayvo_app.engine import db
-from wayvo_app.engine.migrations import upgrade
+from wayvo_app.store import db
+from wayvo_app.store.migrations import upgrade
 
 
 def test_upgrade_head_matches_models(empty_db_url):
@@ -30,7 +30,7 @@ def test_0002_backfills_the_audience_of_existing_requests(empty_db_url):
     from alembic import command
     from sqlalchemy import text
 
-    from wayvo_app.engine.migrations import alembic_config
+    from wayvo_app.store.migrations import alembic_config
 
     command.upgrade(alembic_config(empty_db_url), "0001")
     engine = db.get_engine(empty_db_url)

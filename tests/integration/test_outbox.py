@@ -15,11 +15,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import select
 
-from wayvo_app.engine import db, outbox
-from wayvo_app.engine.errors import BadRequestError
-from wayvo_app.engine.models import EmailMessage
-from wayvo_app.engine.outbox import claim_due, deliver_due, enqueue_email, mark_failed, mark_sent
+from wayvo_app.core.errors import BadRequestError
+from wayvo_app.mail import outbox
+from wayvo_app.mail.outbox import claim_due, deliver_due, enqueue_email, mark_failed, mark_sent
 from wayvo_app.settings import reset_settings
+from wayvo_app.store import db
+from wayvo_app.store.models import EmailMessage
 
 # The auth test's server accepts AUTH without TLS on purpose (localhost only).
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import chain, create_workflow, make_user
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.models import Execution
+from wayvo_app.services import executions as commands
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from wayvo_app.engine import db
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed, Transactional
+from wayvo_app.core.template_refs import TemplateScope
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.models import EmailMessage
-from wayvo_app.engine.outcomes import Completed, Transactional
-from wayvo_app.engine.template_refs import TemplateScope
 from wayvo_app.nodes import send_email
+from wayvo_app.store import db
+from wayvo_app.store.models import EmailMessage
 
 TRIGGER = {"email": "ann@example.com", "name": "Ann", "order": 42}
 

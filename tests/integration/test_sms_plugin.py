@@ -12,15 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.helpers import create_workflow, document, drain, edge, node
-from wayvo_app.engine import accounts, commands, db, integrations
+from wayvo_app.core.errors import InvalidIntegrationReferencesError, NotFoundError, StepError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.templates import TemplateScope
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.errors import InvalidIntegrationReferencesError, NotFoundError, StepError
 from wayvo_app.engine.http_guard import make_http_client
-from wayvo_app.engine.models import Execution, ExecutionStep
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.templates import TemplateScope
 from wayvo_app.plugins.client_plugins import integration_specs, node_registry, reset_node_registry
+from wayvo_app.services import accounts, integrations
+from wayvo_app.services import executions as commands
 from wayvo_app.settings import get_settings, reset_settings
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, ExecutionStep
 
 API_KEY = "sms-live-key-4f9a8b7c"
 

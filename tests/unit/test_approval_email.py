@@ -1,6 +1,6 @@
 """The approval notification email and link (pure functions)."""
 
-from wayvo_app.engine.approval_email import approval_email, approval_link, approval_subject, context_lines
+from wayvo_app.mail.approval_email import approval_email, approval_link, approval_subject, context_lines
 
 APP = "https://flows.example.com"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from wayvo_app.core import document as docs
+from wayvo_app.core.graph import parse_document, validate
 from wayvo_app.demo_workflows import ORDER_APPROVAL
-from wayvo_app.engine import builder_document as docs
-from wayvo_app.engine.graph import parse_document, validate
 from wayvo_app.nodes import default_registry
 
 REGISTRY = default_registry()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wayvo_app.components import builder_history
-from wayvo_app.components.builder_history import History
+from wayvo_app.components.builder import history as builder_history
+from wayvo_app.components.builder.history import History
 
 
 def test_undo_redo_and_coalescing(monkeypatch):

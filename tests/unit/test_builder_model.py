@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 
-from wayvo_app.components.builder_canvas import canvas_edges, canvas_nodes
-from wayvo_app.components.builder_trigger import trigger_details
+from wayvo_app.components.builder import forms
+from wayvo_app.components.builder.canvas import canvas_edges, canvas_nodes
+from wayvo_app.components.builder.palette import handles, palette, summary
+from wayvo_app.components.builder.refs import chips, reference_candidates, reference_text, sample_input
+from wayvo_app.components.builder.trigger import trigger_details
+from wayvo_app.core.graph import parse_document
+from wayvo_app.core.specs import ConfigField, SelectOption
 from wayvo_app.demo_workflows import ORDER_APPROVAL, WEBHOOK_ROUTER
-from wayvo_app.engine import builder_forms as forms
-from wayvo_app.engine.builder_options import dependency_key, normalize
-from wayvo_app.engine.builder_palette import handles, palette, summary
-from wayvo_app.engine.builder_refs import chips, reference_candidates, reference_text, sample_input
-from wayvo_app.engine.graph import parse_document
-from wayvo_app.engine.specs import ConfigField, SelectOption
 from wayvo_app.nodes import default_registry
+from wayvo_app.services.picker_options import dependency_key, normalize
 
 REGISTRY = default_registry()
 GRAPH = parse_document(ORDER_APPROVAL)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from wayvo_app.engine.durations import format_duration, parse_duration
+from wayvo_app.core.times import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

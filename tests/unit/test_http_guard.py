@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from wayvo_app.engine.errors import StepError
+from wayvo_app.core.errors import StepError
 from wayvo_app.engine.http_guard import (
     check_addresses,
     check_host,

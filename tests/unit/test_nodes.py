@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wayvo_app.engine import server_actions
+from wayvo_app.core.errors import StepError, TemplateError
+from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.outcomes import Completed, SleepUntil, Transactional, WaitForApproval, WaitForChild
+from wayvo_app.core.template_refs import TemplateScope
+from wayvo_app.datasources import server_actions
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.errors import StepError, TemplateError
-from wayvo_app.engine.graph import parse_document, validate
-from wayvo_app.engine.outcomes import Completed, SleepUntil, Transactional, WaitForApproval, WaitForChild
-from wayvo_app.engine.template_refs import TemplateScope
 from wayvo_app.nodes import (
     builtin_specs,
     call_action,
@@ -274,10 +274,10 @@ def child_starts(monkeypatch):
         return "child-1"
 
     try:
-        import wayvo_app.engine.commands as commands
+        import wayvo_app.services.executions as commands
     except ModuleNotFoundError:
-        commands = types.ModuleType("wayvo_app.engine.commands")
-        monkeypatch.setitem(sys.modules, "wayvo_app.engine.commands", commands)
+        commands = types.ModuleType("wayvo_app.services.executions")
+        monkeypatch.setitem(sys.modules, "wayvo_app.services.executions", commands)
     monkeypatch.setattr(commands, "start_child_execution", fake_start, raising=False)
     return calls
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from wayvo_app.core.errors import PluginError, StepError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import ConfigField, OutputField
+from wayvo_app.core.templates import TemplateScope
 from wayvo_app.engine.context import SECRET_MASK, StepContext
-from wayvo_app.engine.errors import PluginError, StepError
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import ConfigField, OutputField
-from wayvo_app.engine.templates import TemplateScope
 from wayvo_app.plugins.client_plugins import CLIENT_PLUGINS, node_registry, reset_node_registry
 from wayvo_app.plugins.examples.sms.client import sms_client_plugin
 from wayvo_app.plugins.examples.sms.server import sms_server_plugin

@@ -2,8 +2,8 @@
 
 import pytest
 
-from wayvo_app.engine.retry import RETRY_AFTER_CAP, next_delay, policy_from_config
-from wayvo_app.engine.specs import RetryPolicy
+from wayvo_app.core.retry import RETRY_AFTER_CAP, next_delay, policy_from_config
+from wayvo_app.core.specs import RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=5, initial_delay=2, backoff=3, max_delay=30)
 

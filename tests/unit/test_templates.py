@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from wayvo_app.engine.errors import TemplateError
-from wayvo_app.engine.templates import (
+from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.templates import (
     Reference,
     TemplateScope,
     evaluate_condition,

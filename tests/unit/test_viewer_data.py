@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shlex
 
-from wayvo_app.components.viewer_canvas import flow_edges, flow_nodes
-from wayvo_app.components.viewer_data import curl_line, value_view
-from wayvo_app.engine.execution_timeline import fmt_ms
-from wayvo_app.engine.graph import parse_document
+from wayvo_app.components.viewer.canvas import flow_edges, flow_nodes
+from wayvo_app.components.viewer.data import curl_line, value_view
+from wayvo_app.core.graph import parse_document
+from wayvo_app.services.timeline import fmt_ms
 
 
 def _graph():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import Request
 
 from wayvo_app.api.rate_limit import TOKEN_FAILURES, client_key
-from wayvo_app.engine import accounts, api_keys, db
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.errors import AuthenticationError
+from wayvo_app.core.errors import AuthenticationError
+from wayvo_app.services import accounts, api_keys
+from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
+from wayvo_app.store import db
 
 
 def _bearer(request: Request) -> str:

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wayvo_app.engine.errors import DocumentValidationError, WorkflowError
+from wayvo_app.core.errors import DocumentValidationError, WorkflowError
 
 log = logging.getLogger("wayvo.api")
 

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 
-from wayvo_app.engine.errors import WorkflowError
+from wayvo_app.core.errors import WorkflowError
 
 
 class TooManyRequestsError(WorkflowError):

@@ -7,10 +7,11 @@ from pydantic import BaseModel, Field
 
 from wayvo_app.api.auth import current_principal
 from wayvo_app.api.rate_limit import LOGIN_FAILURES, client_key
-from wayvo_app.engine import accounts, api_keys, db
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.errors import AuthenticationError
+from wayvo_app.core.errors import AuthenticationError
+from wayvo_app.services import accounts, api_keys
+from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
+from wayvo_app.store import db
 
 router = APIRouter()
 

@@ -7,9 +7,10 @@ import asyncio
 from fastapi import APIRouter, Depends, Request
 
 from wayvo_app.api.auth import current_principal
-from wayvo_app.engine import commands, db
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.execution_views import execution_details, node_statuses
+from wayvo_app.services import executions as commands
+from wayvo_app.services.accounts import Principal
+from wayvo_app.services.execution_views import execution_details, node_statuses
+from wayvo_app.store import db
 
 router = APIRouter(tags=["executions"])
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from wayvo_app.api.auth import current_principal
-from wayvo_app.engine import db, integrations
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.models import Integration
 from wayvo_app.plugins.client_plugins import integration_specs
+from wayvo_app.services import integrations
+from wayvo_app.services.accounts import Principal
+from wayvo_app.store import db
+from wayvo_app.store.models import Integration
 
 router = APIRouter()
 

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from wayvo_app.api.auth import api_key_principal, current_principal
-from wayvo_app.engine import approvals, db
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.decisions import decide_approval
-from wayvo_app.engine.errors import BadRequestError
-from wayvo_app.engine.models import User, Workflow
-from wayvo_app.engine.signals import deliver_signal
+from wayvo_app.core.errors import BadRequestError
+from wayvo_app.services import approvals
+from wayvo_app.services.accounts import Principal
+from wayvo_app.services.decisions import decide_approval
+from wayvo_app.services.signals import deliver_signal
+from wayvo_app.store import db
+from wayvo_app.store.models import User, Workflow
 
 router = APIRouter()
 

@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from wayvo_app.api.auth import api_key_principal, current_principal
-from wayvo_app.engine import commands, db, workflows
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.errors import BadRequestError
+from wayvo_app.core.errors import BadRequestError
+from wayvo_app.services import executions as commands
+from wayvo_app.services import workflows
+from wayvo_app.services.accounts import Principal
+from wayvo_app.store import db
 
 router = APIRouter(tags=["workflows"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from wayvo_app.components.approval_badge import pending_badge
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.components.approvals.badge import pending_badge
+from wayvo_app.state import AuthState
 
 # (label, path, icon); pages join this list as they are built.
 NAV_ITEMS: list[tuple[str, str, str]] = [

@@ -9,8 +9,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from wayvo_app.engine import db
-from wayvo_app.engine.execution_queries import execution_revisions
+from wayvo_app.services.execution_lists import execution_revisions
+from wayvo_app.store import db
 
 log = logging.getLogger("wayvo.viewer")
 TICK_SECONDS = 0.1

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from wayvo_app.engine import templates
-from wayvo_app.engine.specs import NodeSpec
+from wayvo_app.core import templates
+from wayvo_app.core.specs import NodeSpec
 
 TEMPLATE_FIELD_TYPES = ("template-input", "template-textarea")
 SECRET_MASK = "••••••"

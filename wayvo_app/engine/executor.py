@@ -8,13 +8,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from wayvo_app.engine import db, store, store_waits
+from wayvo_app.core.errors import StepError, WorkflowError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.errors import StepError, WorkflowError
-from wayvo_app.engine.outcomes import Completed
+from wayvo_app.engine.loader import load_world
 from wayvo_app.engine.recorder import Failure, Recorder
-from wayvo_app.engine.specs import Registry
-from wayvo_app.engine.step_loader import load_world
+from wayvo_app.store import db
+from wayvo_app.store import executions as store
+from wayvo_app.store import waits as store_waits
 
 DEFAULT_STEP_TIMEOUT = 300.0
 

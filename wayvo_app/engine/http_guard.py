@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from wayvo_app.engine.errors import StepError
+from wayvo_app.core.errors import StepError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

@@ -10,11 +10,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from wayvo_app.engine import db, store, store_waits
-from wayvo_app.engine.errors import StepError, WorkflowError
-from wayvo_app.engine.graph import WorkflowGraph
-from wayvo_app.engine.models import Execution, ExecutionStep
-from wayvo_app.engine.outcomes import (
+from wayvo_app.core.errors import StepError, WorkflowError
+from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.core.outcomes import (
     Completed,
     SleepUntil,
     Transactional,
@@ -22,10 +20,14 @@ from wayvo_app.engine.outcomes import (
     WaitForChild,
     WaitForEvent,
 )
-from wayvo_app.engine.progress import execution_status, handles_for_success, has_error_edge, plan_after
-from wayvo_app.engine.retry import next_delay, policy_from_config
-from wayvo_app.engine.specs import RetryPolicy
-from wayvo_app.engine.step_loader import StepWorld
+from wayvo_app.core.progress import execution_status, handles_for_success, has_error_edge, plan_after
+from wayvo_app.core.retry import next_delay, policy_from_config
+from wayvo_app.core.specs import RetryPolicy
+from wayvo_app.engine.loader import StepWorld
+from wayvo_app.store import db
+from wayvo_app.store import executions as store
+from wayvo_app.store import waits as store_waits
+from wayvo_app.store.models import Execution, ExecutionStep
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class Recorder:
         base["output"] = {"approvalRequestId": request.id}
         self._wait(s, claimed, "approval", wait.expires_at, base)
         if wait.send_notification:
-            from wayvo_app.engine.approval_notify import notify_approvers
+            from wayvo_app.mail.approval_notify import notify_approvers
 
             notify_approvers(s, request, wait, self.settings)
         return []

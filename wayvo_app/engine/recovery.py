@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from wayvo_app.engine import db, store
-from wayvo_app.engine.models import ExecutionStep
-from wayvo_app.engine.progress import has_error_edge
+from wayvo_app.core.progress import has_error_edge
+from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.recorder import advance, fail_execution, refresh_status
-from wayvo_app.engine.step_loader import graph_of_version
+from wayvo_app.store import db
+from wayvo_app.store import executions as store
+from wayvo_app.store.models import ExecutionStep
 
 MAX_RECOVERIES = 3
 LOST = "Worker stopped while running this step (lease expired)"

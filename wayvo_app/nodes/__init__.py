@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from wayvo_app.engine.specs import NodeSpec, Registry
+from wayvo_app.core.specs import NodeSpec, Registry
 
 BUILTIN_NODE_MODULES: list[str] = [
     "wayvo_app.nodes.trigger",

@@ -8,10 +8,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from wayvo_app.engine import server_actions
-from wayvo_app.engine.errors import StepError, TemplateError
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import ConfigField, NodeSpec, SelectOption
+from wayvo_app.core.errors import StepError, TemplateError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import ConfigField, NodeSpec, SelectOption
+from wayvo_app.datasources import server_actions
 from wayvo_app.nodes.fields import is_empty, maybe_render
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField
 
 
 def run(ctx: Any, config: dict[str, Any]) -> Completed:

@@ -10,17 +10,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from wayvo_app.engine.accounts import Principal
-from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.datasources import (
+from wayvo_app.core.errors import StepError, WorkflowError
+from wayvo_app.core.outcomes import Completed, Transactional
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, SelectOption
+from wayvo_app.datasources.registry import (
     DataSource,
     data_source_attributes,
     get_data_source,
     save_data_source,
 )
-from wayvo_app.engine.errors import StepError, WorkflowError
-from wayvo_app.engine.outcomes import Completed, Transactional
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField, SelectOption
+from wayvo_app.engine.context import StepContext
+from wayvo_app.services.accounts import Principal
 
 DATASOURCE_KEY = "datasourceId"
 CATEGORY = "DataSource"

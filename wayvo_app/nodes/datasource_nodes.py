@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wayvo_app.engine.specs import NodeSpec
+from wayvo_app.core.specs import NodeSpec
 from wayvo_app.nodes import datasource_delete, datasource_insert, datasource_query, datasource_update
 
 DATASOURCE_NODE_SPECS: list[NodeSpec] = [

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed, Transactional
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField
+from wayvo_app.datasources.registry import DataSource, query_data_source
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.datasources import DataSource, query_data_source
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.outcomes import Completed, Transactional
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField
 from wayvo_app.nodes.datasource_common import (
     CATEGORY,
     acting_user,

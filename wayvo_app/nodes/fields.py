@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from wayvo_app.engine.durations import parse_duration
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.specs import SelectOption
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.specs import SelectOption
+from wayvo_app.core.times import parse_duration
 
 TRUE_FALSE = (SelectOption("true", "Yes"), SelectOption("false", "No"))
 ERROR_CONTINUE = (

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from wayvo_app.engine.errors import StepError
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, RetryPolicy, SelectOption
 from wayvo_app.engine.http_guard import DEFAULT_MAX_BYTES, make_http_client, read_limited
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField, RetryPolicy, SelectOption
 from wayvo_app.nodes.fields import aware, choice, is_empty, maybe_render, render_object, render_text
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.outcomes import Completed, WaitForApproval
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField, SelectOption
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed, WaitForApproval
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, SelectOption
 from wayvo_app.nodes.fields import (
     ERROR_CONTINUE,
     TRUE_FALSE,

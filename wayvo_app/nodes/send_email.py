@@ -8,11 +8,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from wayvo_app.core.errors import StepError, WorkflowError
+from wayvo_app.core.outcomes import Completed, Transactional
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, SelectOption
 from wayvo_app.engine.context import StepContext
-from wayvo_app.engine.errors import StepError, WorkflowError
-from wayvo_app.engine.outbox import check_address, check_subject, enqueue_email
-from wayvo_app.engine.outcomes import Completed, Transactional
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField, SelectOption
+from wayvo_app.mail.outbox import check_address, check_subject, enqueue_email
 
 
 def recipients(value: Any) -> list[str]:

@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from wayvo_app.engine.durations import parse_duration
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.outcomes import Completed, SleepUntil
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed, SleepUntil
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField
+from wayvo_app.core.times import parse_duration
 from wayvo_app.nodes.fields import aware, is_empty, iso, render_text
 
 

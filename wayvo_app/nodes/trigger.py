@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import ConfigField, NodeSpec, SelectOption, ShowWhen
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import ConfigField, NodeSpec, SelectOption, ShowWhen
 from wayvo_app.nodes.fields import aware
 
 TRIGGER_TYPES = ("Manual", "Webhook", "Schedule", "DataSource")

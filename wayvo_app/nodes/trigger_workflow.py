@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.outcomes import Completed, Transactional, WaitForChild
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed, Transactional, WaitForChild
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField
 from wayvo_app.nodes.fields import TRUE_FALSE, flag, maybe_render, render_object
 
 
@@ -23,7 +23,7 @@ def run(ctx: Any, config: dict[str, Any]) -> Transactional:
 
     def apply(session: Any) -> Completed | WaitForChild:
         """Runs in the executor's completing transaction: the child exists only if the step commits."""
-        from wayvo_app.engine.commands import start_child_execution
+        from wayvo_app.services.executions import start_child_execution
 
         child_id = start_child_execution(
             session,

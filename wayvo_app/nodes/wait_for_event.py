@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wayvo_app.engine.errors import StepError
-from wayvo_app.engine.outcomes import Completed, WaitForEvent
-from wayvo_app.engine.specs import ConfigField, NodeSpec, OutputField
+from wayvo_app.core.errors import StepError
+from wayvo_app.core.outcomes import Completed, WaitForEvent
+from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField
 from wayvo_app.nodes.fields import ERROR_CONTINUE, choice, expires_at, render_object, render_text
 
 OUTPUT_KEYS = ("status", "payload", "eventNamespace", "eventKey", "waitEventId", "receivedAt", "receivedFrom")

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from wayvo_app.components.approval_detail_parts import (
+from wayvo_app.components.approvals.detail import (
     confirm_dialog,
     context_card,
     decide_card,
@@ -18,10 +18,11 @@ from wayvo_app.components.approval_detail_parts import (
     summary_card,
 )
 from wayvo_app.components.layout import page_frame
-from wayvo_app.engine import db, inbox_queries
-from wayvo_app.engine.decisions import decide_approval
-from wayvo_app.engine.errors import ConflictError, ForbiddenError, NotFoundError, WorkflowError
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.core.errors import ConflictError, ForbiddenError, NotFoundError, WorkflowError
+from wayvo_app.services import inbox as inbox_queries
+from wayvo_app.services.decisions import decide_approval
+from wayvo_app.state import AuthState
+from wayvo_app.store import db
 
 REFRESH_MS = 3000
 ROUTE = "/workflows/approvals/[approval_id]"

@@ -8,13 +8,14 @@ from typing import Any
 
 import reflex as rx
 
-from wayvo_app.components.approval_badge import PendingBadgeState
-from wayvo_app.components.approval_inbox_parts import bulk_bar, bulk_confirm_dialog, bulk_results, inbox_list
+from wayvo_app.components.approvals.badge import PendingBadgeState
+from wayvo_app.components.approvals.inbox import bulk_bar, bulk_confirm_dialog, bulk_results, inbox_list
 from wayvo_app.components.layout import page_frame
-from wayvo_app.engine import db, inbox_queries
-from wayvo_app.engine.decisions import decide_approval
-from wayvo_app.engine.errors import WorkflowError
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.core.errors import WorkflowError
+from wayvo_app.services import inbox as inbox_queries
+from wayvo_app.services.decisions import decide_approval
+from wayvo_app.state import AuthState
+from wayvo_app.store import db
 
 POLL_MS = 2000
 ALL_WORKFLOWS = "__all__"

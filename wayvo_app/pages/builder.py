@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from wayvo_app.components.builder_flow import builder_flow, builder_styles
-from wayvo_app.components.builder_side import run_dialog, side_panel
-from wayvo_app.components.builder_state import BuilderState as S
+from wayvo_app.components.builder.flow import builder_flow, builder_styles
+from wayvo_app.components.builder.side import run_dialog, side_panel
+from wayvo_app.components.builder.state import BuilderState as S
 from wayvo_app.components.layout import navbar
 
 ROUTE = "/workflows/[id]"

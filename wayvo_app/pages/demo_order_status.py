@@ -9,10 +9,10 @@ import asyncio
 import reflex as rx
 
 from wayvo_app.components.layout import page_frame
-from wayvo_app.engine import db
-from wayvo_app.engine.commands import trigger_workflow
-from wayvo_app.engine.errors import WorkflowError
-from wayvo_app.engine.execution_queries import newest_execution
+from wayvo_app.core.errors import WorkflowError
+from wayvo_app.services.execution_lists import newest_execution
+from wayvo_app.services.executions import trigger_workflow
+from wayvo_app.store import db
 from wayvo_app.ui import workflow_execution_viewer, workflow_execution_viewer_dialog
 
 
@@ -32,7 +32,7 @@ class OrderStatusState(rx.State):
 
     @rx.event
     async def load(self):
-        from wayvo_app.pages.auth_state import AuthState
+        from wayvo_app.state import AuthState
 
         auth = await self.get_state(AuthState)
         if auth.user_id:
@@ -50,7 +50,7 @@ class OrderStatusState(rx.State):
     @rx.event
     async def run_again(self):
         """Trigger the same workflow with the same input, then view the new execution."""
-        from wayvo_app.pages.auth_state import AuthState
+        from wayvo_app.state import AuthState
 
         auth = await self.get_state(AuthState)
         self.starting = True

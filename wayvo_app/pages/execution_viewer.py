@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from wayvo_app.components.execution_viewer import workflow_execution_viewer
 from wayvo_app.components.layout import page_frame
+from wayvo_app.components.viewer.embed import workflow_execution_viewer
 
 
 def execution_viewer_page() -> rx.Component:

@@ -11,14 +11,14 @@ import reflex as rx
 
 from wayvo_app.components.layout import page_frame
 from wayvo_app.components.values import execution_status_badge
-from wayvo_app.engine import db
-from wayvo_app.engine.execution_queries import (
+from wayvo_app.services.execution_lists import (
     EXECUTION_STATUSES,
     ExecutionFilter,
     list_executions,
     workflow_choices,
 )
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.state import AuthState
+from wayvo_app.store import db
 
 PAGE_SIZE = 20
 RANGES = {"all": None, "1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from wayvo_app.engine import accounts, db
-from wayvo_app.engine.errors import WorkflowError
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.core.errors import WorkflowError
+from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
+from wayvo_app.state import AuthState
+from wayvo_app.store import db
 
 
 def _safe_next(target: str) -> str:

@@ -7,11 +7,12 @@ from typing import Any
 import reflex as rx
 
 from wayvo_app.components.layout import page_frame, settings_tabs
-from wayvo_app.engine import api_keys, db
-from wayvo_app.engine.errors import WorkflowError
-from wayvo_app.engine.inbox_queries import ago, stamp
-from wayvo_app.engine.models import utcnow
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.core.errors import WorkflowError
+from wayvo_app.services import api_keys
+from wayvo_app.services.inbox import ago, stamp
+from wayvo_app.state import AuthState
+from wayvo_app.store import db
+from wayvo_app.store.models import utcnow
 
 
 def _row(key) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from wayvo_app.components.workflow_dialogs import (
     import_dialog,
     rename_dialog,
 )
-from wayvo_app.engine import workflow_library
-from wayvo_app.engine.errors import WorkflowError
-from wayvo_app.pages.auth_state import AuthState
+from wayvo_app.core.errors import WorkflowError
+from wayvo_app.services import library as workflow_library
+from wayvo_app.state import AuthState
 
 UPLOAD_ID = "import-upload"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from wayvo_app.engine.errors import PluginError
-from wayvo_app.engine.specs import Registry
+from wayvo_app.core.errors import PluginError
+from wayvo_app.core.specs import Registry
 from wayvo_app.plugins.examples.sms.client import sms_client_plugin
 from wayvo_app.plugins.registry import load_server_plugins, plugin_specs, validate_plugins
 from wayvo_app.plugins.types import IntegrationSpec, WorkflowClientPlugin

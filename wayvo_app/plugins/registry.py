@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 
-from wayvo_app.engine.errors import PluginError
-from wayvo_app.engine.specs import ConfigField, NodeSpec
+from wayvo_app.core.errors import PluginError
+from wayvo_app.core.specs import ConfigField, NodeSpec
 from wayvo_app.plugins.step_runner import make_run
 from wayvo_app.plugins.types import (
     IntegrationSpec,

@@ -8,11 +8,11 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from wayvo_app.core.errors import PluginError, StepError, WorkflowError
+from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.specs import NodeSpec
 from wayvo_app.engine.context import SECRET_MASK, StepContext
-from wayvo_app.engine.errors import PluginError, StepError, WorkflowError
 from wayvo_app.engine.http_guard import make_http_client
-from wayvo_app.engine.outcomes import Completed
-from wayvo_app.engine.specs import NodeSpec
 from wayvo_app.plugins.types import StepFunction, StepImporter
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)

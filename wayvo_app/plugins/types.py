@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wayvo_app.engine.errors import PluginError
-from wayvo_app.engine.specs import ConfigField, OutputField, RetryPolicy
+from wayvo_app.core.errors import PluginError
+from wayvo_app.core.specs import ConfigField, OutputField, RetryPolicy
 
 StepFunction = Callable[..., dict[str, Any] | Awaitable[dict[str, Any]]]
 """`fn(input)` or `fn(input, ctx)`, sync or async, returning a JSON-able dict."""

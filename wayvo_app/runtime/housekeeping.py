@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from wayvo_app.engine.outbox import deliver_due
 from wayvo_app.engine.recovery import recover_expired
-from wayvo_app.engine.schedules import fire_due_schedules
+from wayvo_app.mail.outbox import deliver_due
+from wayvo_app.services.schedules import fire_due_schedules
 
 log = logging.getLogger("wayvo.worker")
 

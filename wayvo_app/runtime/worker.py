@@ -14,14 +14,16 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from wayvo_app.engine import db, store, wakeup
+from wayvo_app.engine import wakeup
 from wayvo_app.engine.executor import Executor
-from wayvo_app.engine.integrations import credentials_for
-from wayvo_app.engine.models import utcnow
-from wayvo_app.engine.node_registry import get_registry
 from wayvo_app.engine.recovery import recover_expired
+from wayvo_app.engine.registry import get_registry
 from wayvo_app.runtime.housekeeping import Housekeeping
+from wayvo_app.services.integrations import credentials_for
 from wayvo_app.settings import get_settings
+from wayvo_app.store import db
+from wayvo_app.store import executions as store
+from wayvo_app.store.models import utcnow
 
 log = logging.getLogger("wayvo.worker")
 

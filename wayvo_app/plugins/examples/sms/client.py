@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wayvo_app.engine.specs import ConfigField, OutputField
+from wayvo_app.core.specs import ConfigField, OutputField
 from wayvo_app.plugins.types import FormField, IntegrationSpec, PluginAction, WorkflowClientPlugin
 
 sms_client_plugin = WorkflowClientPlugin(

@@ -1,0 +1,1 @@
+"""The approvals inbox and approval page parts, and the pending badge."""

@@ -1,0 +1,139 @@
+"""The builder's right-hand panel: the selected node's config (label, description, enabled, its
+fields, trigger details, retry settings) or, with several nodes selected, what can be done to them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from wayvo_app.components.builder.fields import config_field
+from wayvo_app.components.builder.state import BuilderState as S
+from wayvo_app.components.values import copy_button
+
+P = S.panel
+
+
+def _section(title: str, *children: rx.Component, **props) -> rx.Component:
+    return rx.vstack(rx.text(title, size="1", weight="bold", color_scheme="gray", class_name="wv-section-title"),
+                     *children, spacing="2", width="100%", **props)
+
+
+def _header() -> rx.Component:
+    return rx.hstack(
+        rx.center(rx.icon(P["icon"].to(str), size=16), width="30px", height="30px", border_radius="8px",
+                  background=rx.color("accent", 3), color=rx.color("accent", 11), flex="none"),
+        rx.vstack(rx.text(P["typeLabel"].to(str), weight="bold", size="3"),
+                  rx.text(P["typeDescription"].to(str), size="1", color_scheme="gray"), spacing="0"),
+        spacing="2", align="start", width="100%",
+    )
+
+
+def _identity() -> rx.Component:
+    node_key = P["id"].to(str)
+    return rx.vstack(
+        rx.text("Label", size="2", weight="medium"),
+        rx.input(default_value=P["label"].to(str), on_blur=S.set_label, key=node_key + "-label", id="node-label",
+                 width="100%"),
+        rx.text("Used in references: renaming rewrites {{Old label.…}} in later steps.", size="1",
+                color_scheme="gray"),
+        rx.text("Description", size="2", weight="medium"),
+        rx.text_area(default_value=P["description"].to(str), on_blur=S.set_description, key=node_key + "-desc",
+                     rows="2", width="100%", id="node-description", placeholder="What this step is for (optional)"),
+        rx.cond(P["kind"].to(str) != "trigger",
+                rx.hstack(rx.switch(checked=P["enabled"].to(bool), on_change=S.set_enabled, id="node-enabled"),
+                          rx.text("Enabled", size="2"),
+                          rx.text("(a disabled step is skipped; later steps still run)", size="1",
+                                  color_scheme="gray"), align="center", spacing="2")),
+        spacing="1", width="100%",
+    )
+
+
+def _webhook() -> rx.Component:
+    info = S.trigger_info
+    return _section(
+        "WEBHOOK",
+        rx.hstack(rx.code(info["url"].to(str), size="1", id="webhook-url", word_break="break-all"),
+                  copy_button(info["url"].to(str), "Copy URL"), align="center", width="100%"),
+        rx.box(rx.el.pre(info["curl"].to(str), class_name="wv-curl", id="webhook-curl",
+                         style={"fontSize": "11px", "whiteSpace": "pre-wrap", "wordBreak": "break-all",
+                                "margin": 0}),
+               padding="8px", border_radius="6px", background=rx.color("gray", 3), width="100%"),
+        rx.hstack(copy_button(info["curl"].to(str), "Copy curl"),
+                  rx.link(rx.text("Create an API key", size="1"), href="/settings/api-keys"), align="center"),
+    )
+
+
+def _schedule() -> rx.Component:
+    info = S.trigger_info
+    return _section(
+        "SCHEDULE",
+        rx.cond(info["cronError"].to(str) != "",
+                rx.callout(info["cronError"].to(str), icon="info", size="1", color_scheme="amber"),
+                rx.vstack(rx.text("Next runs", size="2", weight="medium"),
+                          rx.foreach(info["fires"].to(list[str]), lambda t: rx.text(t, size="1", class_name="wv-fire")),
+                          spacing="1", id="schedule-fires")),
+    )
+
+
+def _retry_input(part: str, label: str, placeholder: str) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1"),
+                     rx.input(value=P["retry"].to(dict[str, str])[part].to(str), on_change=S.set_retry(part), placeholder=placeholder,
+                              size="1", id=f"retry-{part}"), spacing="0", width="100%")
+
+
+def _retry() -> rx.Component:
+    return _section(
+        "RETRY",
+        rx.text(P["retryDefault"].to(str), size="1", color_scheme="gray"),
+        rx.grid(_retry_input("maxAttempts", "Max attempts", "1"), _retry_input("initialDelay", "First delay", "1s"),
+                _retry_input("backoff", "Backoff ×", "2"), _retry_input("maxDelay", "Max delay", "5m"),
+                columns="2", spacing="2", width="100%"),
+        rx.text("After the last attempt the node's error handle is taken, if connected.", size="1",
+                color_scheme="gray"),
+    )
+
+
+def _node_actions() -> rx.Component:
+    return rx.hstack(
+        rx.button(rx.icon("copy", size=13), "Duplicate", size="1", variant="soft", on_click=S.duplicate_selected,
+                  id="duplicate-node"),
+        rx.button(rx.icon("trash-2", size=13), "Delete", size="1", variant="soft", color_scheme="red",
+                  on_click=S.delete_selected, id="delete-node"),
+        spacing="2",
+    )
+
+
+def node_panel() -> rx.Component:
+    is_trigger = P["kind"].to(str) == "trigger"
+    kind = S.trigger_info["type"].to(str)
+    return rx.vstack(
+        _header(), rx.separator(), _identity(), rx.separator(),
+        rx.foreach(S.fields, config_field),
+        rx.cond(is_trigger & (kind == "Webhook"), _webhook()),
+        rx.cond(is_trigger & (kind == "Schedule"), _schedule()),
+        rx.cond(~is_trigger, rx.vstack(rx.separator(), _retry(), rx.separator(), _node_actions(), spacing="3",
+                                       width="100%")),
+        spacing="3", width="100%", id="node-panel", custom_attrs={"data-node": P["id"].to(str)},
+        key=P["id"].to(str),
+    )
+
+
+def _hint() -> rx.Component:
+    return rx.vstack(
+        rx.icon("mouse-pointer-click", size=26, color=rx.color("gray", 8)),
+        rx.text("Select a step to configure it.", size="2", weight="medium"),
+        rx.text("Add steps from the palette (click adds after the selected step, or drag onto the canvas); "
+                "connect a handle at the bottom of a step to the top of the next one.", size="1",
+                color_scheme="gray", align="center"),
+        rx.text("Delete removes the selection · Ctrl+Z / Shift+Ctrl+Z undo and redo · Ctrl+D duplicates",
+                size="1", color_scheme="gray", align="center"),
+        align="center", spacing="2", padding_y="2rem", width="100%",
+    )
+
+
+def _many() -> rx.Component:
+    return rx.vstack(rx.text(S.selected_ids.length(), " steps selected", weight="medium"), _node_actions(),
+                     spacing="3", padding_y="1rem")
+
+
+def config_panel() -> rx.Component:
+    return rx.cond(S.selected_id != "", node_panel(), rx.cond(S.selected_ids.length() > 1, _many(), _hint()))

@@ -1,0 +1,1 @@
+"""The execution viewer: canvas, panels, state, and the embeddable component."""

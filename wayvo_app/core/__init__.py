@@ -1,0 +1,1 @@
+"""The workflow language and its policies, pure: no database, no web framework."""

@@ -1,0 +1,176 @@
+"""Rendering node config templates against upstream outputs: text, JSON fields and conditions.
+References become jinja variables bound to their values, so a value is never rendered again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
+
+from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.sandbox import (
+    BudgetExceeded,
+    evaluate_source,
+    render_source,
+    syntax_error,
+    to_text,
+)
+from wayvo_app.core.template_refs import (
+    Reference,
+    TemplateScope,
+    find_references,
+    resolve_value,
+    single_reference,
+    to_jinja,
+    variable_name,
+)
+
+__all__ = [
+    "Reference",
+    "TemplateScope",
+    "evaluate_condition",
+    "find_references",
+    "render",
+    "render_json",
+    "render_value",
+    "syntax_problem",
+]
+
+# In JSON text: a string literal (left alone) or a bare `{{ }}` block (replaced by a marker string).
+_JSON_STRING_OR_BLOCK = re.compile(r'"(?:[^"\\]|\\.)*"|(\{\{.*?\}\})', re.S)
+_MARKER = re.compile("\x00(\\d+)\x00")
+
+
+def render(text: str, scope: TemplateScope, *, node_label: str) -> Any:
+    """The raw value when `text` is one plain reference, else the rendered string."""
+    if "{{" not in text and "{%" not in text:
+        return text
+    reference = single_reference(text)
+    if reference is not None:
+        return resolve_value(reference, scope, node_label)
+    jinja = to_jinja(text)
+    variables = _bind(jinja.references, scope, node_label)
+    return _guarded(node_label, lambda: render_source(jinja.source, variables))
+
+
+def syntax_problem(text: str) -> str | None:
+    """For save-time checks: why `text` is not a valid template, or None."""
+    if "{{" not in text and "{%" not in text:
+        return None
+    message = syntax_error(to_jinja(text).source)
+    return f"template syntax error: {message}" if message else None
+
+
+def render_value(value: Any, scope: TemplateScope, *, node_label: str) -> Any:
+    """Render every string inside dicts and lists (keys are left as they are)."""
+    if isinstance(value, str):
+        return render(value, scope, node_label=node_label)
+    if isinstance(value, Mapping):
+        return {key: render_value(item, scope, node_label=node_label) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [render_value(item, scope, node_label=node_label) for item in value]
+    return value
+
+
+def render_json(value: Any, scope: TemplateScope, *, node_label: str) -> Any:
+    """A JSON-template field: JSON whose strings are templates, or with bare `{{ }}` values."""
+    if not isinstance(value, str):
+        return render_value(value, scope, node_label=node_label)
+    if not value.strip():
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return _render_bare_json(value, scope, node_label)
+    return render_value(parsed, scope, node_label=node_label)
+
+
+def evaluate_condition(expr: str, scope: TemplateScope, *, node_label: str) -> bool:
+    """A sandboxed expression over references, e.g. `{{Trigger.amount}} > 100 and not {{Check.ok}}`."""
+    if not expr.strip():
+        raise TemplateError(f'Node "{node_label}": the condition is empty')
+    return bool(_evaluate(expr, scope, node_label))
+
+
+def _evaluate(expr: str, scope: TemplateScope, node_label: str) -> Any:
+    jinja = to_jinja(expr, expression=True)
+    variables = _bind(jinja.references, scope, node_label)
+    return _guarded(node_label, lambda: _defined(evaluate_source(jinja.source, variables)))
+
+
+def _defined(value: Any) -> Any:
+    """`value`, checked inside the guard: an expression hands back a StrictUndefined unraised."""
+    bool(value)  # raises for an undefined
+    return value
+
+
+def _bind(references: Sequence[Reference], scope: TemplateScope, node_label: str) -> dict[str, Any]:
+    return {
+        variable_name(index): _lookup(reference, scope, node_label)
+        for index, reference in enumerate(references)
+    }
+
+
+def _lookup(reference: Reference, scope: TemplateScope, node_label: str) -> Any:
+    """The value, or an undefined that raises our TemplateError when used (so `default` still works)."""
+    try:
+        return resolve_value(reference, scope, node_label)
+    except TemplateError as exc:
+        return StrictUndefined(hint=exc.message, exc=TemplateError)
+
+
+def _guarded(node_label: str, action: Callable[[], Any]) -> Any:
+    """Run sandboxed code, turning whatever it raises into a TemplateError naming the node."""
+    try:
+        return action()
+    except TemplateError:
+        raise
+    except BudgetExceeded as exc:
+        raise TemplateError(f'Node "{node_label}": {exc}') from exc
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f'Node "{node_label}": template syntax error: {exc.message}') from exc
+    except SecurityError as exc:
+        raise TemplateError(f'Node "{node_label}": not allowed in a template: {exc}') from exc
+    except Exception as exc:  # user expressions can raise anything (TypeError, ZeroDivisionError...)
+        raise TemplateError(f'Node "{node_label}": template error: {exc}') from exc
+
+
+def _render_bare_json(text: str, scope: TemplateScope, node_label: str) -> Any:
+    blocks: list[str] = []
+
+    def mark(match: re.Match) -> str:
+        if match[1] is None:
+            return match[0]
+        blocks.append(match[1])
+        return json.dumps(f"\x00{len(blocks) - 1}\x00")
+
+    try:
+        parsed = json.loads(_JSON_STRING_OR_BLOCK.sub(mark, text))
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f'Node "{node_label}": field is not valid JSON after rendering: {exc}') from exc
+    values = [_evaluate(block, scope, node_label) for block in blocks]
+    return _fill(parsed, values, scope, node_label)
+
+
+def _fill(value: Any, values: list[Any], scope: TemplateScope, node_label: str) -> Any:
+    """Put bare block values in place of their markers; render the other strings."""
+    if isinstance(value, str):
+        marker = _MARKER.fullmatch(value)
+        return values[int(marker[1])] if marker else render(value, scope, node_label=node_label)
+    if isinstance(value, dict):
+        return {_key(key, values): _fill(item, values, scope, node_label) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, values, scope, node_label) for item in value]
+    return value
+
+
+def _key(key: str, values: list[Any]) -> str:
+    marker = _MARKER.fullmatch(key)
+    if marker is None:
+        return key
+    return to_text(values[int(marker[1])])

@@ -1,0 +1,1 @@
+"""DataSources: registry, filters, server actions."""

@@ -1,0 +1,1 @@
+"""Use cases: the only door for api/, pages/, components/ and the CLI."""

@@ -1,0 +1,127 @@
+"""The builder's use cases, one transaction each: open a workflow, autosave the draft (validated,
+never refused), publish, list and restore versions, run the draft or a version, follow a run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from wayvo_app.core.errors import DocumentValidationError, Problem, WorkflowNotFoundError
+from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.engine import wakeup
+from wayvo_app.engine.registry import get_registry
+from wayvo_app.services import workflows
+from wayvo_app.services.execution_views import node_statuses
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, ExecutionStep, User
+
+FINISHED = ("success", "error", "cancelled")
+
+
+def problems_of(document: dict) -> list[dict[str, Any]]:
+    """Every validation problem of a document, as {message, nodeId, field}."""
+    try:
+        graph = parse_document(document)
+    except DocumentValidationError as exc:
+        return [p.to_json() for p in exc.problems]
+    return [p.to_json() for p in validate(graph, get_registry())]
+
+
+def _status(wf: Any) -> dict[str, Any]:
+    ahead = wf.published_version is not None and wf.published_revision != wf.revision
+    return {"publishedVersion": wf.published_version or 0, "draftAhead": ahead, "revision": wf.revision,
+            "updatedAt": wf.updated_at.replace(tzinfo=wf.updated_at.tzinfo or UTC).isoformat()}
+
+
+def open_workflow(workflow_id: str, user_id: str) -> dict[str, Any]:
+    """The draft, its status, versions and the newest execution's outputs (for the reference picker)."""
+    with db.read_session() as s:
+        wf = workflows.get_owned(s, workflow_id, user_id)
+        last = _last_execution(s, workflow_id)
+        return {"document": wf.document, **_status(wf), "versions": _versions(s, workflow_id),
+                "lastExecution": {"id": last.id, "status": last.status} if last else {},
+                "lastOutputs": _outputs(s, last.id) if last else {}}
+
+
+def _last_execution(s: Any, workflow_id: str) -> Execution | None:
+    return s.exec(select(Execution).where(Execution.workflow_id == workflow_id)
+                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
+
+
+def _outputs(s: Any, execution_id: str) -> dict[str, Any]:
+    steps = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id,
+                                               ExecutionStep.status == "success")
+                   .order_by(ExecutionStep.attempt)).scalars()
+    return {step.node_id: step.output for step in steps if step.output is not None}
+
+
+def _versions(s: Any, workflow_id: str) -> list[dict[str, Any]]:
+    names = {}
+    out = []
+    for row in workflows.list_versions(s, workflow_id):
+        if row.created_by and row.created_by not in names:
+            user = s.get(User, row.created_by)
+            names[row.created_by] = (user.display_name or user.user_name) if user else ""
+        out.append({"version": row.version, "createdAt": f"{row.created_at:%Y-%m-%d %H:%M} UTC",
+                    "createdBy": names.get(row.created_by or "", ""), "nodes": len(row.document.get("nodes", []))})
+    return out
+
+
+def save_draft(workflow_id: str, user_id: str, document: dict) -> dict[str, Any]:
+    """Autosave: the draft is stored even when invalid; returns its status and problems."""
+    with db.session() as s:
+        wf = workflows.update_workflow(s, workflow_id, user_id, document, strict=False)
+        s.flush()
+        status = _status(wf)
+    return {**status, "problems": problems_of(document)}
+
+
+def publish(workflow_id: str, user_id: str) -> dict[str, Any]:
+    """A new numbered version of the saved draft; DocumentValidationError lists what blocks it."""
+    with db.session() as s:
+        version = workflows.publish_workflow(s, workflow_id, user_id, created_by=user_id)
+        wf = workflows.get_owned(s, workflow_id, user_id)
+        return {"version": version.version, **_status(wf), "versions": _versions(s, workflow_id)}
+
+
+def restore(workflow_id: str, user_id: str, version: int) -> dict[str, Any]:
+    """The draft becomes a copy of `version` (a new revision; the versions stay as they were)."""
+    with db.session() as s:
+        wf = workflows.restore_version(s, workflow_id, user_id, version)
+        s.flush()
+        return {"document": wf.document, **_status(wf)}
+
+
+def run(workflow_id: str, user_id: str, payload: dict, *, draft: bool = True) -> str:
+    """Starts an execution of the saved draft (or of the latest published version); its id."""
+    from wayvo_app.services.executions import start_execution
+
+    with db.session() as s:
+        wf = workflows.get_owned(s, workflow_id, user_id)
+        user = s.get(User, user_id)
+        if user is None or user.disabled:
+            raise WorkflowNotFoundError()
+        execution = start_execution(s, wf, user, payload, draft=draft, trigger_type="Manual")
+        execution_id = execution.id
+    wakeup.notify_work()
+    return execution_id
+
+
+def progress(execution_id: str, user_id: str) -> dict[str, Any]:
+    """A run's status and each node's status, for the canvas."""
+    with db.read_session() as s:
+        execution = s.get(Execution, execution_id)
+        if execution is None or execution.user_id != user_id:
+            raise WorkflowNotFoundError("Execution not found")
+        statuses = {row["nodeId"]: row["status"] for row in node_statuses(s, execution)}
+        return {"id": execution.id, "status": execution.status, "error": execution.error or "",
+                "nodes": statuses, "finished": execution.status in FINISHED,
+                "outputs": _outputs(s, execution.id),
+                "checkedAt": datetime.now(UTC).isoformat()}
+
+
+def blocking_problems(exc: DocumentValidationError) -> list[dict[str, Any]]:
+    return [p.to_json() for p in exc.problems] or [Problem(exc.message).to_json()]

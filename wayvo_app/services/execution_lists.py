@@ -1,0 +1,212 @@
+"""Queries behind the execution lists and the viewer: filtered pages of executions, what paused
+ones wait for (approval, event, wake-up time), a cheap change marker, and the viewer's snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.services.execution_views import execution_json, node_statuses, step_json
+from wayvo_app.services.timeline import aware, build_timeline, execution_span, fmt_time
+from wayvo_app.store.models import (
+    ApprovalRequest,
+    Execution,
+    ExecutionLog,
+    ExecutionStep,
+    WaitEvent,
+    Workflow,
+    WorkflowVersion,
+    utcnow,
+)
+
+EXECUTION_STATUSES = ("running", "paused", "success", "error", "cancelled")
+FINISHED = ("success", "error", "cancelled")
+
+
+@dataclass(frozen=True)
+class ExecutionFilter:
+    status: str = ""
+    workflow_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExecutionPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class ViewerSnapshot:
+    """Everything the viewer shows of one execution, read in one session."""
+
+    execution: dict[str, Any]
+    graph: WorkflowGraph
+    statuses: dict[str, str]
+    attempts: dict[str, int]
+    step_status: dict[str, str]
+    steps: list[dict[str, Any]]
+    logs: list[dict[str, Any]]
+    waits: list[dict[str, Any]]
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _conditions(user_id: str, flt: ExecutionFilter) -> list:
+    conditions = [Execution.user_id == user_id]
+    if flt.status:
+        conditions.append(Execution.status == flt.status)
+    if flt.workflow_id:
+        conditions.append(Execution.workflow_id == flt.workflow_id)
+    if flt.since is not None:
+        conditions.append(Execution.started_at >= flt.since)
+    if flt.until is not None:
+        conditions.append(Execution.started_at < flt.until)
+    return conditions
+
+
+def list_executions(s: Session, user_id: str, flt: ExecutionFilter, *, page: int = 1, page_size: int = 25,
+                    now: datetime | None = None) -> ExecutionPage:
+    """One page of the user's executions, newest first, with what each paused one waits for."""
+    now = now or utcnow()
+    conditions = _conditions(user_id, flt)
+    total = s.exec(select(func.count()).select_from(Execution).where(*conditions)).scalar_one()
+    page = max(1, min(page, max(1, -(-total // page_size))))
+    stmt = (select(Execution, Workflow.name).join(Workflow, Workflow.id == Execution.workflow_id)
+            .where(*conditions).order_by(Execution.started_at.desc(), Execution.id.desc())
+            .offset((page - 1) * page_size).limit(page_size))
+    found = s.exec(stmt).all()
+    waits = waiting_for(s, [ex.id for ex, _ in found if ex.status == "paused"])
+    rows = [{"id": ex.id, "workflowId": ex.workflow_id, "workflowName": name, "status": ex.status,
+             "trigger": ex.trigger_type or "Manual", "startedAt": fmt_time(ex.started_at),
+             "duration": execution_span(aware(ex.started_at), aware(ex.completed_at), now),
+             "waitingFor": "; ".join(describe_wait(w) for w in waits.get(ex.id, [])),
+             "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or ""}
+            for ex, name in found]
+    return ExecutionPage(rows, total, page, page_size)
+
+
+def waiting_for(s: Session, execution_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Open approvals, waiting events and sleeps of these executions, by execution id."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not execution_ids:
+        return out
+    for req in s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id.in_(execution_ids),
+                                                    ApprovalRequest.status == "pending")).scalars():
+        out.setdefault(req.execution_id, []).append(approval_json(req))
+    for ev in s.exec(select(WaitEvent).where(WaitEvent.execution_id.in_(execution_ids),
+                                             WaitEvent.status == "waiting")).scalars():
+        out.setdefault(ev.execution_id, []).append(event_json(ev))
+    T = ExecutionStep
+    for step in s.exec(select(T).where(T.execution_id.in_(execution_ids), T.status == "waiting",
+                                       T.wait_kind.in_(("sleep", "child")))).scalars():
+        out.setdefault(step.execution_id, []).append(
+            {"kind": step.wait_kind, "nodeId": step.node_id, "stepId": step.id,
+             "until": fmt_time(step.run_at) if step.run_at else ""})
+    return out
+
+
+def approval_json(req: ApprovalRequest) -> dict[str, Any]:
+    return {"kind": "approval", "id": req.id, "nodeId": req.node_id, "stepId": req.step_id, "title": req.title,
+            "status": req.status, "approvers": ", ".join(req.eligible or req.approvers or []),
+            "expiresAt": fmt_time(req.expires_at) if req.expires_at else ""}
+
+
+def event_json(ev: WaitEvent) -> dict[str, Any]:
+    return {"kind": "event", "id": ev.id, "nodeId": ev.node_id, "stepId": ev.step_id, "namespace": ev.namespace,
+            "key": ev.event_key, "status": ev.status, "title": ev.title or "",
+            "expiresAt": fmt_time(ev.expires_at) if ev.expires_at else ""}
+
+
+def describe_wait(wait: dict[str, Any]) -> str:
+    kind = wait.get("kind")
+    if kind == "approval":
+        return f"Approval: {wait['title']}"
+    if kind == "event":
+        return f"Event {wait['namespace']} / {wait['key']}"
+    if kind == "sleep":
+        return f"Wakes up at {wait['until']}" if wait.get("until") else "Sleeping"
+    return "Child workflow"
+
+
+def workflow_choices(s: Session, user_id: str) -> list[dict[str, str]]:
+    rows = s.exec(select(Workflow.id, Workflow.name).where(Workflow.owner_id == user_id)
+                  .order_by(Workflow.name)).all()
+    return [{"id": wf_id, "name": name} for wf_id, name in rows]
+
+
+def execution_revision(s: Session, execution_id: str) -> str | None:
+    """A marker that changes whenever the engine touches the execution (`updated_at` and status)."""
+    row = s.exec(select(Execution.updated_at, Execution.status).where(Execution.id == execution_id)).first()
+    return f"{aware(row[0]).isoformat()}|{row[1]}" if row else None
+
+
+def execution_revisions(s: Session, execution_ids: list[str]) -> dict[str, str]:
+    """The revisions of many executions in one query per 500 ids (missing ones are left out)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(execution_ids), 500):
+        chunk = execution_ids[start:start + 500]
+        rows = s.exec(select(Execution.id, Execution.updated_at, Execution.status)
+                      .where(Execution.id.in_(chunk))).all()
+        out.update({row[0]: f"{aware(row[1]).isoformat()}|{row[2]}" for row in rows})
+    return out
+
+
+def newest_execution(s: Session, user_id: str) -> Execution | None:
+    return s.exec(select(Execution).where(Execution.user_id == user_id)
+                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
+
+
+def _wait_rows(s: Session, execution_id: str) -> tuple[list[dict[str, Any]], dict[str, datetime]]:
+    """All approvals and events of the execution, and when each step began waiting."""
+    approvals = s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id == execution_id)).scalars().all()
+    events = s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).scalars().all()
+    starts = {row.step_id: row.created_at for row in [*approvals, *events]}
+    return [*(approval_json(a) for a in approvals), *(event_json(e) for e in events)], starts
+
+
+def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = None) -> ViewerSnapshot:
+    now = now or utcnow()
+    graph = graph_of_version(s, execution.version_id)
+    labels = {node.id: node.label for node in graph.nodes}
+    steps = list(s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution.id)
+                        .order_by(ExecutionStep.queued_at, ExecutionStep.attempt)).scalars())
+    statuses = node_statuses(s, execution, steps)
+    logs = s.exec(select(ExecutionLog).where(ExecutionLog.execution_id == execution.id)
+                  .order_by(ExecutionLog.id)).scalars().all()
+    waits, wait_starts = _wait_rows(s, execution.id)
+    waits += [w for w in waiting_for(s, [execution.id]).get(execution.id, []) if w["kind"] in ("sleep", "child")]
+    version = s.exec(select(WorkflowVersion.version).where(WorkflowVersion.id == execution.version_id)).scalar()
+    name = s.exec(select(Workflow.name).where(Workflow.id == execution.workflow_id)).scalar() or graph.name
+    status_of = {row["nodeId"]: row["status"] for row in statuses}
+    info = {**execution_json(execution), "workflowName": name, "version": version,
+            "duration": execution_span(aware(execution.started_at), aware(execution.completed_at), now),
+            "startedText": fmt_time(execution.started_at), "completedText": fmt_time(execution.completed_at)}
+    return ViewerSnapshot(
+        execution=info, graph=graph, statuses=status_of,
+        attempts={row["nodeId"]: row["attempt"] for row in statuses},
+        step_status={st.node_id: st.status for st in steps},  # ordered by attempt: the latest wins
+        steps=[step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
+        logs=[{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
+               "createdAt": fmt_time(log.created_at, date=False)} for log in logs],
+        waits=waits,
+        timeline=build_timeline(steps, labels, status_of, wait_starts, aware(execution.started_at),
+                                aware(execution.completed_at), now),
+    )

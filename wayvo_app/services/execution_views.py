@@ -1,0 +1,66 @@
+"""Read models of an execution for the API and the viewer: node statuses, steps and logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.store.executions import steps_of
+from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep
+
+NODE_STATUS = {"pending": "running", "running": "running", "waiting": "paused", "success": "success",
+               "error": "error", "skipped": "skipped", "cancelled": "skipped"}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+
+def node_statuses(s: Session, execution: Execution, steps: list[ExecutionStep] | None = None) -> list[dict]:
+    """Every node of the pinned version with its status (idle when never reached)."""
+    latest: dict[str, ExecutionStep] = {}
+    for step in steps if steps is not None else steps_of(s, execution.id):
+        if step.node_id not in latest or step.attempt >= latest[step.node_id].attempt:
+            latest[step.node_id] = step
+    graph = graph_of_version(s, execution.version_id)
+    out = []
+    for node in graph.nodes:
+        step = latest.get(node.id)
+        status = NODE_STATUS.get(step.status, "idle") if step else "idle"
+        out.append({"nodeId": node.id, "status": status, "attempt": step.attempt if step else 0})
+    return out
+
+
+def step_json(step: ExecutionStep, label: str) -> dict[str, Any]:
+    duration = None
+    if step.started_at and step.finished_at:
+        duration = int((step.finished_at - step.started_at).total_seconds() * 1000)
+    return {"id": step.id, "nodeId": step.node_id, "label": label, "status": step.status,
+            "attempt": step.attempt, "input": step.input, "output": step.output, "error": step.error,
+            "waitKind": step.wait_kind, "queuedAt": _iso(step.queued_at), "startedAt": _iso(step.started_at),
+            "completedAt": _iso(step.finished_at), "durationMs": duration}
+
+
+def execution_json(execution: Execution) -> dict[str, Any]:
+    return {"id": execution.id, "workflowId": execution.workflow_id, "status": execution.status,
+            "input": execution.input, "output": execution.output, "error": execution.error,
+            "triggerType": execution.trigger_type, "parentExecutionId": execution.parent_execution_id,
+            "retryOf": execution.retry_of_id, "startedAt": _iso(execution.started_at),
+            "completedAt": _iso(execution.completed_at), "updatedAt": _iso(execution.updated_at)}
+
+
+def execution_details(s: Session, execution: Execution) -> dict[str, Any]:
+    graph = graph_of_version(s, execution.version_id)
+    labels = {node.id: node.label for node in graph.nodes}
+    steps = steps_of(s, execution.id)
+    logs = s.exec(select(ExecutionLog).where(ExecutionLog.execution_id == execution.id)
+                  .order_by(ExecutionLog.id)).scalars()
+    return {**execution_json(execution),
+            "steps": [step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
+            "nodeStatuses": node_statuses(s, execution, steps),
+            "logs": [{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
+                      "createdAt": _iso(log.created_at)} for log in logs]}

@@ -1,0 +1,167 @@
+"""Use cases that start and steer executions: trigger, child runs, cancel, retry. One transaction each."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from wayvo_app.core.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.engine import wakeup
+from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.engine.recorder import advance, refresh_status, wake_parent
+from wayvo_app.services.accounts import normalize_user_name
+from wayvo_app.services.integrations import check_integration_references
+from wayvo_app.services.workflows import version_for_run
+from wayvo_app.store import db
+from wayvo_app.store import executions as store
+from wayvo_app.store import waits as store_waits
+from wayvo_app.store.executions import steps_of  # noqa: F401  (re-exported for callers)
+from wayvo_app.store.models import Execution, User, Workflow, new_id, utcnow
+
+
+@dataclass(frozen=True)
+class TriggerWorkflowResult:
+    execution_id: str
+    status: Literal["running"] = "running"
+
+
+def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version: int | None = None,
+                    trigger_type: str | None = None, parent_execution_id: str | None = None,
+                    parent_step_id: str | None = None, retry_of_id: str | None = None,
+                    idempotency_key: str | None = None, draft: bool = False) -> Execution:
+    """Insert the execution pinned to its version, the finished trigger step and the first steps."""
+    pinned = version_for_run(s, wf, version, draft=draft)
+    check_integration_references(s, pinned.document, user.id)
+    graph = graph_of_version(s, pinned.id)
+    now = utcnow()
+    execution = Execution(id=new_id(), workflow_id=wf.id, version_id=pinned.id, user_id=user.id,
+                          status="running", trigger_type=trigger_type or wf.trigger_type,
+                          input=input if input is not None else {}, parent_execution_id=parent_execution_id,
+                          parent_step_id=parent_step_id, retry_of_id=retry_of_id,
+                          idempotency_key=idempotency_key, started_at=now, updated_at=now)
+    s.add(execution)
+    s.flush()
+    trigger = graph.trigger()
+    store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
+                            "output": execution.input, "input": execution.input, "handles": ["default"],
+                            "started_at": now, "finished_at": now, "run_at": None}])
+    advance(s, execution, graph, trigger.id, now)
+    refresh_status(s, execution, now, trigger.id)
+    return execution
+
+
+def _user(s: Session, user_name: str) -> User:
+    user = s.exec(select(User).where(User.user_name == normalize_user_name(user_name))).scalars().first()
+    if user is None or user.disabled:
+        raise WorkflowNotFoundError()
+    return user
+
+
+def _owned_workflow(s: Session, workflow_id: str, user: User) -> Workflow:
+    wf = s.get(Workflow, workflow_id) if workflow_id else None
+    if wf is None or wf.owner_id != user.id:
+        raise WorkflowNotFoundError()
+    return wf
+
+
+def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = None, version: int | None = None,
+                     session: Session | None = None, trigger_type: str | None = None,
+                     idempotency_key: str | None = None) -> TriggerWorkflowResult:
+    """Start a workflow as `user_name`. With `session`, the execution is part of that transaction."""
+    if input is not None and not isinstance(input, dict):
+        raise BadRequestError("input must be an object")
+    if session is not None:
+        user = _user(session, user_name)
+        execution = start_execution(session, _owned_workflow(session, workflow_id, user), user, input,
+                                    version=version, trigger_type=trigger_type, idempotency_key=idempotency_key)
+        _notify_after_commit(session)
+        return TriggerWorkflowResult(execution.id)
+    with db.session() as s:
+        user = _user(s, user_name)
+        execution = start_execution(s, _owned_workflow(s, workflow_id, user), user, input, version=version,
+                                    trigger_type=trigger_type, idempotency_key=idempotency_key)
+    wakeup.notify_work()
+    return TriggerWorkflowResult(execution.id)
+
+
+async def atrigger_workflow(**kwargs: Any) -> TriggerWorkflowResult:
+    """The async twin of trigger_workflow (the database work runs in a thread)."""
+    if kwargs.get("session") is not None:
+        return trigger_workflow(**kwargs)
+    return await asyncio.to_thread(lambda: trigger_workflow(**kwargs))
+
+
+def _notify_after_commit(session: Session) -> None:
+    from sqlalchemy import event
+
+    if not session.info.get("wayvo_notify_hooked"):
+        session.info["wayvo_notify_hooked"] = True
+        event.listen(session, "after_commit", lambda _s: wakeup.notify_work(), once=True)
+
+
+def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_id: str, workflow_id: str,
+                          user_id: str, input: Any) -> str:
+    """Trigger Workflow: a child execution of a workflow of the same owner, in the step's transaction."""
+    user = s.get(User, user_id)
+    wf = s.get(Workflow, workflow_id) if workflow_id else None
+    if wf is None or wf.owner_id != user_id:
+        raise WorkflowNotFoundError()
+    if input is not None and not isinstance(input, dict):
+        raise BadRequestError("Trigger Workflow input must be a JSON object")
+    child = start_execution(s, wf, user, input, trigger_type="Workflow",
+                            parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
+    _notify_after_commit(s)
+    return child.id
+
+
+def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False) -> Execution:
+    execution = store.lock_execution(s, execution_id) if lock else s.get(Execution, execution_id)
+    if execution is None or execution.user_id != user_id:
+        raise NotFoundError("Execution not found")
+    return execution
+
+
+def cancel_execution(execution_id: str, user_id: str) -> Execution:
+    """Stops at once: open steps, approvals and waits are cancelled; running steps are discarded."""
+    with db.session() as s:
+        execution = owned_execution(s, execution_id, user_id, lock=True)
+        if execution.status not in ("running", "paused"):
+            raise ConflictError(f"Execution is already {execution.status}")
+        now = utcnow()
+        store.touch_execution(s, execution.id, now, status="cancelled", completed_at=now,
+                              error="Cancelled by user")
+        store.cancel_open_steps(s, execution.id, now, "Cancelled by user")
+        store_waits.cancel_waits(s, execution.id, now)
+        wake_parent(s, execution, now)  # a parent waiting on this child sees it cancelled
+        execution.status = "cancelled"
+        return execution
+
+
+def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:
+    """A new execution linked to the old one: from the start, or from the failed step with the
+    earlier outputs kept (completed steps are copied, the failed node and what follows run again)."""
+    if mode not in ("failed", "start"):
+        raise BadRequestError('"from" must be "failed" or "start"')
+    with db.session() as s:
+        old = owned_execution(s, execution_id, user_id)
+        if mode == "failed" and old.status not in ("error", "cancelled"):
+            raise ConflictError("Only a failed or cancelled execution can be retried from the failed step")
+        wf = s.get(Workflow, old.workflow_id)
+        user = s.get(User, user_id)
+        if mode == "start":
+            new = start_execution(s, wf, user, old.input, retry_of_id=old.id, trigger_type=old.trigger_type)
+        else:
+            new = _retry_from_failed(s, old, user)
+    wakeup.notify_work()
+    return new
+
+
+def _retry_from_failed(s: Session, old: Execution, user: User) -> Execution:
+    from wayvo_app.services.retries import copy_successes_and_resume
+
+    return copy_successes_and_resume(s, old, user)
+

@@ -1,0 +1,144 @@
+"""Integrations: a user's credentials for one integration type, encrypted at rest, never returned;
+and the check that a workflow references only integrations its user owns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from wayvo_app.core.errors import BadRequestError, InvalidIntegrationReferencesError, NotFoundError
+from wayvo_app.services.credentials import decrypt_config, encrypt_config, reencrypt
+from wayvo_app.settings import Settings
+from wayvo_app.store.models import Integration
+
+INTEGRATION_KEY = "integrationId"
+NOT_FOUND = "Integration not found"
+
+
+def _quoted(values: Any) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+def _field_problem(form_field: Any, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f'"{form_field.label}" must be text'
+    if form_field.type == "url" and value:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            return f'"{form_field.label}" must be an http(s) URL, found "{value}"'
+    return None
+
+
+def clean_config(integration: Any, config: Mapping[str, Any]) -> dict[str, str]:
+    """The config checked against the integration's form fields (known keys, required, types)."""
+    fields = {f.key: f for f in integration.form_fields}
+    unknown = [key for key in config if key not in fields]
+    if unknown:
+        raise BadRequestError(f'Integration "{integration.label}" has no field {_quoted(unknown)}; '
+                              f"expected {_quoted(fields) or 'no fields'}")
+    cleaned: dict[str, str] = {}
+    for key, form_field in fields.items():
+        value = config.get(key)
+        if value is None or value == "":
+            if form_field.required:
+                raise BadRequestError(f'Integration "{integration.label}" needs "{form_field.label}" ({key})')
+            continue
+        problem = _field_problem(form_field, value)
+        if problem:
+            raise BadRequestError(problem)
+        cleaned[key] = value
+    return cleaned
+
+
+def create_integration(s: Session, user_id: str, *, type: str, name: str, config: Mapping[str, Any],
+                       known: Mapping[str, Any], settings: Settings | None = None) -> Integration:
+    """A new integration of a known type (`known`: integration specs by type), config encrypted."""
+    integration = known.get(type)
+    if integration is None:
+        raise BadRequestError(f'Unknown integration type "{type}"; expected one of {_quoted(known)}')
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise BadRequestError("Integration name must be 1 to 200 characters")
+    encrypted = encrypt_config(clean_config(integration, config), settings)
+    row = Integration(user_id=user_id, type=type, name=name, config_encrypted=encrypted)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def list_integrations(s: Session, user_id: str, type: str | None = None) -> list[Integration]:
+    stmt = select(Integration).where(Integration.user_id == user_id)
+    if type:
+        stmt = stmt.where(Integration.type == type)
+    return list(s.exec(stmt.order_by(Integration.created_at, Integration.id)).scalars())
+
+
+def _owned(s: Session, integration_id: str, user_id: str) -> Integration:
+    row = s.get(Integration, integration_id)
+    if row is None or row.user_id != user_id:
+        raise NotFoundError(NOT_FOUND)
+    return row
+
+
+def delete_integration(s: Session, user_id: str, integration_id: str) -> None:
+    s.delete(_owned(s, integration_id, user_id))
+    s.flush()
+
+
+def credentials_for(s: Session, integration_id: str, user_id: str,
+                    settings: Settings | None = None) -> dict[str, Any]:
+    """The decrypted config of the user's own integration; NotFoundError for anyone else's."""
+    return decrypt_config(_owned(s, integration_id, user_id).config_encrypted, settings)
+
+
+def _nodes(document: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(actionType, config) of each node of a document dict or a parsed WorkflowGraph."""
+    nodes = document.get("nodes", []) if isinstance(document, Mapping) else getattr(document, "nodes", ())
+    for node in nodes or ():
+        if isinstance(node, Mapping):
+            data = node.get("data") if isinstance(node.get("data"), Mapping) else {}
+            config = data.get("config") if isinstance(data.get("config"), Mapping) else {}
+            yield str(config.get("actionType") or ""), config
+        else:
+            yield node.action_type, node.config
+
+
+def integration_references(document: Any) -> dict[str, set[str]]:
+    """Integration id → the integration types the nodes using it expect ("" when any type)."""
+    refs: dict[str, set[str]] = {}
+    for action_type, config in _nodes(document):
+        ref = config.get(INTEGRATION_KEY)
+        if ref in (None, ""):
+            continue
+        expected = action_type.split("/", 1)[0] if "/" in action_type else ""
+        refs.setdefault(str(ref), set()).add(expected)
+    return refs
+
+
+def check_integration_references(s: Session, document: Any, user_id: str) -> None:
+    """Raise InvalidIntegrationReferencesError unless every `integrationId` is the user's own
+    integration of the type its node expects."""
+    refs = integration_references(document)
+    if not refs:
+        return
+    rows = s.exec(select(Integration.id, Integration.type)
+                  .where(Integration.user_id == user_id, Integration.id.in_(list(refs)))).all()
+    owned = {row[0]: row[1] for row in rows}
+    for ref, expected_types in refs.items():
+        if ref not in owned or any(t and t != owned[ref] for t in expected_types):
+            raise InvalidIntegrationReferencesError()
+
+
+def reencrypt_integrations(s: Session, settings: Settings | None = None) -> int:
+    """Re-encrypt every stored config with the current key; returns how many rows were rewritten."""
+    count = 0
+    for row in s.exec(select(Integration)).scalars():
+        row.config_encrypted = reencrypt(row.config_encrypted, settings)
+        s.add(row)
+        count += 1
+    s.flush()
+    return count

@@ -1,0 +1,213 @@
+"""Workflows and their versions: save drafts, publish immutable versions, list, read, delete."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.graph import WorkflowGraph, parse_document, validate
+from wayvo_app.engine.registry import get_registry
+from wayvo_app.store.models import Execution, Workflow, WorkflowVersion, utcnow
+
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class WorkflowSummary:
+    id: str
+    name: str
+    revision: int
+    published_version: int | None
+    draft_ahead: bool
+    updated_at: datetime
+    last_status: str | None
+    last_started_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        if self.published_version is None:
+            return "draft"
+        suffix = " (draft ahead)" if self.draft_ahead else ""
+        return f"published v{self.published_version}{suffix}"
+
+    def to_row(self) -> dict:
+        color = "gray" if self.published_version is None else ("amber" if self.draft_ahead else "green")
+        last = "never run"
+        if self.last_status:
+            last = f"{self.last_status} · {self.last_started_at:%Y-%m-%d %H:%M} UTC"
+        return {"id": self.id, "name": self.name, "status": self.status, "statusColor": color,
+                "lastExecution": last, "lastStatus": self.last_status or "",
+                "updatedAt": f"{self.updated_at:%Y-%m-%d %H:%M} UTC"}
+
+
+def content_hash(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_document(document: Any, *, strict: bool = True) -> tuple[WorkflowGraph, dict]:
+    """Parse and validate a workflow document; returns the graph and the normalized JSON."""
+    if not isinstance(document, dict):
+        raise DocumentValidationError([])
+    graph = parse_document(document)
+    problems = validate(graph, get_registry())
+    if problems and strict:
+        raise DocumentValidationError(problems)
+    name = str(document.get("name") or "").strip() or "Untitled workflow"
+    normalized = graph.to_document()
+    normalized["name"] = name[:MAX_NAME]
+    normalized["description"] = str(document.get("description") or "")
+    return graph, normalized
+
+
+def _trigger_type(graph: WorkflowGraph) -> str:
+    trigger = graph.trigger()
+    return str((trigger.config if trigger else {}).get("triggerType") or "Manual")
+
+
+def create_workflow(s: Session, owner_id: str, document: dict) -> Workflow:
+    graph, doc = check_document(document)
+    wf = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
+                  trigger_type=_trigger_type(graph))
+    s.add(wf)
+    s.flush()
+    return wf
+
+
+def get_owned(s: Session, workflow_id: str, owner_id: str, *, lock: bool = False) -> Workflow:
+    stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.owner_id == owner_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    wf = s.exec(stmt).scalars().first()
+    if wf is None:
+        raise WorkflowNotFoundError()
+    return wf
+
+
+def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict, *,
+                    strict: bool = True) -> Workflow:
+    """Save the draft. `strict=False` (the builder's autosave) keeps an invalid draft."""
+    wf = get_owned(s, workflow_id, owner_id, lock=True)
+    graph, doc = check_document(document, strict=strict)
+    wf.document, wf.name, wf.description = doc, doc["name"], doc["description"]
+    wf.trigger_type = _trigger_type(graph)
+    wf.revision += 1
+    wf.updated_at = utcnow()
+    s.add(wf)
+    return wf
+
+
+def publish_workflow(s: Session, workflow_id: str, owner_id: str, created_by: str | None = None) -> WorkflowVersion:
+    wf = get_owned(s, workflow_id, owner_id, lock=True)
+    check_document(wf.document)
+    number = (wf.published_version or 0) + 1
+    version = WorkflowVersion(workflow_id=wf.id, version=number, content_hash=content_hash(wf.document),
+                              document=copy.deepcopy(wf.document), created_by=created_by)
+    s.add(version)
+    wf.published_version, wf.published_revision, wf.updated_at = number, wf.revision, utcnow()
+    s.add(wf)
+    s.flush()
+    return version
+
+
+def list_versions(s: Session, workflow_id: str) -> list[WorkflowVersion]:
+    stmt = (select(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id,
+                                          WorkflowVersion.version.is_not(None))
+            .order_by(WorkflowVersion.version.desc()))
+    return list(s.exec(stmt).scalars())
+
+
+def restore_version(s: Session, workflow_id: str, owner_id: str, version: int) -> Workflow:
+    row = s.exec(select(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id,
+                                               WorkflowVersion.version == version)).scalars().first()
+    if row is None:
+        raise NotFoundError(f"Version {version} not found")
+    return update_workflow(s, workflow_id, owner_id, copy.deepcopy(row.document), strict=False)
+
+
+def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
+    from wayvo_app.store.cleanup import delete_workflow_rows
+
+    wf = get_owned(s, workflow_id, owner_id, lock=True)
+    delete_workflow_rows(s, wf.id)
+
+
+def duplicate_workflow(s: Session, workflow_id: str, owner_id: str) -> Workflow:
+    wf = get_owned(s, workflow_id, owner_id)
+    doc = copy.deepcopy(wf.document)
+    doc["name"] = f"{wf.name} (copy)"[:MAX_NAME]
+    _, doc = check_document(doc, strict=False)
+    dup = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
+                   trigger_type=wf.trigger_type)
+    s.add(dup)
+    s.flush()
+    return dup
+
+
+def rename_workflow(s: Session, workflow_id: str, owner_id: str, name: str) -> Workflow:
+    name = (name or "").strip()
+    if not name:
+        raise DocumentValidationError([])
+    wf = get_owned(s, workflow_id, owner_id, lock=True)
+    doc = dict(wf.document)
+    doc["name"] = name[:MAX_NAME]
+    wf.document, wf.name, wf.revision, wf.updated_at = doc, doc["name"], wf.revision + 1, utcnow()
+    s.add(wf)
+    return wf
+
+
+def version_for_run(s: Session, wf: Workflow, version: int | None, *, draft: bool = False) -> WorkflowVersion:
+    """The version an execution is pinned to: the asked one, the latest published, or the draft
+    (always the draft with `draft=True`: the builder's test runs)."""
+    number = None if draft else (version if version is not None else wf.published_version)
+    if number is not None:
+        row = s.exec(select(WorkflowVersion).where(WorkflowVersion.workflow_id == wf.id,
+                                                   WorkflowVersion.version == number)).scalars().first()
+        if row is None:
+            raise NotFoundError(f"Workflow version {number} not found")
+        return row
+    digest = content_hash(wf.document)
+    row = s.exec(select(WorkflowVersion).where(WorkflowVersion.workflow_id == wf.id,
+                                               WorkflowVersion.version.is_(None),
+                                               WorkflowVersion.content_hash == digest)).scalars().first()
+    if row is None:
+        check_document(wf.document)
+        row = WorkflowVersion(workflow_id=wf.id, version=None, content_hash=digest,
+                              document=copy.deepcopy(wf.document))
+        s.add(row)
+        s.flush()
+    return row
+
+
+def list_workflows(s: Session, owner_id: str) -> list[WorkflowSummary]:
+    last = (select(Execution.workflow_id, func.max(Execution.started_at).label("started"))
+            .group_by(Execution.workflow_id).subquery())
+    stmt = (
+        select(Workflow, Execution.status, last.c.started)
+        .outerjoin(last, last.c.workflow_id == Workflow.id)
+        .outerjoin(Execution, (Execution.workflow_id == Workflow.id) & (Execution.started_at == last.c.started))
+        .where(Workflow.owner_id == owner_id)
+        .order_by(Workflow.updated_at.desc())
+    )
+    out = []
+    for wf, status, started in s.exec(stmt).all():
+        ahead = wf.published_version is not None and wf.published_revision != wf.revision
+        out.append(WorkflowSummary(wf.id, wf.name, wf.revision, wf.published_version, ahead,
+                                   wf.updated_at, status, started))
+    return out
+
+
+def export_document(wf: Workflow) -> dict:
+    doc = copy.deepcopy(wf.document)
+    doc.update({"id": wf.id, "version": wf.published_version, "revision": wf.revision,
+                "createdAt": wf.created_at.isoformat(), "updatedAt": wf.updated_at.isoformat()})
+    return doc
+
+

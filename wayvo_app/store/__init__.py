@@ -1,0 +1,1 @@
+"""Tables, sessions, and every statement on execution, step and wait rows."""

@@ -1,0 +1,34 @@
+"""Deleting a workflow with everything that hangs off it, children first."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from wayvo_app.store.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    EmailMessage,
+    Execution,
+    ExecutionLog,
+    ExecutionStep,
+    ScheduleFire,
+    WaitEvent,
+    Workflow,
+    WorkflowVersion,
+)
+
+
+def delete_workflow_rows(s: Session, workflow_id: str) -> None:
+    executions = select(Execution.id).where(Execution.workflow_id == workflow_id)
+    requests = select(ApprovalRequest.id).where(ApprovalRequest.workflow_id == workflow_id)
+    s.exec(delete(ApprovalDecision).where(ApprovalDecision.request_id.in_(requests)))
+    s.exec(delete(EmailMessage).where(EmailMessage.execution_id.in_(executions)))
+    s.exec(delete(ApprovalRequest).where(ApprovalRequest.workflow_id == workflow_id))
+    s.exec(delete(WaitEvent).where(WaitEvent.execution_id.in_(executions)))
+    s.exec(delete(ExecutionLog).where(ExecutionLog.execution_id.in_(executions)))
+    s.exec(delete(ExecutionStep).where(ExecutionStep.execution_id.in_(executions)))
+    s.exec(delete(Execution).where(Execution.workflow_id == workflow_id))
+    s.exec(delete(ScheduleFire).where(ScheduleFire.workflow_id == workflow_id))
+    s.exec(delete(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id))
+    s.exec(delete(Workflow).where(Workflow.id == workflow_id))
