@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
 from wayvo_app.store import db
@@ -35,8 +36,8 @@ class AuthState(rx.State):
         """on_load of every protected page: back to /login when the session is gone."""
         if not self._load_user():
             self.user_id = ""
-            path = (self.router.url.path or "").rstrip("/") or "/workflows"
-            return rx.redirect(f"/login?next={path}")
+            path = (self.router.url.path or "").rstrip("/") or routes.WORKFLOWS
+            return rx.redirect(routes.login(path))
         return None
 
     @rx.event
@@ -47,4 +48,4 @@ class AuthState(rx.State):
         self.session_token = ""
         self.user_id = self.user_name = self.display_name = ""
         self.roles = []
-        return rx.redirect("/login")
+        return rx.redirect(routes.LOGIN)

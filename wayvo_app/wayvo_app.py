@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.api.app import create_api
 from wayvo_app.components.builder.state import BuilderState
 from wayvo_app.pages import (
@@ -34,20 +35,20 @@ def build_app() -> rx.App:
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],
     )
     app.register_lifespan_task(embedded_worker_lifespan)
-    app.add_page(_index, route="/", title="Wayvo Workflows", on_load=rx.redirect("/workflows"))
-    app.add_page(login.login_page, route="/login", title="Sign in · Wayvo", on_load=login.LoginState.on_load)
-    app.add_page(login.setup_page, route="/setup", title="Set up · Wayvo", on_load=login.SetupState.on_load)
-    app.add_page(workflows.workflows_page, route="/workflows", title="Workflows · Wayvo",
+    app.add_page(_index, route=routes.INDEX, title="Wayvo Workflows", on_load=rx.redirect(routes.WORKFLOWS))
+    app.add_page(login.login_page, route=routes.LOGIN, title="Sign in · Wayvo", on_load=login.LoginState.on_load)
+    app.add_page(login.setup_page, route=routes.SETUP, title="Set up · Wayvo", on_load=login.SetupState.on_load)
+    app.add_page(workflows.workflows_page, route=routes.WORKFLOWS, title="Workflows · Wayvo",
                  on_load=[AuthState.require_login, workflows.WorkflowsState.load])
     app.add_page(builder.builder_page, route=builder.ROUTE, title="Workflow builder · Wayvo",
                  on_load=[AuthState.require_login, BuilderState.load])
-    app.add_page(approvals_inbox.approvals_inbox_page, route="/workflows/approvals", title="Approvals · Wayvo",
+    app.add_page(approvals_inbox.approvals_inbox_page, route=routes.APPROVALS, title="Approvals · Wayvo",
                  on_load=[AuthState.require_login, approvals_inbox.InboxState.load])
     app.add_page(approval_detail.approval_detail_page, route=approval_detail.ROUTE, title="Approval request · Wayvo",
                  on_load=[AuthState.require_login, approval_detail.ApprovalState.load])
-    app.add_page(settings_api_keys.api_keys_page, route="/settings/api-keys", title="API keys · Wayvo",
+    app.add_page(settings_api_keys.api_keys_page, route=routes.SETTINGS_API_KEYS, title="API keys · Wayvo",
                  on_load=[AuthState.require_login, settings_api_keys.ApiKeysState.load])
-    app.add_page(settings_integrations.integrations_page, route="/settings/integrations",
+    app.add_page(settings_integrations.integrations_page, route=routes.SETTINGS_INTEGRATIONS,
                  title="Integrations · Wayvo",
                  on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
     _add_execution_pages(app)
@@ -57,13 +58,13 @@ def build_app() -> rx.App:
 def _add_execution_pages(app: rx.App) -> None:
     """The execution lists, the viewer and the demo page that embeds it."""
     listing = [AuthState.require_login, executions.ExecutionsState.load]
-    app.add_page(executions.executions_page, route="/workflows/executions", title="Executions · Wayvo",
+    app.add_page(executions.executions_page, route=routes.EXECUTIONS, title="Executions · Wayvo",
                  on_load=listing)
-    app.add_page(executions.executions_page, route="/workflows/[id]/executions", title="Executions · Wayvo",
+    app.add_page(executions.executions_page, route=routes.WORKFLOW_EXECUTIONS_ROUTE, title="Executions · Wayvo",
                  on_load=listing)
-    app.add_page(execution_viewer.execution_viewer_page, route="/workflows/executions/[execution_id]",
+    app.add_page(execution_viewer.execution_viewer_page, route=routes.EXECUTION_ROUTE,
                  title="Execution · Wayvo", on_load=AuthState.require_login)
-    app.add_page(demo_order_status.order_status_page, route="/demo/order-status", title="Order status · Wayvo",
+    app.add_page(demo_order_status.order_status_page, route=routes.DEMO_ORDER_STATUS, title="Order status · Wayvo",
                  on_load=[AuthState.require_login, demo_order_status.OrderStatusState.load])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from wayvo_app import routes
 from wayvo_app.api import routes_auth, routes_executions, routes_integrations, routes_waits, routes_workflows
 from wayvo_app.api.body_guard import BodyGuard
 from wayvo_app.api.docs import install_openapi
@@ -12,7 +13,7 @@ from wayvo_app.api.errors import install_error_handlers
 
 def create_api() -> FastAPI:
     api = FastAPI(title="Wayvo Workflows API", version="1.0", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")
+                  openapi_url=routes.API_OPENAPI)
     install_error_handlers(api)
     api.include_router(routes_auth.router)
     api.include_router(routes_integrations.router)

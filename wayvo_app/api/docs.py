@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
+from wayvo_app import routes
+
 AUTH_TEXT = ("Send `Authorization: Bearer <token>`: a session token from POST /api/auth/login, or a "
              "workflow API key (`wfb_...`) from POST /api/api-keys/create, which acts for its creator. "
              "The signal and webhook routes take API keys only. Errors are "
@@ -40,7 +42,7 @@ def install_openapi(api: FastAPI) -> None:
                 operation["requestBody"] = {"required": True, "description": text,
                                             "content": {"application/json": {"schema": {"type": "object"}}}}
         for path, operations in spec["paths"].items():
-            if path not in ("/api/auth/login", "/api/docs"):
+            if path not in (routes.API_LOGIN, routes.API_DOCS):
                 for operation in operations.values():
                     operation["security"] = [{"bearer": []}]
         api.openapi_schema = spec
@@ -48,7 +50,7 @@ def install_openapi(api: FastAPI) -> None:
 
     api.openapi = schema
 
-    @api.get("/api/docs", include_in_schema=False)
+    @api.get(routes.API_DOCS, include_in_schema=False)
     def docs_page() -> HTMLResponse:
         return HTMLResponse(render_docs(api.openapi()))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
 from wayvo_app.api.rate_limit import LOGIN_FAILURES, client_key
 from wayvo_app.core.errors import AuthenticationError
@@ -29,7 +30,7 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-@router.post("/api/auth/login", tags=["auth"])
+@router.post(routes.API_LOGIN, tags=["auth"])
 def login(body: LoginBody, request: Request):
     """Sign in; repeated failures from one client get 429 with Retry-After."""
     client = client_key(request)
@@ -44,14 +45,14 @@ def login(body: LoginBody, request: Request):
         raise
 
 
-@router.post("/api/api-keys/create", tags=["api keys"])
+@router.post(routes.API_KEYS + "/create", tags=["api keys"])
 def create_api_key(body: ApiKeyBody, me: Principal = Depends(current_principal)):
     with db.session() as s:
         new = api_keys.create_api_key(s, me.id, body.name)
         return {"id": new.row.id, "name": new.row.name, "key": new.key, "keyPrefix": new.row.key_prefix}
 
 
-@router.get("/api/api-keys", tags=["api keys"])
+@router.get(routes.API_KEYS, tags=["api keys"])
 def list_api_keys(me: Principal = Depends(current_principal)):
     with db.read_session() as s:
         rows = api_keys.list_api_keys(s, me.id)
@@ -59,7 +60,7 @@ def list_api_keys(me: Principal = Depends(current_principal)):
                  "lastUsedAt": _iso(r.last_used_at)} for r in rows]
 
 
-@router.delete("/api/api-keys/{key_id}", tags=["api keys"])
+@router.delete(routes.API_KEYS + "/{key_id}", tags=["api keys"])
 def revoke_api_key(key_id: str, me: Principal = Depends(current_principal)):
     with db.session() as s:
         api_keys.revoke_api_key(s, me.id, key_id)

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Depends, Request
 
+from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
 from wayvo_app.services import executions as commands
 from wayvo_app.services.accounts import Principal
@@ -15,26 +16,26 @@ from wayvo_app.store import db
 router = APIRouter(tags=["executions"])
 
 
-@router.get("/api/workflows/executions/{execution_id}/status")
+@router.get(routes.API_EXECUTIONS + "/{execution_id}/status")
 def execution_status(execution_id: str, me: Principal = Depends(current_principal)):
     with db.read_session() as s:
         execution = commands.owned_execution(s, execution_id, me.id)
         return {"status": execution.status, "nodeStatuses": node_statuses(s, execution)}
 
 
-@router.get("/api/workflows/executions/{execution_id}")
+@router.get(routes.API_EXECUTIONS + "/{execution_id}")
 def execution(execution_id: str, me: Principal = Depends(current_principal)):
     with db.read_session() as s:
         return execution_details(s, commands.owned_execution(s, execution_id, me.id))
 
 
-@router.post("/api/workflows/executions/{execution_id}/cancel")
+@router.post(routes.API_EXECUTIONS + "/{execution_id}/cancel")
 def cancel(execution_id: str, me: Principal = Depends(current_principal)):
     execution = commands.cancel_execution(execution_id, me.id)
     return {"id": execution.id, "status": "cancelled"}
 
 
-@router.post("/api/workflows/executions/{execution_id}/retry")
+@router.post(routes.API_EXECUTIONS + "/{execution_id}/retry")
 async def retry(execution_id: str, request: Request, me: Principal = Depends(current_principal)):
     raw = await request.body()
     body = await request.json() if raw.strip() else {}

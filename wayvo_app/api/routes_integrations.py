@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
 from wayvo_app.plugins.client_plugins import integration_specs
 from wayvo_app.services import integrations
@@ -27,7 +28,7 @@ def _json(row: Integration) -> dict:
     return {"id": row.id, "type": row.type, "name": row.name, "createdAt": row.created_at.isoformat()}
 
 
-@router.post("/api/integrations", tags=["integrations"])
+@router.post(routes.API_INTEGRATIONS, tags=["integrations"])
 def create_integration(body: IntegrationBody, me: Principal = Depends(current_principal)):
     with db.session() as s:
         row = integrations.create_integration(s, me.id, type=body.type, name=body.name,
@@ -35,13 +36,13 @@ def create_integration(body: IntegrationBody, me: Principal = Depends(current_pr
         return _json(row)
 
 
-@router.get("/api/integrations", tags=["integrations"])
+@router.get(routes.API_INTEGRATIONS, tags=["integrations"])
 def list_integrations(type: str | None = None, me: Principal = Depends(current_principal)):
     with db.read_session() as s:
         return [_json(row) for row in integrations.list_integrations(s, me.id, type)]
 
 
-@router.delete("/api/integrations/{integration_id}", tags=["integrations"])
+@router.delete(routes.API_INTEGRATIONS + "/{integration_id}", tags=["integrations"])
 def delete_integration(integration_id: str, me: Principal = Depends(current_principal)):
     with db.session() as s:
         integrations.delete_integration(s, me.id, integration_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from wayvo_app import routes
 from wayvo_app.api.auth import api_key_principal, current_principal
 from wayvo_app.core.errors import BadRequestError
 from wayvo_app.services import executions as commands
@@ -23,7 +24,7 @@ async def _json(request: Request) -> dict[str, Any]:
     return {} if not raw.strip() else await request.json()
 
 
-@router.post("/api/workflows")
+@router.post(routes.API_WORKFLOWS)
 async def create_workflow(request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
     return await asyncio.to_thread(_create, me.id, document)
@@ -35,13 +36,13 @@ def _create(owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
         return {"id": wf.id, "version": wf.published_version}
 
 
-@router.get("/api/workflows/{workflow_id}")
+@router.get(routes.API_WORKFLOWS + "/{workflow_id}")
 def read_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
     with db.read_session() as s:
         return workflows.export_document(workflows.get_owned(s, workflow_id, me.id))
 
 
-@router.put("/api/workflows/{workflow_id}")
+@router.put(routes.API_WORKFLOWS + "/{workflow_id}")
 async def update_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
     return await asyncio.to_thread(_update, workflow_id, me.id, document)
@@ -53,7 +54,7 @@ def _update(workflow_id: str, owner_id: str, document: dict[str, Any]) -> dict[s
         return {"id": wf.id, "version": wf.published_version}
 
 
-@router.post("/api/workflows/{workflow_id}/publish")
+@router.post(routes.API_WORKFLOWS + "/{workflow_id}/publish")
 def publish_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
     with db.session() as s:
         version = workflows.publish_workflow(s, workflow_id, me.id, created_by=me.id)
@@ -87,7 +88,7 @@ def _check_webhook(workflow_id: str, owner_id: str) -> None:
             raise BadRequestError("This workflow's trigger is not a Webhook trigger")
 
 
-@router.post("/api/workflows/{workflow_id}/webhook")
+@router.post(routes.webhook("{workflow_id}"))
 async def webhook(workflow_id: str, request: Request, me: Principal = Depends(api_key_principal)):
     body = await _json(request)
     await asyncio.to_thread(_check_webhook, workflow_id, me.id)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.approvals.badge import pending_badge
 from wayvo_app.state import AuthState
 
 # (label, path, icon); pages join this list as they are built.
 NAV_ITEMS: list[tuple[str, str, str]] = [
-    ("Workflows", "/workflows", "workflow"),
-    ("Executions", "/workflows/executions", "history"),
-    ("Approvals", "/workflows/approvals", "inbox"),
-    ("Settings", "/settings/api-keys", "settings"),
+    ("Workflows", routes.WORKFLOWS, "workflow"),
+    ("Executions", routes.EXECUTIONS, "history"),
+    ("Approvals", routes.APPROVALS, "inbox"),
+    ("Settings", routes.SETTINGS_API_KEYS, "settings"),
 ]
-APPROVALS_PATH = "/workflows/approvals"
+APPROVALS_PATH = routes.APPROVALS
 # On a phone the navigation shows icons only, so it fits in 375 px.
 _WIDE_ONLY = rx.breakpoints(initial="none", sm="inline")
 
@@ -49,7 +50,7 @@ def navbar() -> rx.Component:
         rx.hstack(
             rx.link(rx.hstack(rx.icon("zap", color=rx.color("accent", 9)),
                               rx.heading("Wayvo", size="4"), align="center", spacing="2"),
-                    href="/workflows", underline="none", color_scheme="gray", high_contrast=True),
+                    href=routes.WORKFLOWS, underline="none", color_scheme="gray", high_contrast=True),
             rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="1", wrap="wrap"),
             spacing=rx.breakpoints(initial="3", sm="6"), align="center",
         ),
@@ -78,7 +79,8 @@ def page_frame(title: str, *children: rx.Component, actions: rx.Component | None
     )
 
 
-SETTINGS_TABS = [("API keys", "/settings/api-keys", "key-round"), ("Integrations", "/settings/integrations", "plug")]
+SETTINGS_TABS = [("API keys", routes.SETTINGS_API_KEYS, "key-round"),
+                 ("Integrations", routes.SETTINGS_INTEGRATIONS, "plug")]
 
 
 def settings_tabs(current: str) -> rx.Component:

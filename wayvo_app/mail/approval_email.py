@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from wayvo_app import routes
+
 DEFAULT_SUBJECT = "Approval requested: {title}"
 MAX_SUBJECT = 300
 _TITLE = re.compile(r"\{\{\s*title\s*\}\}")
@@ -58,7 +60,7 @@ def approval_link(app_url: str, request_id: str, approval_url_template: str | No
     with `{id}`, `{{id}}`, `{{approvalRequestId}}` and `{{appUrl}}` filled in (a path gets app_url)."""
     base = (app_url or "").rstrip("/")
     if not approval_url_template or not approval_url_template.strip():
-        return f"{base}/workflows/approvals/{quote(request_id, safe='')}"
+        return base + routes.approval(request_id, quoted=True)
     values = {"id": quote(request_id, safe=""), "approvalRequestId": quote(request_id, safe=""),
               "appUrl": base}
     link = _LINK_PLACEHOLDER.sub(lambda m: values[m.group(1) or m.group(2)], approval_url_template.strip())

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.approvals.detail import (
     confirm_dialog,
     context_card,
@@ -25,7 +26,7 @@ from wayvo_app.state import AuthState
 from wayvo_app.store import db
 
 REFRESH_MS = 3000
-ROUTE = "/workflows/approvals/[approval_id]"
+ROUTE = routes.APPROVAL_ROUTE
 
 
 def _view(request_id: str, user_id: str) -> dict[str, Any] | None:
@@ -103,7 +104,7 @@ class ApprovalState(AuthState):
         if decision not in ("approved", "rejected"):
             return None
         if not self._load_user():
-            return rx.redirect(f"/login?next=/workflows/approvals/{self.request_id}")
+            return rx.redirect(routes.login(routes.approval(self.request_id)))
         self.busy = True
         try:
             body = await asyncio.to_thread(decide_approval, request_id=self.request_id, user_name=self.user_name,
@@ -131,7 +132,7 @@ def approval_detail_page() -> rx.Component:
     s = ApprovalState
     live = rx.moment(interval=REFRESH_MS, format="HH:mm:ss", on_change=s.poll, display="none")
     back = rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Approvals inbox", size="2"), align="center",
-                             spacing="1"), href="/workflows/approvals", color_scheme="gray", id="back-to-inbox")
+                             spacing="1"), href=routes.APPROVALS, color_scheme="gray", id="back-to-inbox")
     # Phone: one column with the decision right after the summary; wider: the decision and the
     # details stay beside the request.
     body = rx.grid(

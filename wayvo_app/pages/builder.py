@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.builder.flow import builder_flow, builder_styles
 from wayvo_app.components.builder.side import run_dialog, side_panel
 from wayvo_app.components.builder.state import BuilderState as S
 from wayvo_app.components.layout import navbar
 
-ROUTE = "/workflows/[id]"
+ROUTE = routes.WORKFLOW_ROUTE
 NAV_HEIGHT = "53px"
 
 
@@ -37,7 +38,7 @@ def _icon_button(icon: str, label: str, on_click, disabled=False, id_: str = "")
 def _toolbar() -> rx.Component:
     problems = S.problems.length()
     return rx.hstack(
-        rx.link(rx.icon("arrow-left", size=16), href="/workflows", color_scheme="gray", aria_label="All workflows"),
+        rx.link(rx.icon("arrow-left", size=16), href=routes.WORKFLOWS, color_scheme="gray", aria_label="All workflows"),
         rx.input(default_value=S.name, on_blur=S.rename_workflow, key=S.name, id="workflow-name", size="2",
                  variant="soft", width="260px", aria_label="Workflow name"),
         rx.badge(S.status_label, color_scheme=rx.cond(S.published_version == 0, "gray",
@@ -125,7 +126,7 @@ def _body() -> rx.Component:
 def _missing() -> rx.Component:
     return rx.center(
         rx.vstack(rx.icon("file-question", size=32, color=rx.color("gray", 9)), rx.heading("Workflow not found", size="4"),
-                  rx.text(S.message, color_scheme="gray"), rx.link("Back to workflows", href="/workflows"),
+                  rx.text(S.message, color_scheme="gray"), rx.link("Back to workflows", href=routes.WORKFLOWS),
                   align="center", spacing="2"),
         padding="4rem", id="builder-missing",
     )

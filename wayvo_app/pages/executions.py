@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.layout import page_frame
 from wayvo_app.components.values import execution_status_badge
 from wayvo_app.services.execution_lists import (
@@ -153,7 +154,7 @@ def _filters() -> rx.Component:
 
 
 def _row(row) -> rx.Component:
-    href = "/workflows/executions/" + row["id"].to(str)
+    href = routes.EXECUTIONS + "/" + row["id"].to(str)
     error_color = rx.cond(row["status"] == "error", rx.color("red", 11), rx.color("gray", 11))
     detail = rx.cond(row["waitingFor"] != "", rx.text(row["waitingFor"], size="1", color=rx.color("amber", 11)),
                      rx.text(row["error"], size="1", color=error_color, title=row["errorFull"]))
@@ -210,6 +211,6 @@ def executions_page() -> rx.Component:
                     rx.text("Every run of your workflows, newest first."))
     back = rx.cond(S.scope_id != "", rx.link(rx.button(rx.icon("list", size=14), "All executions", size="2",
                                                        variant="soft", color_scheme="gray"),
-                                             href="/workflows/executions"))
+                                             href=routes.EXECUTIONS))
     return page_frame("Executions", rx.box(title, color=rx.color("gray", 11), font_size="14px"),
                       _filters(), rx.box(content, width="100%", id="executions-list"), actions=back)

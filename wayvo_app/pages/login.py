@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
@@ -13,7 +14,7 @@ from wayvo_app.store import db
 
 def _safe_next(target: str) -> str:
     # Only local paths: an open redirect would let a link send users elsewhere after login.
-    return target if target.startswith("/") and not target.startswith("//") else "/workflows"
+    return target if target.startswith("/") and not target.startswith("//") else routes.WORKFLOWS
 
 
 class LoginState(AuthState):
@@ -25,7 +26,7 @@ class LoginState(AuthState):
         self.error = ""
         with db.read_session() as s:
             if accounts.count_users(s) == 0:
-                return rx.redirect("/setup")
+                return rx.redirect(routes.SETUP)
         if self._load_user():
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "")))
         return None
@@ -52,7 +53,7 @@ class SetupState(AuthState):
     def on_load(self):
         with db.read_session() as s:
             if accounts.count_users(s) > 0:
-                return rx.redirect("/login")
+                return rx.redirect(routes.LOGIN)
         return None
 
     @rx.event
@@ -64,7 +65,7 @@ class SetupState(AuthState):
         try:
             with db.session() as s:
                 if accounts.count_users(s) > 0:
-                    return rx.redirect("/login")
+                    return rx.redirect(routes.LOGIN)
                 user = accounts.create_user(
                     s, form.get("user_name", ""), form.get("password", ""), roles=["admin"],
                     email=form.get("email") or None, display_name=form.get("display_name") or None)
@@ -74,7 +75,7 @@ class SetupState(AuthState):
             return None
         self.session_token = token
         self._load_user()
-        return rx.redirect("/workflows")
+        return rx.redirect(routes.WORKFLOWS)
 
 
 def _field(label: str, name: str, type_: str = "text", placeholder: str = "", required: bool = True):

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.services import api_keys
@@ -191,7 +192,7 @@ def _revoke_dialog() -> rx.Component:
 def api_keys_page() -> rx.Component:
     return page_frame(
         "API keys",
-        rx.vstack(settings_tabs("/settings/api-keys"), _create_form(), _new_key(), rx.heading("Your keys", size="4", margin_top="0.5rem"),
+        rx.vstack(settings_tabs(routes.SETTINGS_API_KEYS), _create_form(), _new_key(), rx.heading("Your keys", size="4", margin_top="0.5rem"),
                   rx.box(_keys_table(), width="100%", id="api-keys-list"),
                   spacing="4", width="100%", max_width="900px"),
         _revoke_dialog(),

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.plugins.client_plugins import integration_specs
@@ -162,6 +163,6 @@ def _delete_dialog() -> rx.Component:
 
 def integrations_page() -> rx.Component:
     return page_frame("Integrations", rx.vstack(
-        settings_tabs("/settings/integrations"), _form(), rx.heading("Your integrations", size="4", margin_top="0.5rem"),
+        settings_tabs(routes.SETTINGS_INTEGRATIONS), _form(), rx.heading("Your integrations", size="4", margin_top="0.5rem"),
         rx.box(_list(), width="100%", id="integrations-list"), spacing="4", width="100%", max_width="900px"),
         _delete_dialog())

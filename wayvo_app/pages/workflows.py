@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.layout import page_frame
 from wayvo_app.components.values import execution_status_badge
 from wayvo_app.components.workflow_dialogs import (
@@ -78,7 +79,7 @@ class WorkflowsState(AuthState):
             self.error = exc.message
             return None
         self.dialog = ""
-        return rx.redirect(f"/workflows/{workflow_id}")
+        return rx.redirect(routes.workflow(workflow_id))
 
     @rx.event
     def rename(self, form: dict):
@@ -127,7 +128,7 @@ class WorkflowsState(AuthState):
             return None
         self.dialog, self.problems = "", []
         self._reload()
-        return [rx.toast.success("Workflow imported"), rx.redirect(f"/workflows/{workflow_id}")]
+        return [rx.toast.success("Workflow imported"), rx.redirect(routes.workflow(workflow_id))]
 
     @rx.event
     def import_pasted(self):
@@ -148,7 +149,7 @@ def _actions_menu(row) -> rx.Component:
         rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray",
                                        aria_label="Workflow actions", class_name="wf-actions")),
         rx.menu.content(
-            item(rx.icon("pencil", size=14), "Edit", on_click=rx.redirect(f"/workflows/{row['id']}")),
+            item(rx.icon("pencil", size=14), "Edit", on_click=rx.redirect(routes.workflow(row["id"]))),
             item(rx.icon("text-cursor-input", size=14), "Rename",
                  on_click=WorkflowsState.open_rename(row["id"], row["name"]), class_name="wf-rename"),
             item(rx.icon("copy", size=14), "Duplicate", on_click=WorkflowsState.duplicate(row["id"]),
@@ -156,7 +157,7 @@ def _actions_menu(row) -> rx.Component:
             item(rx.icon("download", size=14), "Export JSON", on_click=WorkflowsState.export(row["id"]),
                  class_name="wf-export"),
             item(rx.icon("history", size=14), "Executions",
-                 on_click=rx.redirect(f"/workflows/{row['id']}/executions")),
+                 on_click=rx.redirect(routes.workflow_executions(row["id"]))),
             rx.menu.separator(),
             item(rx.icon("trash-2", size=14), "Delete…", color="red",
                  on_click=WorkflowsState.open_delete(row["id"], row["name"]), class_name="wf-delete"),
@@ -169,7 +170,7 @@ def _last_execution(row) -> rx.Component:
         row["lastStatus"] != "",
         rx.hstack(execution_status_badge(row["lastStatus"]),
                   rx.link(rx.text(row["lastAt"], size="1"),
-                          href=f"/workflows/{row['id']}/executions", color_scheme="gray"),
+                          href=routes.workflow_executions(row["id"]), color_scheme="gray"),
                   spacing="2", align="center"),
         rx.text("never run", size="2", color_scheme="gray"),
     )
@@ -177,7 +178,7 @@ def _last_execution(row) -> rx.Component:
 
 def _row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.link(rx.text(row["name"], weight="medium"), href=f"/workflows/{row['id']}",
+        rx.table.row_header_cell(rx.link(rx.text(row["name"], weight="medium"), href=routes.workflow(row["id"]),
                                          class_name="wf-open")),
         rx.table.cell(rx.badge(row["status"], color_scheme=row["statusColor"], variant="soft")),
         rx.table.cell(_last_execution(row)),

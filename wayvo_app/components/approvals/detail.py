@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
+
 CARD = {"width": "100%", "size": "2"}
 
 
@@ -107,7 +109,7 @@ def details_card(s) -> rx.Component:
     v = s.view
     execution = rx.cond(
         v["canViewExecution"],
-        rx.link(rx.code(v["executionId"], variant="ghost"), href="/workflows/executions/" + v["executionId"].to(str),
+        rx.link(rx.code(v["executionId"], variant="ghost"), href=routes.EXECUTIONS + "/" + v["executionId"].to(str),
                 id="execution-link"),
         rx.code(v["executionId"], variant="ghost"),
     )
@@ -185,7 +187,7 @@ def not_found() -> rx.Component:
             rx.icon("search-x", size=36, color=rx.color("gray", 9)),
             rx.heading("Approval request not found", size="4", id="approval-not-found"),
             rx.text("It does not exist, or you do not have access to it.", color_scheme="gray", align="center"),
-            rx.link("Back to the approvals inbox", href="/workflows/approvals"),
+            rx.link("Back to the approvals inbox", href=routes.APPROVALS),
             align="center", spacing="3", padding="2.5rem 1rem",
         ),
         width="100%",

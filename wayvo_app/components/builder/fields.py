@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.builder.flow import combobox, multi_select, ref_picker
 from wayvo_app.components.builder.state import BuilderState as S
 
@@ -83,7 +84,7 @@ def _combobox(field: Any) -> rx.Component:
         field["integrationType"].to(str) != "",
         rx.cond(field["key"].to(str) == "integrationId",
                 rx.link(rx.hstack(rx.icon("plus", size=12), rx.text("Add an integration", size="1"), spacing="1"),
-                        href="/settings/integrations", id="add-integration")))
+                        href=routes.SETTINGS_INTEGRATIONS, id="add-integration")))
     return rx.vstack(_label(field), box, integrations, _help(field), spacing="1", width="100%")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.builder.fields import config_field
 from wayvo_app.components.builder.state import BuilderState as S
 from wayvo_app.components.values import copy_button
@@ -58,7 +59,7 @@ def _webhook() -> rx.Component:
                                 "margin": 0}),
                padding="8px", border_radius="6px", background=rx.color("gray", 3), width="100%"),
         rx.hstack(copy_button(info["curl"].to(str), "Copy curl"),
-                  rx.link(rx.text("Create an API key", size="1"), href="/settings/api-keys"), align="center"),
+                  rx.link(rx.text("Create an API key", size="1"), href=routes.SETTINGS_API_KEYS), align="center"),
     )
 
 

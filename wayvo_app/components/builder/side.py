@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.builder.panel import config_panel
 from wayvo_app.components.builder.state import BuilderState as S
 from wayvo_app.components.values import execution_status_badge
@@ -65,7 +66,7 @@ def runs_tab() -> rx.Component:
         rx.text("The canvas shows each step's status.", size="1", color_scheme="gray"),
         rx.hstack(
             rx.link(rx.button(rx.icon("external-link", size=13), "Open in the viewer", size="1"),
-                    href="/workflows/executions/" + S.run_id, id="open-run"),
+                    href=routes.EXECUTIONS + "/" + S.run_id, id="open-run"),
             rx.button("Clear statuses", size="1", variant="soft", color_scheme="gray", on_click=S.clear_run),
             spacing="2"),
         spacing="2", width="100%", id="run-result", custom_attrs={"data-status": S.run_status},
@@ -75,7 +76,7 @@ def runs_tab() -> rx.Component:
                 rx.text("Run the workflow with a test input: the draft as it is now, or the published "
                         "version.", size="1", color_scheme="gray")),
         rx.button(rx.icon("play", size=13), "Run…", on_click=S.open_run, size="2", variant="soft"),
-        rx.link(rx.text("All executions of this workflow", size="1"), href="/workflows/" + S.wf_id + "/executions"),
+        rx.link(rx.text("All executions of this workflow", size="1"), href=routes.WORKFLOWS + "/" + S.wf_id + "/executions"),
         spacing="3", width="100%",
     )
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from croniter import croniter
 
+from wayvo_app import routes
 from wayvo_app.services.schedules import next_fires
 from wayvo_app.settings import get_settings
 
@@ -27,7 +28,7 @@ def trigger_details(workflow_id: str, config: dict[str, Any], sample: dict[str, 
     kind = str(config.get("triggerType") or "Manual")
     info: dict[str, Any] = {"type": kind, "url": "", "curl": "", "fires": [], "cronError": "", "zone": ""}
     if kind == "Webhook":
-        url = f"{get_settings().app_url.rstrip('/')}/api/workflows/{workflow_id}/webhook"
+        url = get_settings().app_url.rstrip('/') + routes.webhook(workflow_id)
         body = json.dumps(sample or {"orderId": "A-1001", "amount": 250})
         info["url"] = url
         info["curl"] = (f"curl -X POST '{url}' \\\n  -H 'Authorization: Bearer <your wfb_ API key>' \\\n"

@@ -7,6 +7,7 @@ import shlex
 from datetime import datetime
 from typing import Any
 
+from wayvo_app import routes
 from wayvo_app.components.viewer.canvas import flow_edges, flow_nodes
 from wayvo_app.services.execution_lists import ViewerSnapshot
 from wayvo_app.services.timeline import fmt_ms, fmt_time
@@ -90,7 +91,7 @@ def wait_views(snapshot: ViewerSnapshot, app_url: str) -> list[dict[str, Any]]:
         if wait["kind"] == "event" and view["open"]:
             view["curl"] = curl_line(app_url, view["namespace"], view["key"])
         if wait["kind"] == "approval":
-            view["link"] = f"/workflows/approvals/{view['id']}"
+            view["link"] = routes.approval(view['id'])
         out.append(view)
     return sorted(out, key=lambda w: not w["open"])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.values import (
     code_box,
     copy_button,
@@ -54,7 +55,7 @@ def _execution_error(info) -> rx.Component:
 def header(S) -> rx.Component:
     info = S.info
     title = rx.hstack(
-        rx.link(rx.heading(info["workflowName"], size="4"), href="/workflows/" + info["workflowId"].to(str)
+        rx.link(rx.heading(info["workflowName"], size="4"), href=routes.WORKFLOWS + "/" + info["workflowId"].to(str)
                 + "/executions", underline="hover", color_scheme="gray", high_contrast=True),
         execution_status_badge(info["status"].to(str)), rx.badge(info["version"], variant="outline",
                                                                  color_scheme="gray"),
@@ -63,7 +64,7 @@ def header(S) -> rx.Component:
     facts = rx.hstack(_meta("Trigger", info["triggerType"]), _meta("Started", info["startedText"]),
                       _meta("Duration", info["duration"]),
                       rx.cond(info["retryOf"] != "", _meta("Retry of", rx.link(
-                          info["retryOf"].to(str)[:8], href="/workflows/executions/" + info["retryOf"].to(str)))),
+                          info["retryOf"].to(str)[:8], href=routes.EXECUTIONS + "/" + info["retryOf"].to(str)))),
                       rx.vstack(rx.text("Execution", size="1", color_scheme="gray"),
                                 rx.hstack(rx.code(info["id"].to(str)[:8], size="1"), copy_button(info["id"], "Copy id"),
                                           spacing="1", align="center"), spacing="0"),

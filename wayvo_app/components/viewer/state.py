@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.revision_hub import Subscription, hub
 from wayvo_app.components.viewer.data import view_of
 from wayvo_app.core.errors import NotFoundError, WorkflowError
@@ -180,7 +181,7 @@ class ExecutionViewerState(rx.ComponentState):
             return rx.toast.error(exc.message)
         finally:
             self.busy = ""
-        return rx.redirect(f"/workflows/executions/{new.id}")
+        return rx.redirect(routes.execution(new.id))
 
     @rx.var
     def selected_steps(self) -> list[dict[str, Any]]:

@@ -1,0 +1,65 @@
+"""Every URL of the app in one place: page routes, their URL builders, and the HTTP API's paths.
+Pages register `*_ROUTE` patterns (Reflex's `[param]` syntax); links call the builders."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+# Pages
+INDEX = "/"
+LOGIN = "/login"
+SETUP = "/setup"
+WORKFLOWS = "/workflows"
+EXECUTIONS = "/workflows/executions"
+APPROVALS = "/workflows/approvals"
+SETTINGS_API_KEYS = "/settings/api-keys"
+SETTINGS_INTEGRATIONS = "/settings/integrations"
+DEMO_ORDER_STATUS = "/demo/order-status"
+
+# Page patterns for `app.add_page(route=...)`
+WORKFLOW_ROUTE = "/workflows/[id]"
+WORKFLOW_EXECUTIONS_ROUTE = "/workflows/[id]/executions"
+EXECUTION_ROUTE = "/workflows/executions/[execution_id]"
+APPROVAL_ROUTE = "/workflows/approvals/[approval_id]"
+
+# HTTP API
+API = "/api"
+API_PREFIX = "/api/"
+API_DOCS = "/api/docs"
+API_OPENAPI = "/api/openapi.json"
+API_LOGIN = "/api/auth/login"
+API_KEYS = "/api/api-keys"
+API_INTEGRATIONS = "/api/integrations"
+API_WORKFLOWS = "/api/workflows"
+API_EXECUTIONS = "/api/workflows/executions"
+API_SIGNAL = "/api/workflow/events/signal"
+API_APPROVALS = "/api/workflow/approvals"
+
+
+def workflow(workflow_id: str) -> str:
+    """The builder of one workflow."""
+    return f"{WORKFLOWS}/{workflow_id}"
+
+
+def workflow_executions(workflow_id: str) -> str:
+    return f"{WORKFLOWS}/{workflow_id}/executions"
+
+
+def execution(execution_id: str) -> str:
+    """The execution viewer."""
+    return f"{EXECUTIONS}/{execution_id}"
+
+
+def approval(approval_id: str, *, quoted: bool = False) -> str:
+    """One approval request; `quoted` escapes the id for links that leave the app (e-mails)."""
+    return f"{APPROVALS}/{quote(approval_id, safe='') if quoted else approval_id}"
+
+
+def login(next_path: str | None = None) -> str:
+    """The sign-in page, returning to `next_path` afterwards."""
+    return f"{LOGIN}?next={next_path}" if next_path else LOGIN
+
+
+def webhook(workflow_id: str) -> str:
+    """The API path that starts a workflow from another system."""
+    return f"{API_WORKFLOWS}/{workflow_id}/webhook"
