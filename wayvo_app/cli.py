@@ -21,9 +21,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the Alembic migrations to DATABASE_URL."""
-    from wayvo_app.store.migrations import upgrade
+    from wayvo_app.services.database import upgrade_database
 
-    upgrade()
+    upgrade_database()
     click.echo("Database is up to date.")
 
 
@@ -43,13 +43,10 @@ def users_create(name: str, password: str, roles: tuple[str, ...], email: str | 
     """Create a user account."""
     from wayvo_app.core.errors import WorkflowError
     from wayvo_app.services import accounts
-    from wayvo_app.store import db as database
 
     try:
-        with database.session() as s:
-            user = accounts.create_user(s, name, password, roles=roles, email=email,
-                                        display_name=display_name)
-            click.echo(f"Created user {user.user_name} (roles: {', '.join(user.roles) or 'none'})")
+        user = accounts.add_user(name, password, roles=roles, email=email, display_name=display_name)
+        click.echo(f"Created user {user.user_name} (roles: {', '.join(user.roles) or 'none'})")
     except WorkflowError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(1)
@@ -106,19 +103,11 @@ def workflows_group() -> None:
 def workflows_import(file, owner: str, publish: bool) -> None:
     """Import a workflow document (JSON); prints the new workflow id."""
     from wayvo_app.core.errors import DocumentValidationError, WorkflowError
-    from wayvo_app.services import accounts, workflows
-    from wayvo_app.store import db as database
+    from wayvo_app.services import workflow_documents
 
     try:
         document = json.load(file)
-        with database.session() as s:
-            user = accounts.find_user(s, owner)
-            if user is None:
-                raise WorkflowError(f'User "{owner}" not found')
-            wf = workflows.create_workflow(s, user.id, document)
-            if publish:
-                workflows.publish_workflow(s, wf.id, user.id, created_by=user.id)
-            click.echo(wf.id)
+        click.echo(workflow_documents.import_document(owner, document, publish=publish))
     except json.JSONDecodeError as exc:
         click.echo(f"Error: {file.name} is not JSON: {exc}", err=True)
         sys.exit(1)
@@ -136,16 +125,13 @@ def workflows_import(file, owner: str, publish: bool) -> None:
 @click.argument("workflow_id")
 def workflows_export(workflow_id: str) -> None:
     """Print a workflow document (JSON)."""
-    from wayvo_app.services import workflows
-    from wayvo_app.store import db as database
-    from wayvo_app.store.models import Workflow
+    from wayvo_app.services import workflow_documents
 
-    with database.read_session() as s:
-        wf = s.get(Workflow, workflow_id)
-        if wf is None:
-            click.echo("Error: Workflow not found", err=True)
-            sys.exit(1)
-        click.echo(_dump(workflows.export_document(wf)))
+    document = workflow_documents.export(workflow_id)
+    if document is None:
+        click.echo("Error: Workflow not found", err=True)
+        sys.exit(1)
+    click.echo(_dump(document))
 
 
 if __name__ == "__main__":  # pragma: no cover

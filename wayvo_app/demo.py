@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from wayvo_app.services import accounts
-from wayvo_app.store import db
+from wayvo_app.services import accounts, workflow_documents
 
 DEMO_PASSWORD = "wayvo-demo"
 DEMO_USERS = [
@@ -17,35 +16,15 @@ DEMO_USERS = [
 def load_demo(url: str | None = None) -> list[str]:
     """Create what is missing; running it twice changes nothing. Returns lines to print."""
     lines = []
-    with db.session(url) as s:
-        for name, display, email, roles in DEMO_USERS:
-            if accounts.find_user(s, name) is None:
-                accounts.create_user(s, name, DEMO_PASSWORD, roles=roles, email=email, display_name=display)
-                lines.append(f"user {name} created (roles: {', '.join(roles)})")
-            else:
-                lines.append(f"user {name} exists")
+    created = accounts.add_missing_users(DEMO_USERS, DEMO_PASSWORD, url)
+    for (name, _, _, roles), new in zip(DEMO_USERS, created, strict=True):
+        lines.append(f"user {name} created (roles: {', '.join(roles)})" if new else f"user {name} exists")
     lines += _load_workflows(url)
     lines.append(f"Sign in as owner / {DEMO_PASSWORD} (alice, bob and maria use the same password).")
     return lines
 
 
 def _load_workflows(url: str | None) -> list[str]:
-    from sqlalchemy import select
-
     from wayvo_app.demo_workflows import SAMPLES
-    from wayvo_app.services import workflows
-    from wayvo_app.store.models import Workflow
 
-    lines = []
-    with db.session(url) as s:
-        owner = accounts.find_user(s, "owner")
-        for document in SAMPLES:
-            found = s.exec(select(Workflow.id).where(Workflow.owner_id == owner.id,
-                                                     Workflow.name == document["name"])).scalar()
-            if found:
-                lines.append(f'workflow "{document["name"]}" exists ({found})')
-                continue
-            wf = workflows.create_workflow(s, owner.id, document)
-            workflows.publish_workflow(s, wf.id, owner.id, created_by=owner.id)
-            lines.append(f'workflow "{document["name"]}" created and published ({wf.id})')
-    return lines
+    return workflow_documents.add_missing_samples("owner", SAMPLES, url)

@@ -60,6 +60,11 @@ def login(next_path: str | None = None) -> str:
     return f"{LOGIN}?next={next_path}" if next_path else LOGIN
 
 
+def execute(workflow_id: str) -> str:
+    """The API path that runs a workflow for a signed-in caller."""
+    return f"{API}/workflow/{workflow_id}/execute"
+
+
 def webhook(workflow_id: str) -> str:
     """The API path that starts a workflow from another system."""
     return f"{API_WORKFLOWS}/{workflow_id}/webhook"

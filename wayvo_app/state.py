@@ -7,7 +7,6 @@ import reflex as rx
 from wayvo_app import routes
 from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
-from wayvo_app.store import db
 
 SESSION_COOKIE = "wayvo_session"
 
@@ -22,13 +21,12 @@ class AuthState(rx.State):
     def _load_user(self) -> bool:
         if not self.session_token:
             return False
-        with db.session() as s:
-            user = accounts.user_for_session(s, self.session_token, get_settings().secret_key)
-            if user is None:
-                return False
-            self.user_id, self.user_name = user.id, user.user_name
-            self.display_name = user.display_name or user.user_name
-            self.roles = list(user.roles or [])
+        user = accounts.signed_in(self.session_token, get_settings().secret_key)
+        if user is None:
+            return False
+        self.user_id, self.user_name = user.id, user.user_name
+        self.display_name = user.display_name
+        self.roles = list(user.roles)
         return True
 
     @rx.event
@@ -43,8 +41,7 @@ class AuthState(rx.State):
     @rx.event
     def logout(self):
         if self.session_token:
-            with db.session() as s:
-                accounts.end_session(s, self.session_token)
+            accounts.sign_out(self.session_token)
         self.session_token = ""
         self.user_id = self.user_name = self.display_name = ""
         self.roles = []

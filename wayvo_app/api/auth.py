@@ -9,7 +9,6 @@ from wayvo_app.core.errors import AuthenticationError
 from wayvo_app.services import accounts, api_keys
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
-from wayvo_app.store import db
 
 
 def _bearer(request: Request) -> str:
@@ -21,12 +20,7 @@ def _bearer(request: Request) -> str:
 
 
 def principal_for_token(token: str) -> Principal | None:
-    with db.session() as s:
-        if token.startswith(api_keys.KEY_PREFIX):
-            found = api_keys.user_for_api_key(s, token)
-            return accounts.principal_of(found[0], via_api_key=found[1].name) if found else None
-        user = accounts.user_for_session(s, token, get_settings().secret_key)
-        return accounts.principal_of(user) if user else None
+    return accounts.principal_for_token(token, get_settings().secret_key)
 
 
 def _checked(request: Request, token: str, message: str) -> Principal:

@@ -12,7 +12,6 @@ from wayvo_app.core.errors import AuthenticationError
 from wayvo_app.services import accounts, api_keys
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
-from wayvo_app.store import db
 
 router = APIRouter()
 
@@ -36,10 +35,8 @@ def login(body: LoginBody, request: Request):
     client = client_key(request)
     LOGIN_FAILURES.check(client)
     try:
-        with db.session() as s:
-            user = accounts.authenticate(s, body.userName, body.password)
-            token, expires = accounts.start_session(s, user, get_settings().secret_key)
-            return {"token": token, "expiresAt": _iso(expires), "user": accounts.principal_of(user).to_json()}
+        token, expires, user = accounts.sign_in(body.userName, body.password, get_settings().secret_key)
+        return {"token": token, "expiresAt": _iso(expires), "user": user.to_json()}
     except AuthenticationError:
         LOGIN_FAILURES.fail(client)
         raise
@@ -47,21 +44,17 @@ def login(body: LoginBody, request: Request):
 
 @router.post(routes.API_KEYS + "/create", tags=["api keys"])
 def create_api_key(body: ApiKeyBody, me: Principal = Depends(current_principal)):
-    with db.session() as s:
-        new = api_keys.create_api_key(s, me.id, body.name)
-        return {"id": new.row.id, "name": new.row.name, "key": new.key, "keyPrefix": new.row.key_prefix}
+    new = api_keys.new_api_key(me.id, body.name)
+    return {"id": new.row.id, "name": new.row.name, "key": new.key, "keyPrefix": new.row.key_prefix}
 
 
 @router.get(routes.API_KEYS, tags=["api keys"])
 def list_api_keys(me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        rows = api_keys.list_api_keys(s, me.id)
-        return [{"id": r.id, "name": r.name, "keyPrefix": r.key_prefix, "createdAt": _iso(r.created_at),
-                 "lastUsedAt": _iso(r.last_used_at)} for r in rows]
+    return [{"id": r.id, "name": r.name, "keyPrefix": r.key_prefix, "createdAt": _iso(r.created_at),
+             "lastUsedAt": _iso(r.last_used_at)} for r in api_keys.api_keys_of(me.id)]
 
 
 @router.delete(routes.API_KEYS + "/{key_id}", tags=["api keys"])
 def revoke_api_key(key_id: str, me: Principal = Depends(current_principal)):
-    with db.session() as s:
-        api_keys.revoke_api_key(s, me.id, key_id)
+    api_keys.revoke(me.id, key_id)
     return {"id": key_id, "revoked": True}

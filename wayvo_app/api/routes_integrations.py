@@ -12,8 +12,6 @@ from wayvo_app.api.auth import current_principal
 from wayvo_app.plugins.client_plugins import integration_specs
 from wayvo_app.services import integrations
 from wayvo_app.services.accounts import Principal
-from wayvo_app.store import db
-from wayvo_app.store.models import Integration
 
 router = APIRouter()
 
@@ -24,26 +22,22 @@ class IntegrationBody(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
-def _json(row: Integration) -> dict:
+def _json(row) -> dict:
     return {"id": row.id, "type": row.type, "name": row.name, "createdAt": row.created_at.isoformat()}
 
 
 @router.post(routes.API_INTEGRATIONS, tags=["integrations"])
 def create_integration(body: IntegrationBody, me: Principal = Depends(current_principal)):
-    with db.session() as s:
-        row = integrations.create_integration(s, me.id, type=body.type, name=body.name,
-                                              config=body.config, known=integration_specs())
-        return _json(row)
+    return _json(integrations.add_integration(me.id, type=body.type, name=body.name, config=body.config,
+                                              known=integration_specs()))
 
 
 @router.get(routes.API_INTEGRATIONS, tags=["integrations"])
 def list_integrations(type: str | None = None, me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        return [_json(row) for row in integrations.list_integrations(s, me.id, type)]
+    return [_json(row) for row in integrations.integrations_of(me.id, type)]
 
 
 @router.delete(routes.API_INTEGRATIONS + "/{integration_id}", tags=["integrations"])
 def delete_integration(integration_id: str, me: Principal = Depends(current_principal)):
-    with db.session() as s:
-        integrations.delete_integration(s, me.id, integration_id)
+    integrations.remove_integration(me.id, integration_id)
     return {"id": integration_id, "deleted": True}

@@ -11,9 +11,8 @@ from wayvo_app import routes
 from wayvo_app.api.auth import api_key_principal, current_principal
 from wayvo_app.core.errors import BadRequestError
 from wayvo_app.services import executions as commands
-from wayvo_app.services import workflows
+from wayvo_app.services import workflow_documents
 from wayvo_app.services.accounts import Principal
-from wayvo_app.store import db
 
 router = APIRouter(tags=["workflows"])
 
@@ -27,38 +26,23 @@ async def _json(request: Request) -> dict[str, Any]:
 @router.post(routes.API_WORKFLOWS)
 async def create_workflow(request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
-    return await asyncio.to_thread(_create, me.id, document)
-
-
-def _create(owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
-    with db.session() as s:
-        wf = workflows.create_workflow(s, owner_id, document)
-        return {"id": wf.id, "version": wf.published_version}
+    return await asyncio.to_thread(workflow_documents.create, me.id, document)
 
 
 @router.get(routes.API_WORKFLOWS + "/{workflow_id}")
 def read_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        return workflows.export_document(workflows.get_owned(s, workflow_id, me.id))
+    return workflow_documents.read(workflow_id, me.id)
 
 
 @router.put(routes.API_WORKFLOWS + "/{workflow_id}")
 async def update_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
-    return await asyncio.to_thread(_update, workflow_id, me.id, document)
-
-
-def _update(workflow_id: str, owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
-    with db.session() as s:
-        wf = workflows.update_workflow(s, workflow_id, owner_id, document)
-        return {"id": wf.id, "version": wf.published_version}
+    return await asyncio.to_thread(workflow_documents.update, workflow_id, me.id, document)
 
 
 @router.post(routes.API_WORKFLOWS + "/{workflow_id}/publish")
 def publish_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
-    with db.session() as s:
-        version = workflows.publish_workflow(s, workflow_id, me.id, created_by=me.id)
-        return {"id": workflow_id, "version": version.version}
+    return {"id": workflow_id, "version": workflow_documents.publish(workflow_id, me.id)}
 
 
 def _input_of(body: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +54,7 @@ def _input_of(body: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-@router.post("/api/workflow/{workflow_id}/execute")
+@router.post(routes.execute("{workflow_id}"))
 async def execute_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
     body = await _json(request)
     version = body.get("version")
@@ -82,16 +66,10 @@ async def execute_workflow(workflow_id: str, request: Request, me: Principal = D
     return {"executionId": result.execution_id, "status": result.status}
 
 
-def _check_webhook(workflow_id: str, owner_id: str) -> None:
-    with db.read_session() as s:
-        if workflows.get_owned(s, workflow_id, owner_id).trigger_type != "Webhook":
-            raise BadRequestError("This workflow's trigger is not a Webhook trigger")
-
-
 @router.post(routes.webhook("{workflow_id}"))
 async def webhook(workflow_id: str, request: Request, me: Principal = Depends(api_key_principal)):
     body = await _json(request)
-    await asyncio.to_thread(_check_webhook, workflow_id, me.id)
+    await asyncio.to_thread(workflow_documents.require_webhook_trigger, workflow_id, me.id)
     result = await commands.atrigger_workflow(workflow_id=workflow_id, user_name=me.user_name, input=body,
                                               trigger_type="Webhook")
     return {"executionId": result.execution_id, "status": result.status}

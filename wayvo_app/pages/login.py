@@ -9,7 +9,6 @@ from wayvo_app.core.errors import WorkflowError
 from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
 
 
 def _safe_next(target: str) -> str:
@@ -24,9 +23,8 @@ class LoginState(AuthState):
     @rx.event
     def on_load(self):
         self.error = ""
-        with db.read_session() as s:
-            if accounts.count_users(s) == 0:
-                return rx.redirect(routes.SETUP)
+        if not accounts.has_users():
+            return rx.redirect(routes.SETUP)
         if self._load_user():
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "")))
         return None
@@ -35,9 +33,8 @@ class LoginState(AuthState):
     def submit(self, form: dict):
         self.error = ""
         try:
-            with db.session() as s:
-                user = accounts.authenticate(s, form.get("user_name", ""), form.get("password", ""))
-                token, _ = accounts.start_session(s, user, get_settings().secret_key)
+            token, _, _ = accounts.sign_in(form.get("user_name", ""), form.get("password", ""),
+                                           get_settings().secret_key)
         except WorkflowError as exc:
             self.error = exc.message
             return None
@@ -51,9 +48,8 @@ class SetupState(AuthState):
 
     @rx.event
     def on_load(self):
-        with db.read_session() as s:
-            if accounts.count_users(s) > 0:
-                return rx.redirect(routes.LOGIN)
+        if accounts.has_users():
+            return rx.redirect(routes.LOGIN)
         return None
 
     @rx.event
@@ -63,16 +59,14 @@ class SetupState(AuthState):
             self.error = "The two passwords differ"
             return None
         try:
-            with db.session() as s:
-                if accounts.count_users(s) > 0:
-                    return rx.redirect(routes.LOGIN)
-                user = accounts.create_user(
-                    s, form.get("user_name", ""), form.get("password", ""), roles=["admin"],
-                    email=form.get("email") or None, display_name=form.get("display_name") or None)
-                token, _ = accounts.start_session(s, user, get_settings().secret_key)
+            token = accounts.set_up_owner(
+                form.get("user_name", ""), form.get("password", ""), get_settings().secret_key,
+                email=form.get("email") or None, display_name=form.get("display_name") or None)
         except WorkflowError as exc:
             self.error = exc.message
             return None
+        if token is None:  # someone finished the setup first
+            return rx.redirect(routes.LOGIN)
         self.session_token = token
         self._load_user()
         return rx.redirect(routes.WORKFLOWS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -12,12 +13,10 @@ from wayvo_app.core.errors import WorkflowError
 from wayvo_app.services import api_keys
 from wayvo_app.services.inbox import ago, stamp
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
-from wayvo_app.store.models import utcnow
 
 
 def _row(key) -> dict[str, Any]:
-    now = utcnow()
+    now = datetime.now(UTC)
     return {"id": key.id, "name": key.name, "prefix": key.key_prefix + "…", "created": stamp(key.created_at),
             "createdAgo": ago(key.created_at, now),
             "lastUsed": ago(key.last_used_at, now) if key.last_used_at else "never"}
@@ -34,8 +33,7 @@ class ApiKeysState(AuthState):
     revoke_name: str = ""
 
     def _reload(self) -> None:
-        with db.read_session() as s:
-            self.keys = [_row(k) for k in api_keys.list_api_keys(s, self.user_id)]
+        self.keys = [_row(k) for k in api_keys.api_keys_of(self.user_id)]
         self.loaded = True
 
     @rx.event
@@ -49,9 +47,8 @@ class ApiKeysState(AuthState):
     def create(self, form: dict):
         self.error, self.copied = "", False
         try:
-            with db.session() as s:
-                created = api_keys.create_api_key(s, self.user_id, form.get("name", ""))
-                self.new_key, self.new_key_name = created.key, created.row.name
+            created = api_keys.new_api_key(self.user_id, form.get("name", ""))
+            self.new_key, self.new_key_name = created.key, created.row.name
         except WorkflowError as exc:
             self.error = exc.message
             return None
@@ -81,8 +78,7 @@ class ApiKeysState(AuthState):
     def confirm_revoke(self):
         key_id, self.revoke_id = self.revoke_id, ""
         try:
-            with db.session() as s:
-                api_keys.revoke_api_key(s, self.user_id, key_id)
+            api_keys.revoke(self.user_id, key_id)
         except WorkflowError as exc:
             self.error = exc.message
         self._reload()

@@ -3,6 +3,7 @@ stored encrypted and never shown again; add with the integration's own form fiel
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -14,8 +15,6 @@ from wayvo_app.plugins.client_plugins import integration_specs
 from wayvo_app.services import integrations
 from wayvo_app.services.inbox import ago
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
-from wayvo_app.store.models import utcnow
 
 
 def _types() -> list[dict[str, Any]]:
@@ -40,10 +39,9 @@ class IntegrationsState(AuthState):
 
     def _reload(self) -> None:
         labels = {t["type"]: t["label"] for t in self.types}
-        now = utcnow()
-        with db.read_session() as s:
-            self.rows = [{"id": r.id, "name": r.name, "type": labels.get(r.type, r.type),
-                          "created": ago(r.created_at, now)} for r in integrations.list_integrations(s, self.user_id)]
+        now = datetime.now(UTC)
+        self.rows = [{"id": r.id, "name": r.name, "type": labels.get(r.type, r.type),
+                      "created": ago(r.created_at, now)} for r in integrations.integrations_of(self.user_id)]
         self.loaded = True
 
     @rx.event
@@ -64,9 +62,8 @@ class IntegrationsState(AuthState):
         self.error = ""
         config = {k: v for k, v in form.items() if k not in ("name",) and v != ""}
         try:
-            with db.session() as s:
-                integrations.create_integration(s, self.user_id, type=self.selected_type,
-                                                name=form.get("name", ""), config=config, known=integration_specs())
+            integrations.add_integration(self.user_id, type=self.selected_type, name=form.get("name", ""),
+                                         config=config, known=integration_specs())
         except WorkflowError as exc:
             self.error = exc.message
             return None
@@ -87,8 +84,7 @@ class IntegrationsState(AuthState):
     def confirm_delete(self):
         integration_id, self.delete_id = self.delete_id, ""
         try:
-            with db.session() as s:
-                integrations.delete_integration(s, self.user_id, integration_id)
+            integrations.remove_integration(self.user_id, integration_id)
         except WorkflowError as exc:
             self.error = exc.message
         self._reload()

@@ -14,6 +14,8 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
+from wayvo_app.services import api_keys
+from wayvo_app.store import db
 from wayvo_app.store.models import LoginSession, User, utcnow
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -127,3 +129,73 @@ def user_for_session(s: Session, token: str, secret_key: str, now: datetime | No
 
 def end_session(s: Session, token: str) -> None:
     s.exec(update(LoginSession).where(LoginSession.token_hash == hash_token(token)).values(revoked_at=utcnow()))
+
+
+# Entry points for the web layer and the CLI: each opens its own transaction.
+
+def has_users(url: str | None = None) -> bool:
+    """Whether the first-run setup is done (an owner exists)."""
+    with db.read_session(url) as s:
+        return count_users(s) > 0
+
+
+def sign_in(user_name: str, password: str, secret_key: str) -> tuple[str, datetime, Principal]:
+    """A new session for these credentials: token, expiry and the user."""
+    with db.session() as s:
+        user = authenticate(s, user_name, password)
+        token, expires = start_session(s, user, secret_key)
+        return token, expires, principal_of(user)
+
+
+def set_up_owner(user_name: str, password: str, secret_key: str, *, email: str | None = None,
+                 display_name: str | None = None) -> str | None:
+    """First run: the owner (role admin) and a session token; None when a user already exists."""
+    with db.session() as s:
+        if count_users(s) > 0:
+            return None
+        user = create_user(s, user_name, password, roles=["admin"], email=email, display_name=display_name)
+        token, _ = start_session(s, user, secret_key)
+        return token
+
+
+def signed_in(token: str, secret_key: str) -> Principal | None:
+    """The user of a live session token, or None."""
+    with db.session() as s:
+        user = user_for_session(s, token, secret_key)
+        return principal_of(user) if user else None
+
+
+def principal_for_token(token: str, secret_key: str) -> Principal | None:
+    """The caller of an API request: a workflow API key's owner or a session's user."""
+    with db.session() as s:
+        if token.startswith(api_keys.KEY_PREFIX):
+            found = api_keys.user_for_api_key(s, token)
+            return principal_of(found[0], via_api_key=found[1].name) if found else None
+        user = user_for_session(s, token, secret_key)
+        return principal_of(user) if user else None
+
+
+def sign_out(token: str) -> None:
+    with db.session() as s:
+        end_session(s, token)
+
+
+def add_user(user_name: str, password: str, *, roles=(), email: str | None = None,
+             display_name: str | None = None) -> Principal:
+    with db.session() as s:
+        return principal_of(create_user(s, user_name, password, roles=roles, email=email,
+                                        display_name=display_name))
+
+
+def add_missing_users(users: list[tuple[str, str, str, list[str]]], password: str,
+                      url: str | None = None) -> list[bool]:
+    """Creates each (name, display name, email, roles) not there yet, in one transaction; True per new one."""
+    created = []
+    with db.session(url) as s:
+        for name, display, email, roles in users:
+            missing = find_user(s, name) is None
+            if missing:
+                create_user(s, name, password, roles=roles, email=email, display_name=display)
+            created.append(missing)
+    return created
+

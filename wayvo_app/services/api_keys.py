@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, NotFoundError
+from wayvo_app.store import db
 from wayvo_app.store.models import ApiKey, User, utcnow
 
 KEY_PREFIX = "wfb_"
@@ -66,3 +67,22 @@ def user_for_api_key(s: Session, key: str) -> tuple[User, ApiKey] | None:
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
         s.exec(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
     return user, api_key
+
+
+# Entry points for the web layer: each opens its own transaction.
+
+def new_api_key(user_id: str, name: str) -> NewApiKey:
+    """A new key for the user; `key` is the secret, shown once."""
+    with db.session() as s:
+        return create_api_key(s, user_id, name)
+
+
+def api_keys_of(user_id: str) -> list[ApiKey]:
+    """The user's live keys, newest first."""
+    with db.read_session() as s:
+        return list_api_keys(s, user_id)
+
+
+def revoke(user_id: str, key_id: str) -> None:
+    with db.session() as s:
+        revoke_api_key(s, user_id, key_id)

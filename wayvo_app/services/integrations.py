@@ -13,6 +13,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import BadRequestError, InvalidIntegrationReferencesError, NotFoundError
 from wayvo_app.services.credentials import decrypt_config, encrypt_config, reencrypt
 from wayvo_app.settings import Settings
+from wayvo_app.store import db
 from wayvo_app.store.models import Integration
 
 INTEGRATION_KEY = "integrationId"
@@ -142,3 +143,22 @@ def reencrypt_integrations(s: Session, settings: Settings | None = None) -> int:
         count += 1
     s.flush()
     return count
+
+
+# Entry points for the web layer: each opens its own transaction.
+
+def add_integration(user_id: str, *, type: str, name: str, config: Mapping[str, Any],
+                    known: Mapping[str, Any]) -> Integration:
+    with db.session() as s:
+        return create_integration(s, user_id, type=type, name=name, config=config, known=known)
+
+
+def integrations_of(user_id: str, type: str | None = None) -> list[Integration]:
+    """The user's integrations (of one type, if given), oldest first."""
+    with db.read_session() as s:
+        return list_integrations(s, user_id, type)
+
+
+def remove_integration(user_id: str, integration_id: str) -> None:
+    with db.session() as s:
+        delete_integration(s, user_id, integration_id)
