@@ -19,13 +19,13 @@ AUTH_TEXT = ("Send `Authorization: Bearer <token>`: a session token from POST /a
 
 # Routes that read their JSON body themselves (any workflow document or payload) declare it here.
 JSON_BODIES = {
-    ("/api/workflows", "post"): "A workflow document (React Flow nodes and edges, contract §3)",
-    ("/api/workflows/{workflow_id}", "put"): "A workflow document (React Flow nodes and edges)",
-    ("/api/workflow/{workflow_id}/execute", "post"): '{"input": {...}, "version": 2 (optional)}',
-    ("/api/workflows/{workflow_id}/webhook", "post"): "Any JSON object: the trigger input",
-    ("/api/workflow/events/signal", "post"):
+    (routes.API_WORKFLOWS, "post"): "A workflow document (React Flow nodes and edges, contract §3)",
+    (routes.API_WORKFLOWS + "/{workflow_id}", "put"): "A workflow document (React Flow nodes and edges)",
+    (routes.execute("{workflow_id}"), "post"): '{"input": {...}, "version": 2 (optional)}',
+    (routes.webhook("{workflow_id}"), "post"): "Any JSON object: the trigger input",
+    (routes.API_SIGNAL, "post"):
         '{"eventNamespace": "...", "eventKey": "...", "payload": {...}, "bufferFor": "10m" (optional)}',
-    ("/api/workflows/executions/{execution_id}/retry", "post"): '{"from": "failed" | "start"}',
+    (routes.API_EXECUTIONS + "/{execution_id}/retry", "post"): '{"from": "failed" | "start"}',
 }
 
 
@@ -87,5 +87,5 @@ def render_docs(spec: dict) -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(spec['info']['title'])}</title>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'><style>{style}</style></head>"
             f"<body><h1>{html.escape(spec['info']['title'])}</h1><p>{html.escape(AUTH_TEXT)}</p>"
-            f"<p>Machine-readable schema: <a href='/api/openapi.json'>/api/openapi.json</a></p>"
+            f"<p>Machine-readable schema: <a href='{routes.API_OPENAPI}'>{routes.API_OPENAPI}</a></p>"
             f"{''.join(sections)}</body></html>")
