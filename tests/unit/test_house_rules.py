@@ -5,6 +5,7 @@ one owner of the execution SQL, and no import cycles. Every import counts, funct
 import ast
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "wayvo_app"
@@ -12,7 +13,7 @@ PACKAGE = "wayvo_app"
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 FORBIDDEN = {"reflex", "fastapi", "starlette", "apscheduler"}
 # Each level may import only the levels below it. `settings` (environment variables read once)
-# sits under store/, which the brief lets import it, so every level above the store may too.
+# imports nothing of ours and sits under store/, so every level from the store up may import it.
 LEVELS = {
     "core": {"core"},
     "store": {"core", "store", "settings"},
@@ -43,8 +44,10 @@ TABLE_NAMES = re.compile(r"\b(executions|execution_steps|execution_logs|approval
 STATEMENT_VERBS = {"select", "update", "delete", "insert", "get", "add", "query"}
 
 
+@lru_cache
 def _load(root: Path = ROOT) -> dict[str, ast.Module]:
-    """Every module of the package by dotted name (a package by its own name, not `__init__`)."""
+    """Every module of the package by dotted name (a package by its own name, not `__init__`);
+    parsed once for all the tests, which only read the trees."""
     modules = {}
     for path in sorted(root.rglob("*.py")):
         parts = [PACKAGE, *path.relative_to(root).with_suffix("").parts]
