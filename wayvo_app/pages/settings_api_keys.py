@@ -8,11 +8,10 @@ import reflex as rx
 
 from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.core.errors import WorkflowError
+from wayvo_app.core.times import ago, stamp, utcnow
 from wayvo_app.services import api_keys
-from wayvo_app.services.inbox import ago, stamp
 from wayvo_app.state import AuthState
 from wayvo_app.store import db
-from wayvo_app.store.models import utcnow
 
 
 def _row(key) -> dict[str, Any]:

@@ -9,12 +9,11 @@ import reflex as rx
 
 from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.core.errors import WorkflowError
+from wayvo_app.core.times import ago, utcnow
 from wayvo_app.plugins.client_plugins import integration_specs
 from wayvo_app.services import integrations
-from wayvo_app.services.inbox import ago
 from wayvo_app.state import AuthState
 from wayvo_app.store import db
-from wayvo_app.store.models import utcnow
 
 
 def _types() -> list[dict[str, Any]]:

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.core.times import aware, format_clock
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.services.execution_views import execution_json, node_statuses, step_json
-from wayvo_app.services.timeline import aware, build_timeline, execution_span, fmt_time
+from wayvo_app.services.timeline import build_timeline, execution_span
 from wayvo_app.store.models import (
     ApprovalRequest,
     Execution,
@@ -95,7 +96,7 @@ def list_executions(s: Session, user_id: str, flt: ExecutionFilter, *, page: int
     found = s.exec(stmt).all()
     waits = waiting_for(s, [ex.id for ex, _ in found if ex.status == "paused"])
     rows = [{"id": ex.id, "workflowId": ex.workflow_id, "workflowName": name, "status": ex.status,
-             "trigger": ex.trigger_type or "Manual", "startedAt": fmt_time(ex.started_at),
+             "trigger": ex.trigger_type or "Manual", "startedAt": format_clock(ex.started_at),
              "duration": execution_span(aware(ex.started_at), aware(ex.completed_at), now),
              "waitingFor": "; ".join(describe_wait(w) for w in waits.get(ex.id, [])),
              "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or ""}
@@ -119,20 +120,20 @@ def waiting_for(s: Session, execution_ids: list[str]) -> dict[str, list[dict[str
                                        T.wait_kind.in_(("sleep", "child")))).scalars():
         out.setdefault(step.execution_id, []).append(
             {"kind": step.wait_kind, "nodeId": step.node_id, "stepId": step.id,
-             "until": fmt_time(step.run_at) if step.run_at else ""})
+             "until": format_clock(step.run_at) if step.run_at else ""})
     return out
 
 
 def approval_json(req: ApprovalRequest) -> dict[str, Any]:
     return {"kind": "approval", "id": req.id, "nodeId": req.node_id, "stepId": req.step_id, "title": req.title,
             "status": req.status, "approvers": ", ".join(req.eligible or req.approvers or []),
-            "expiresAt": fmt_time(req.expires_at) if req.expires_at else ""}
+            "expiresAt": format_clock(req.expires_at) if req.expires_at else ""}
 
 
 def event_json(ev: WaitEvent) -> dict[str, Any]:
     return {"kind": "event", "id": ev.id, "nodeId": ev.node_id, "stepId": ev.step_id, "namespace": ev.namespace,
             "key": ev.event_key, "status": ev.status, "title": ev.title or "",
-            "expiresAt": fmt_time(ev.expires_at) if ev.expires_at else ""}
+            "expiresAt": format_clock(ev.expires_at) if ev.expires_at else ""}
 
 
 def describe_wait(wait: dict[str, Any]) -> str:
@@ -198,14 +199,14 @@ def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = Non
     status_of = {row["nodeId"]: row["status"] for row in statuses}
     info = {**execution_json(execution), "workflowName": name, "version": version,
             "duration": execution_span(aware(execution.started_at), aware(execution.completed_at), now),
-            "startedText": fmt_time(execution.started_at), "completedText": fmt_time(execution.completed_at)}
+            "startedText": format_clock(execution.started_at), "completedText": format_clock(execution.completed_at)}
     return ViewerSnapshot(
         execution=info, graph=graph, statuses=status_of,
         attempts={row["nodeId"]: row["attempt"] for row in statuses},
         step_status={st.node_id: st.status for st in steps},  # ordered by attempt: the latest wins
         steps=[step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
         logs=[{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
-               "createdAt": fmt_time(log.created_at, date=False)} for log in logs],
+               "createdAt": format_clock(log.created_at, date=False)} for log in logs],
         waits=waits,
         timeline=build_timeline(steps, labels, status_of, wait_starts, aware(execution.started_at),
                                 aware(execution.completed_at), now),

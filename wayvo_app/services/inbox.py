@@ -4,13 +4,14 @@ pending count. Reads only; deciding stays in `decisions.decide_approval`."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import NotFoundError
+from wayvo_app.core.times import ago, ago_text, aware, stamp, time_left
 from wayvo_app.services import approvals
 from wayvo_app.store.models import ApprovalDecision, ApprovalRequest, Execution, User, Workflow, utcnow
 
@@ -19,44 +20,6 @@ STATUS_COLORS = {"pending": "amber", "approved": "green", "rejected": "red", "ex
 TYPE_LABELS = {"single": "Single: the first decision settles it",
                "any": "Any: the first approval approves it",
                "all": "All: every required approver must approve"}
-
-
-def span(seconds: float) -> str:
-    """A short duration: `<1 min`, `12 min`, `3 h 5 min`, `2 d 4 h`."""
-    seconds = int(abs(seconds))
-    if seconds < 60:
-        return "<1 min"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours < 1:
-        return f"{minutes} min"
-    if days < 1:
-        rest = minutes - hours * 60
-        return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
-    rest = hours - days * 24
-    return f"{days} d {rest} h" if rest and days < 7 else f"{days} d"
-
-
-def ago(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return ""
-    seconds = (now - _aware(when)).total_seconds()
-    return "just now" if seconds < 60 else f"{span(seconds)} ago"
-
-
-def time_left(expires_at: datetime | None, now: datetime) -> str:
-    if expires_at is None:
-        return "no expiry"
-    seconds = (_aware(expires_at) - now).total_seconds()
-    return f"{span(seconds)} left" if seconds > 0 else f"overdue by {span(seconds)}"
-
-
-def stamp(when: datetime | None) -> str:
-    return _aware(when).strftime("%Y-%m-%d %H:%M UTC") if when else ""
-
-
-def _aware(when: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def progress_text(approval_type: str, decisions: list[str], eligible: int, required: int) -> str:
@@ -139,7 +102,7 @@ def _decisions_of(s: Session, request_ids: set[str]) -> dict[str, list[tuple[str
 
 
 def _is_overdue(request: ApprovalRequest, now: datetime) -> bool:
-    return request.status == "pending" and request.expires_at is not None and _aware(request.expires_at) <= now
+    return request.status == "pending" and request.expires_at is not None and aware(request.expires_at) <= now
 
 
 def _may_decide(user: User, request: ApprovalRequest, decided: list[tuple[str, str]], now: datetime) -> bool:
@@ -220,10 +183,6 @@ def _notice(user: User, request: ApprovalRequest, votes: list[dict], now: dateti
     if not approvals.may_decide_now(user, request):
         return "You can see this request but you are not one of its approvers."
     return ""
-
-
-def ago_text(iso: str | None, now: datetime) -> str:
-    return ago(datetime.fromisoformat(iso), now) if iso else ""
 
 
 def approval_view(s: Session, request_id: str, user_id: str, now: datetime | None = None) -> dict[str, Any]:
