@@ -7,7 +7,7 @@ import shlex
 from wayvo_app.components.viewer.canvas import flow_edges, flow_nodes
 from wayvo_app.components.viewer.data import curl_line, value_view
 from wayvo_app.core.graph import parse_document
-from wayvo_app.services.timeline import fmt_ms
+from wayvo_app.core.times import format_ms
 
 
 def _graph():
@@ -59,5 +59,5 @@ def test_curl_line_is_a_valid_shell_command():
 
 
 def test_durations_read_naturally():
-    assert [fmt_ms(v) for v in (None, 12, 3400, 125_000, 3_780_000, 2 * 86_400_000)] == [
+    assert [format_ms(v) for v in (None, 12, 3400, 125_000, 3_780_000, 2 * 86_400_000)] == [
         "–", "12 ms", "3.4 s", "2 min 5 s", "1 h 3 min", "2 d 0 h"]

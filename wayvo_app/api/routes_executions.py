@@ -8,25 +8,21 @@ from fastapi import APIRouter, Depends, Request
 
 from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
+from wayvo_app.services import execution_views
 from wayvo_app.services import executions as commands
 from wayvo_app.services.accounts import Principal
-from wayvo_app.services.execution_views import execution_details, node_statuses
-from wayvo_app.store import db
 
 router = APIRouter(tags=["executions"])
 
 
 @router.get(routes.API_EXECUTIONS + "/{execution_id}/status")
 def execution_status(execution_id: str, me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        execution = commands.owned_execution(s, execution_id, me.id)
-        return {"status": execution.status, "nodeStatuses": node_statuses(s, execution)}
+    return execution_views.status_of(execution_id, me.id)
 
 
 @router.get(routes.API_EXECUTIONS + "/{execution_id}")
 def execution(execution_id: str, me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        return execution_details(s, commands.owned_execution(s, execution_id, me.id))
+    return execution_views.details_of(execution_id, me.id)
 
 
 @router.post(routes.API_EXECUTIONS + "/{execution_id}/cancel")

@@ -9,16 +9,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from wayvo_app.services.execution_lists import execution_revisions
-from wayvo_app.store import db
+from wayvo_app.services.execution_lists import revisions
 
 log = logging.getLogger("wayvo.viewer")
 TICK_SECONDS = 0.1
 
 
 def _read(execution_ids: list[str]) -> dict[str, str]:
-    with db.read_session() as s:
-        return execution_revisions(s, execution_ids)
+    return revisions(execution_ids)
 
 
 class Subscription:

@@ -8,7 +8,7 @@ from typing import Any
 
 from wayvo_app.core.errors import StepError
 from wayvo_app.core.specs import SelectOption
-from wayvo_app.core.times import parse_duration
+from wayvo_app.core.times import aware, parse_duration
 
 TRUE_FALSE = (SelectOption("true", "Yes"), SelectOption("false", "No"))
 ERROR_CONTINUE = (
@@ -70,11 +70,6 @@ def render_object(ctx: Any, value: Any, name: str) -> dict[str, Any]:
     if not isinstance(rendered, dict):
         raise StepError(f"{name} must be a JSON object, found {type(rendered).__name__}", retryable=False)
     return rendered
-
-
-def aware(moment: datetime) -> datetime:
-    """Naive datetimes are taken to be UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def iso(moment: datetime) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from wayvo_app import routes
+from wayvo_app.components.approvals import presenters
 from wayvo_app.components.approvals.detail import (
     confirm_dialog,
     context_card,
@@ -20,10 +21,10 @@ from wayvo_app.components.approvals.detail import (
 )
 from wayvo_app.components.layout import page_frame
 from wayvo_app.core.errors import ConflictError, ForbiddenError, NotFoundError, WorkflowError
+from wayvo_app.core.times import utcnow
 from wayvo_app.services import inbox as inbox_queries
 from wayvo_app.services.decisions import decide_approval
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
 
 REFRESH_MS = 3000
 ROUTE = routes.APPROVAL_ROUTE
@@ -31,8 +32,8 @@ ROUTE = routes.APPROVAL_ROUTE
 
 def _view(request_id: str, user_id: str) -> dict[str, Any] | None:
     try:
-        with db.read_session() as s:
-            return inbox_queries.approval_view(s, request_id, user_id)
+        now = utcnow()
+        return presenters.approval_page(inbox_queries.approval_view(request_id, user_id, now), now)
     except NotFoundError:
         return None
 

@@ -8,14 +8,15 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app.components.approvals import presenters
 from wayvo_app.components.approvals.badge import PendingBadgeState
 from wayvo_app.components.approvals.inbox import bulk_bar, bulk_confirm_dialog, bulk_results, inbox_list
 from wayvo_app.components.layout import page_frame
 from wayvo_app.core.errors import WorkflowError
+from wayvo_app.core.times import utcnow
 from wayvo_app.services import inbox as inbox_queries
 from wayvo_app.services.decisions import decide_approval
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
 
 POLL_MS = 2000
 ALL_WORKFLOWS = "__all__"
@@ -23,8 +24,8 @@ TABS = {"pending": "pendingForMe", "decided": "decidedByMe", "all": ""}
 
 
 def _rows(user_id: str) -> list[dict[str, Any]]:
-    with db.read_session() as s:
-        return inbox_queries.inbox_rows(s, user_id)
+    now = utcnow()
+    return [presenters.inbox_row(row, now) for row in inbox_queries.inbox_rows(user_id, now)]
 
 
 class InboxState(AuthState):

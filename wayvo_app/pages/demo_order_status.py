@@ -10,16 +10,13 @@ import reflex as rx
 
 from wayvo_app.components.layout import page_frame
 from wayvo_app.core.errors import WorkflowError
-from wayvo_app.services.execution_lists import newest_execution
+from wayvo_app.services.execution_lists import newest_run
 from wayvo_app.services.executions import trigger_workflow
-from wayvo_app.store import db
 from wayvo_app.ui import workflow_execution_viewer, workflow_execution_viewer_dialog
 
 
 def _newest(user_id: str) -> tuple[str, str, dict]:
-    with db.read_session() as s:
-        execution = newest_execution(s, user_id)
-        return (execution.id, execution.workflow_id, execution.input or {}) if execution else ("", "", {})
+    return newest_run(user_id)
 
 
 class OrderStatusState(rx.State):

@@ -12,14 +12,8 @@ import reflex as rx
 from wayvo_app import routes
 from wayvo_app.components.layout import page_frame
 from wayvo_app.components.values import execution_status_badge
-from wayvo_app.services.execution_lists import (
-    EXECUTION_STATUSES,
-    ExecutionFilter,
-    list_executions,
-    workflow_choices,
-)
+from wayvo_app.services.execution_lists import EXECUTION_STATUSES, ExecutionFilter, page_of_executions
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
 
 PAGE_SIZE = 20
 RANGES = {"all": None, "1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7),
@@ -37,9 +31,7 @@ def _day(text: str, end: bool = False) -> datetime | None:
 
 
 def _query(user_id: str, flt: ExecutionFilter, page: int) -> tuple[dict, list[dict]]:
-    with db.read_session() as s:
-        result = list_executions(s, user_id, flt, page=page, page_size=PAGE_SIZE)
-        choices = workflow_choices(s, user_id)
+    result, choices = page_of_executions(user_id, flt, page, PAGE_SIZE)
     return {"rows": result.rows, "total": result.total, "page": result.page, "pages": result.pages}, choices
 
 

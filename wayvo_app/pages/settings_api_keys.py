@@ -10,8 +10,8 @@ import reflex as rx
 from wayvo_app import routes
 from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.core.errors import WorkflowError
+from wayvo_app.core.times import ago, stamp
 from wayvo_app.services import api_keys
-from wayvo_app.services.inbox import ago, stamp
 from wayvo_app.state import AuthState
 
 

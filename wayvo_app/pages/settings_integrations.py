@@ -11,9 +11,9 @@ import reflex as rx
 from wayvo_app import routes
 from wayvo_app.components.layout import page_frame, settings_tabs
 from wayvo_app.core.errors import WorkflowError
+from wayvo_app.core.times import ago
 from wayvo_app.plugins.client_plugins import integration_specs
 from wayvo_app.services import integrations
-from wayvo_app.services.inbox import ago
 from wayvo_app.state import AuthState
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from wayvo_app.core.errors import DocumentValidationError, Problem, WorkflowNotFoundError
 from wayvo_app.core.graph import parse_document, validate
 from wayvo_app.engine import wakeup
@@ -16,7 +14,8 @@ from wayvo_app.engine.registry import get_registry
 from wayvo_app.services import workflows
 from wayvo_app.services.execution_views import node_statuses
 from wayvo_app.store import db
-from wayvo_app.store.models import Execution, ExecutionStep, User
+from wayvo_app.store import execution_reads as reads
+from wayvo_app.store.models import User
 
 FINISHED = ("success", "error", "cancelled")
 
@@ -40,22 +39,10 @@ def open_workflow(workflow_id: str, user_id: str) -> dict[str, Any]:
     """The draft, its status, versions and the newest execution's outputs (for the reference picker)."""
     with db.read_session() as s:
         wf = workflows.get_owned(s, workflow_id, user_id)
-        last = _last_execution(s, workflow_id)
+        last = reads.newest_execution_of_workflow(s, workflow_id)
         return {"document": wf.document, **_status(wf), "versions": _versions(s, workflow_id),
                 "lastExecution": {"id": last.id, "status": last.status} if last else {},
-                "lastOutputs": _outputs(s, last.id) if last else {}}
-
-
-def _last_execution(s: Any, workflow_id: str) -> Execution | None:
-    return s.exec(select(Execution).where(Execution.workflow_id == workflow_id)
-                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
-
-
-def _outputs(s: Any, execution_id: str) -> dict[str, Any]:
-    steps = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id,
-                                               ExecutionStep.status == "success")
-                   .order_by(ExecutionStep.attempt)).scalars()
-    return {step.node_id: step.output for step in steps if step.output is not None}
+                "lastOutputs": reads.successful_outputs(s, last.id) if last else {}}
 
 
 def _versions(s: Any, workflow_id: str) -> list[dict[str, Any]]:
@@ -113,13 +100,13 @@ def run(workflow_id: str, user_id: str, payload: dict, *, draft: bool = True) ->
 def progress(execution_id: str, user_id: str) -> dict[str, Any]:
     """A run's status and each node's status, for the canvas."""
     with db.read_session() as s:
-        execution = s.get(Execution, execution_id)
+        execution = reads.execution_by_id(s, execution_id)
         if execution is None or execution.user_id != user_id:
             raise WorkflowNotFoundError("Execution not found")
         statuses = {row["nodeId"]: row["status"] for row in node_statuses(s, execution)}
         return {"id": execution.id, "status": execution.status, "error": execution.error or "",
                 "nodes": statuses, "finished": execution.status in FINISHED,
-                "outputs": _outputs(s, execution.id),
+                "outputs": reads.successful_outputs(s, execution.id),
                 "checkedAt": datetime.now(UTC).isoformat()}
 
 

@@ -8,34 +8,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
+from wayvo_app.core.errors import NotFoundError
 from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.core.times import aware, format_clock, utcnow
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.services.execution_views import execution_json, node_statuses, step_json
-from wayvo_app.services.timeline import aware, build_timeline, execution_span, fmt_time
-from wayvo_app.store.models import (
-    ApprovalRequest,
-    Execution,
-    ExecutionLog,
-    ExecutionStep,
-    WaitEvent,
-    Workflow,
-    WorkflowVersion,
-    utcnow,
-)
+from wayvo_app.services.executions import owned_execution
+from wayvo_app.services.timeline import build_timeline, execution_span
+from wayvo_app.store import db
+from wayvo_app.store import execution_reads as reads
+from wayvo_app.store.execution_reads import ExecutionFilter
+from wayvo_app.store.executions import steps_of
+from wayvo_app.store.models import ApprovalRequest, Execution, WaitEvent, Workflow, WorkflowVersion
 
 EXECUTION_STATUSES = ("running", "paused", "success", "error", "cancelled")
 FINISHED = ("success", "error", "cancelled")
-
-
-@dataclass(frozen=True)
-class ExecutionFilter:
-    status: str = ""
-    workflow_id: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -69,33 +59,16 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _conditions(user_id: str, flt: ExecutionFilter) -> list:
-    conditions = [Execution.user_id == user_id]
-    if flt.status:
-        conditions.append(Execution.status == flt.status)
-    if flt.workflow_id:
-        conditions.append(Execution.workflow_id == flt.workflow_id)
-    if flt.since is not None:
-        conditions.append(Execution.started_at >= flt.since)
-    if flt.until is not None:
-        conditions.append(Execution.started_at < flt.until)
-    return conditions
-
-
 def list_executions(s: Session, user_id: str, flt: ExecutionFilter, *, page: int = 1, page_size: int = 25,
                     now: datetime | None = None) -> ExecutionPage:
     """One page of the user's executions, newest first, with what each paused one waits for."""
     now = now or utcnow()
-    conditions = _conditions(user_id, flt)
-    total = s.exec(select(func.count()).select_from(Execution).where(*conditions)).scalar_one()
+    total = reads.count_executions(s, user_id, flt)
     page = max(1, min(page, max(1, -(-total // page_size))))
-    stmt = (select(Execution, Workflow.name).join(Workflow, Workflow.id == Execution.workflow_id)
-            .where(*conditions).order_by(Execution.started_at.desc(), Execution.id.desc())
-            .offset((page - 1) * page_size).limit(page_size))
-    found = s.exec(stmt).all()
+    found = reads.executions_with_names(s, user_id, flt, offset=(page - 1) * page_size, limit=page_size)
     waits = waiting_for(s, [ex.id for ex, _ in found if ex.status == "paused"])
     rows = [{"id": ex.id, "workflowId": ex.workflow_id, "workflowName": name, "status": ex.status,
-             "trigger": ex.trigger_type or "Manual", "startedAt": fmt_time(ex.started_at),
+             "trigger": ex.trigger_type or "Manual", "startedAt": format_clock(ex.started_at),
              "duration": execution_span(aware(ex.started_at), aware(ex.completed_at), now),
              "waitingFor": "; ".join(describe_wait(w) for w in waits.get(ex.id, [])),
              "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or ""}
@@ -108,31 +81,27 @@ def waiting_for(s: Session, execution_ids: list[str]) -> dict[str, list[dict[str
     out: dict[str, list[dict[str, Any]]] = {}
     if not execution_ids:
         return out
-    for req in s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id.in_(execution_ids),
-                                                    ApprovalRequest.status == "pending")).scalars():
+    for req in reads.pending_approvals_of(s, execution_ids):
         out.setdefault(req.execution_id, []).append(approval_json(req))
-    for ev in s.exec(select(WaitEvent).where(WaitEvent.execution_id.in_(execution_ids),
-                                             WaitEvent.status == "waiting")).scalars():
+    for ev in reads.waiting_events_of(s, execution_ids):
         out.setdefault(ev.execution_id, []).append(event_json(ev))
-    T = ExecutionStep
-    for step in s.exec(select(T).where(T.execution_id.in_(execution_ids), T.status == "waiting",
-                                       T.wait_kind.in_(("sleep", "child")))).scalars():
+    for step in reads.sleeping_steps_of(s, execution_ids):
         out.setdefault(step.execution_id, []).append(
             {"kind": step.wait_kind, "nodeId": step.node_id, "stepId": step.id,
-             "until": fmt_time(step.run_at) if step.run_at else ""})
+             "until": format_clock(step.run_at) if step.run_at else ""})
     return out
 
 
 def approval_json(req: ApprovalRequest) -> dict[str, Any]:
     return {"kind": "approval", "id": req.id, "nodeId": req.node_id, "stepId": req.step_id, "title": req.title,
             "status": req.status, "approvers": ", ".join(req.eligible or req.approvers or []),
-            "expiresAt": fmt_time(req.expires_at) if req.expires_at else ""}
+            "expiresAt": format_clock(req.expires_at) if req.expires_at else ""}
 
 
 def event_json(ev: WaitEvent) -> dict[str, Any]:
     return {"kind": "event", "id": ev.id, "nodeId": ev.node_id, "stepId": ev.step_id, "namespace": ev.namespace,
             "key": ev.event_key, "status": ev.status, "title": ev.title or "",
-            "expiresAt": fmt_time(ev.expires_at) if ev.expires_at else ""}
+            "expiresAt": format_clock(ev.expires_at) if ev.expires_at else ""}
 
 
 def describe_wait(wait: dict[str, Any]) -> str:
@@ -154,30 +123,23 @@ def workflow_choices(s: Session, user_id: str) -> list[dict[str, str]]:
 
 def execution_revision(s: Session, execution_id: str) -> str | None:
     """A marker that changes whenever the engine touches the execution (`updated_at` and status)."""
-    row = s.exec(select(Execution.updated_at, Execution.status).where(Execution.id == execution_id)).first()
+    row = reads.revision_of(s, execution_id)
     return f"{aware(row[0]).isoformat()}|{row[1]}" if row else None
 
 
 def execution_revisions(s: Session, execution_ids: list[str]) -> dict[str, str]:
     """The revisions of many executions in one query per 500 ids (missing ones are left out)."""
-    out: dict[str, str] = {}
-    for start in range(0, len(execution_ids), 500):
-        chunk = execution_ids[start:start + 500]
-        rows = s.exec(select(Execution.id, Execution.updated_at, Execution.status)
-                      .where(Execution.id.in_(chunk))).all()
-        out.update({row[0]: f"{aware(row[1]).isoformat()}|{row[2]}" for row in rows})
-    return out
+    return {ex_id: f"{aware(updated).isoformat()}|{status}"
+            for ex_id, updated, status in reads.revisions_of(s, execution_ids)}
 
 
 def newest_execution(s: Session, user_id: str) -> Execution | None:
-    return s.exec(select(Execution).where(Execution.user_id == user_id)
-                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
+    return reads.newest_execution(s, user_id)
 
 
 def _wait_rows(s: Session, execution_id: str) -> tuple[list[dict[str, Any]], dict[str, datetime]]:
     """All approvals and events of the execution, and when each step began waiting."""
-    approvals = s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id == execution_id)).scalars().all()
-    events = s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).scalars().all()
+    approvals, events = reads.approvals_of(s, execution_id), reads.events_of(s, execution_id)
     starts = {row.step_id: row.created_at for row in [*approvals, *events]}
     return [*(approval_json(a) for a in approvals), *(event_json(e) for e in events)], starts
 
@@ -186,11 +148,9 @@ def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = Non
     now = now or utcnow()
     graph = graph_of_version(s, execution.version_id)
     labels = {node.id: node.label for node in graph.nodes}
-    steps = list(s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution.id)
-                        .order_by(ExecutionStep.queued_at, ExecutionStep.attempt)).scalars())
+    steps = steps_of(s, execution.id)
     statuses = node_statuses(s, execution, steps)
-    logs = s.exec(select(ExecutionLog).where(ExecutionLog.execution_id == execution.id)
-                  .order_by(ExecutionLog.id)).scalars().all()
+    logs = reads.logs_of(s, execution.id)
     waits, wait_starts = _wait_rows(s, execution.id)
     waits += [w for w in waiting_for(s, [execution.id]).get(execution.id, []) if w["kind"] in ("sleep", "child")]
     version = s.exec(select(WorkflowVersion.version).where(WorkflowVersion.id == execution.version_id)).scalar()
@@ -198,15 +158,46 @@ def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = Non
     status_of = {row["nodeId"]: row["status"] for row in statuses}
     info = {**execution_json(execution), "workflowName": name, "version": version,
             "duration": execution_span(aware(execution.started_at), aware(execution.completed_at), now),
-            "startedText": fmt_time(execution.started_at), "completedText": fmt_time(execution.completed_at)}
+            "startedText": format_clock(execution.started_at), "completedText": format_clock(execution.completed_at)}
     return ViewerSnapshot(
         execution=info, graph=graph, statuses=status_of,
         attempts={row["nodeId"]: row["attempt"] for row in statuses},
         step_status={st.node_id: st.status for st in steps},  # ordered by attempt: the latest wins
         steps=[step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
         logs=[{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
-               "createdAt": fmt_time(log.created_at, date=False)} for log in logs],
+               "createdAt": format_clock(log.created_at, date=False)} for log in logs],
         waits=waits,
         timeline=build_timeline(steps, labels, status_of, wait_starts, aware(execution.started_at),
                                 aware(execution.completed_at), now),
     )
+
+
+# Public reads for pages and components: each opens its own read transaction.
+
+def page_of_executions(user_id: str, flt: ExecutionFilter, page: int, page_size: int) -> tuple[ExecutionPage, list[dict]]:
+    """One page of the user's executions and the workflows to filter by."""
+    with db.read_session() as s:
+        return list_executions(s, user_id, flt, page=page, page_size=page_size), workflow_choices(s, user_id)
+
+
+def revisions(execution_ids: list[str]) -> dict[str, str]:
+    """The change markers of these executions (the live viewers' poll)."""
+    with db.read_session() as s:
+        return execution_revisions(s, execution_ids)
+
+
+def newest_run(user_id: str) -> tuple[str, str, dict]:
+    """The id, workflow id and input of the user's newest execution (empty when none)."""
+    with db.read_session() as s:
+        execution = newest_execution(s, user_id)
+        return (execution.id, execution.workflow_id, execution.input or {}) if execution else ("", "", {})
+
+
+def viewer_view(execution_id: str, user_id: str, workflow_id: str = "") -> tuple[ViewerSnapshot, str]:
+    """The viewer's snapshot and the revision it shows; NotFoundError unless the user owns it."""
+    with db.read_session() as s:
+        revision = execution_revision(s, execution_id) or ""
+        execution = owned_execution(s, execution_id, user_id)
+        if workflow_id and execution.workflow_id != workflow_id:
+            raise NotFoundError("Execution not found")
+        return viewer_snapshot(s, execution), revision

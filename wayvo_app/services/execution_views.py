@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.services.executions import owned_execution
+from wayvo_app.store import db
+from wayvo_app.store.execution_reads import logs_of
 from wayvo_app.store.executions import steps_of
-from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep
+from wayvo_app.store.models import Execution, ExecutionStep
 
 NODE_STATUS = {"pending": "running", "running": "running", "waiting": "paused", "success": "success",
                "error": "error", "skipped": "skipped", "cancelled": "skipped"}
@@ -17,7 +19,6 @@ NODE_STATUS = {"pending": "running", "running": "running", "waiting": "paused", 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
-
 
 
 def node_statuses(s: Session, execution: Execution, steps: list[ExecutionStep] | None = None) -> list[dict]:
@@ -57,10 +58,22 @@ def execution_details(s: Session, execution: Execution) -> dict[str, Any]:
     graph = graph_of_version(s, execution.version_id)
     labels = {node.id: node.label for node in graph.nodes}
     steps = steps_of(s, execution.id)
-    logs = s.exec(select(ExecutionLog).where(ExecutionLog.execution_id == execution.id)
-                  .order_by(ExecutionLog.id)).scalars()
+    logs = logs_of(s, execution.id)
     return {**execution_json(execution),
             "steps": [step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
             "nodeStatuses": node_statuses(s, execution, steps),
             "logs": [{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
                       "createdAt": _iso(log.created_at)} for log in logs]}
+
+
+def status_of(execution_id: str, user_id: str) -> dict[str, Any]:
+    """The execution's status and each node's status; NotFoundError unless the user owns it."""
+    with db.read_session() as s:
+        execution = owned_execution(s, execution_id, user_id)
+        return {"status": execution.status, "nodeStatuses": node_statuses(s, execution)}
+
+
+def details_of(execution_id: str, user_id: str) -> dict[str, Any]:
+    """The execution with its steps, node statuses and logs; NotFoundError unless the user owns it."""
+    with db.read_session() as s:
+        return execution_details(s, owned_execution(s, execution_id, user_id))

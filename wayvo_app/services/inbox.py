@@ -1,62 +1,27 @@
 """Read models of the approvals inbox and the approval page: rows, one request's view, the
-pending count. Reads only; deciding stays in `decisions.decide_approval`."""
+pending count, as data (statuses, ISO times); `components/approvals/presenters` formats them.
+Reads only; deciding stays in `decisions.decide_approval`."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import NotFoundError
+from wayvo_app.core.times import ago_text, aware, utcnow
 from wayvo_app.services import approvals
-from wayvo_app.store.models import ApprovalDecision, ApprovalRequest, Execution, User, Workflow, utcnow
-
-STATUS_COLORS = {"pending": "amber", "approved": "green", "rejected": "red", "expired": "gray",
-                 "cancelled": "gray"}
-TYPE_LABELS = {"single": "Single: the first decision settles it",
-               "any": "Any: the first approval approves it",
-               "all": "All: every required approver must approve"}
-
-
-def span(seconds: float) -> str:
-    """A short duration: `<1 min`, `12 min`, `3 h 5 min`, `2 d 4 h`."""
-    seconds = int(abs(seconds))
-    if seconds < 60:
-        return "<1 min"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours < 1:
-        return f"{minutes} min"
-    if days < 1:
-        rest = minutes - hours * 60
-        return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
-    rest = hours - days * 24
-    return f"{days} d {rest} h" if rest and days < 7 else f"{days} d"
-
-
-def ago(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return ""
-    seconds = (now - _aware(when)).total_seconds()
-    return "just now" if seconds < 60 else f"{span(seconds)} ago"
-
-
-def time_left(expires_at: datetime | None, now: datetime) -> str:
-    if expires_at is None:
-        return "no expiry"
-    seconds = (_aware(expires_at) - now).total_seconds()
-    return f"{span(seconds)} left" if seconds > 0 else f"overdue by {span(seconds)}"
-
-
-def stamp(when: datetime | None) -> str:
-    return _aware(when).strftime("%Y-%m-%d %H:%M UTC") if when else ""
-
-
-def _aware(when: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+from wayvo_app.store import db
+from wayvo_app.store.inbox_reads import (
+    decisions_by_request,
+    execution_starters,
+    pending_requests_among,
+    requests_decided_by,
+    requests_of_owner,
+)
+from wayvo_app.store.models import ApprovalRequest, User, Workflow
 
 
 def progress_text(approval_type: str, decisions: list[str], eligible: int, required: int) -> str:
@@ -110,36 +75,25 @@ def _json(value: Any, indent: int | None) -> str:
 
 
 
-def user_by_id(s: Session, user_id: str) -> User | None:
+def _user(s: Session, user_id: str) -> User | None:
     return s.get(User, user_id) if user_id else None
 
 
 def _starters(s: Session, execution_ids: set[str]) -> dict[str, str]:
     """Who or what started each execution: the user, with the trigger when not manual."""
-    if not execution_ids:
-        return {}
-    rows = s.exec(select(Execution.id, Execution.trigger_type, User.display_name, User.user_name)
-                  .join(User, User.id == Execution.user_id).where(Execution.id.in_(execution_ids))).all()
     out = {}
-    for execution_id, trigger, display, name in rows:
+    for execution_id, trigger, display, name in execution_starters(s, execution_ids):
         who = display or name
         out[execution_id] = who if trigger in (None, "", "Manual") else f"{trigger} · {who}"
     return out
 
 
-def _decisions_of(s: Session, request_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
-    found: dict[str, list[tuple[str, str]]] = {}
-    if request_ids:
-        rows = s.exec(select(ApprovalDecision.request_id, ApprovalDecision.user_name, ApprovalDecision.decision)
-                      .where(ApprovalDecision.request_id.in_(request_ids))
-                      .order_by(ApprovalDecision.created_at)).all()
-        for request_id, name, decision in rows:
-            found.setdefault(request_id, []).append((name, decision))
-    return found
+def _iso(when: datetime | None) -> str:
+    return aware(when).isoformat() if when else ""
 
 
 def _is_overdue(request: ApprovalRequest, now: datetime) -> bool:
-    return request.status == "pending" and request.expires_at is not None and _aware(request.expires_at) <= now
+    return request.status == "pending" and request.expires_at is not None and aware(request.expires_at) <= now
 
 
 def _may_decide(user: User, request: ApprovalRequest, decided: list[tuple[str, str]], now: datetime) -> bool:
@@ -151,34 +105,33 @@ def _visible_pairs(s: Session, user: User, limit: int) -> list[tuple[ApprovalReq
     """What the user may decide or has decided, plus the requests of the user's own workflows."""
     pairs = list(approvals.list_for_user(s, user, limit=limit))
     seen = {r.id for r, _ in pairs}
-    owned = s.exec(select(ApprovalRequest, Workflow.name).join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
-                   .where(Workflow.owner_id == user.id)
-                   .order_by(ApprovalRequest.created_at.desc()).limit(limit)).all()
-    pairs += [(r, name) for r, name in owned if r.id not in seen]
+    pairs += [(r, name) for r, name in requests_of_owner(s, user.id, limit) if r.id not in seen]
     pairs.sort(key=lambda pair: (pair[0].status != "pending", -pair[0].created_at.timestamp()))
     return pairs[:limit]
 
 
-def inbox_rows(s: Session, user_id: str, now: datetime | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    """Every request the user can see, pending first, as rows of the inbox."""
-    user = user_by_id(s, user_id)
+def inbox_rows(user_id: str, now: datetime | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """Every request the user can see, pending first, as rows of the inbox (own read transaction)."""
+    with db.read_session() as s:
+        return inbox_rows_txn(s, user_id, now or utcnow(), limit)
+
+
+def inbox_rows_txn(s: Session, user_id: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    user = _user(s, user_id)
     if user is None:
         return []
-    now = now or utcnow()
     pairs = _visible_pairs(s, user, limit)
     starters = _starters(s, {r.execution_id for r, _ in pairs})
-    decided = _decisions_of(s, {r.id for r, _ in pairs})
+    decided = decisions_by_request(s, {r.id for r, _ in pairs})
     rows = []
     for request, workflow_name in pairs:
         votes = decided.get(request.id, [])
         mine = next((d for name, d in votes if name == user.user_name), "")
         rows.append({
-            "id": request.id, "title": request.title, "href": f"/workflows/approvals/{request.id}",
+            "id": request.id, "title": request.title,
             "workflowId": request.workflow_id, "workflowName": workflow_name or "",
-            "startedBy": starters.get(request.execution_id, "unknown"),
-            "status": request.status, "statusColor": STATUS_COLORS.get(request.status, "gray"),
-            "age": ago(request.created_at, now), "createdAt": stamp(request.created_at),
-            "timeLeft": time_left(request.expires_at, now) if request.status == "pending" else "",
+            "startedBy": starters.get(request.execution_id, "unknown"), "status": request.status,
+            "createdIso": _iso(request.created_at), "expiresIso": _iso(request.expires_at),
             "overdue": _is_overdue(request, now),
             "progress": progress_text(request.approval_type, [d for _, d in votes], len(request.eligible or []),
                                       request.required_approvals),
@@ -189,20 +142,17 @@ def inbox_rows(s: Session, user_id: str, now: datetime | None = None, limit: int
     return rows
 
 
-def pending_count(s: Session, user_id: str, now: datetime | None = None) -> int:
+def pending_count(user_id: str, now: datetime | None = None) -> int:
     """Pending requests the user may decide now and has not decided yet (the navigation badge)."""
-    user = user_by_id(s, user_id)
-    if user is None:
-        return 0
-    now = now or utcnow()
-    pending = list(s.exec(select(ApprovalRequest).where(ApprovalRequest.status == "pending",
-                                                        ApprovalRequest.id.in_(approvals.audience_ids(user)))
-                          .order_by(ApprovalRequest.created_at.desc()).limit(5000)).scalars())
-    candidates = [r for r in pending if approvals.may_decide_now(user, r)]
-    decided = set(s.exec(select(ApprovalDecision.request_id).where(
-        ApprovalDecision.user_name == user.user_name,
-        ApprovalDecision.request_id.in_([r.id for r in candidates]))).scalars()) if candidates else set()
-    return sum(1 for r in candidates if r.id not in decided and not _is_overdue(r, now))
+    with db.read_session() as s:
+        user = _user(s, user_id)
+        if user is None:
+            return 0
+        now = now or utcnow()
+        pending = pending_requests_among(s, approvals.audience_ids(user))
+        candidates = [r for r in pending if approvals.may_decide_now(user, r)]
+        decided = requests_decided_by(s, user.user_name, [r.id for r in candidates])
+        return sum(1 for r in candidates if r.id not in decided and not _is_overdue(r, now))
 
 
 def _notice(user: User, request: ApprovalRequest, votes: list[dict], now: datetime) -> str:
@@ -222,23 +172,22 @@ def _notice(user: User, request: ApprovalRequest, votes: list[dict], now: dateti
     return ""
 
 
-def ago_text(iso: str | None, now: datetime) -> str:
-    return ago(datetime.fromisoformat(iso), now) if iso else ""
-
-
-def approval_view(s: Session, request_id: str, user_id: str, now: datetime | None = None) -> dict[str, Any]:
+def approval_view(request_id: str, user_id: str, now: datetime | None = None) -> dict[str, Any]:
     """One request as the approval page shows it; NotFoundError when the user may not see it."""
-    user = user_by_id(s, user_id)
+    with db.read_session() as s:
+        return approval_view_txn(s, request_id, user_id, now or utcnow())
+
+
+def approval_view_txn(s: Session, request_id: str, user_id: str, now: datetime) -> dict[str, Any]:
+    user = _user(s, user_id)
     if user is None:
         raise NotFoundError(approvals.NOT_FOUND)
-    now = now or utcnow()
     request = approvals.get_visible(s, request_id, user)
     workflow = s.get(Workflow, request.workflow_id)
     body = approvals.request_json(s, request, workflow.name if workflow else None)
     votes = body["decisions"]
-    decisions = [{**d, "comment": d["comment"] or "", "when": ago_text(d["decidedAt"], now),
-                  "at": stamp(datetime.fromisoformat(d["decidedAt"])) if d["decidedAt"] else "",
-                  "color": STATUS_COLORS.get(d["decision"], "gray")} for d in votes]
+    decided = [d["decision"] for d in votes]
+    eligible = len(request.eligible or [])
     notice = _notice(user, request, votes, now)
     return {
         "id": request.id, "title": request.title, "description": request.description or "",
@@ -246,18 +195,14 @@ def approval_view(s: Session, request_id: str, user_id: str, now: datetime | Non
         "executionId": request.execution_id,
         "canViewExecution": bool(workflow and workflow.owner_id == user.id),
         "startedBy": _starters(s, {request.execution_id}).get(request.execution_id, "unknown"),
-        "status": request.status, "statusColor": STATUS_COLORS.get(request.status, "gray"),
-        "approvalType": TYPE_LABELS.get(request.approval_type, request.approval_type),
-        "progress": progress_text(request.approval_type, [d["decision"] for d in votes],
-                                  len(request.eligible or []), request.required_approvals),
-        "needed": still_needed(request.approval_type, request.status, [d["decision"] for d in votes],
-                               len(request.eligible or []), request.required_approvals),
+        "status": request.status, "approvalType": request.approval_type,
+        "progress": progress_text(request.approval_type, decided, eligible, request.required_approvals),
+        "needed": still_needed(request.approval_type, request.status, decided, eligible,
+                               request.required_approvals),
         "approvers": ", ".join(request.approvers or []) or "none named",
         "roles": ", ".join(request.approver_roles or []),
-        "createdAt": stamp(request.created_at), "age": ago(request.created_at, now),
-        "expiresAt": stamp(request.expires_at) if request.expires_at else "never",
-        "timeLeft": time_left(request.expires_at, now) if request.status == "pending" else "",
+        "createdIso": _iso(request.created_at), "expiresIso": _iso(request.expires_at),
         "overdue": _is_overdue(request, now),
-        "decisions": decisions, "context": context_items(request.context_data),
-        "canDecide": not notice, "notice": notice,
+        "decisions": [{**d, "comment": d["comment"] or ""} for d in votes],
+        "context": context_items(request.context_data), "notice": notice, "canDecide": not notice,
     }

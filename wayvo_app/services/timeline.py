@@ -1,48 +1,17 @@
 """The viewer's timeline: one row per reached node with start, active time, attempts and time spent
-waiting for people or events shown apart; plus the duration and time formats the pages share.
+waiting for people or events shown apart (durations and clock texts come from `core/times`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from wayvo_app.core.times import aware, format_clock, format_ms
 from wayvo_app.store.models import ExecutionStep
 
 OPEN_STEP = ("pending", "running", "waiting")
 WAIT_LABELS = {"approval": "approval", "event": "event", "sleep": "sleep", "child": "child workflow"}
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def fmt_ms(ms: float | None) -> str:
-    """120 ms, 3.4 s, 2 min 5 s, 1 h 3 min, 2 d 4 h."""
-    if ms is None:
-        return "–"
-    if ms < 1000:
-        return f"{int(ms)} ms"
-    seconds = ms / 1000
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, sec = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {sec} s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
-def fmt_time(moment: datetime | None, *, date: bool = True) -> str:
-    moment = aware(moment)
-    if moment is None:
-        return "–"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC" if date else "%H:%M:%S")
 
 
 def _ms(start: datetime | None, end: datetime | None) -> float:
@@ -103,9 +72,9 @@ def build_timeline(steps: list[ExecutionStep], labels: dict[str, str], node_stat
         status = "cancelled" if last.status == "cancelled" else node_status.get(node_id, "idle")
         row = {"nodeId": node_id, "label": labels.get(node_id, node_id), "status": status,
                "attempts": len([st for st in attempts if st.status != "skipped"]) or 1,
-               "start": fmt_time(begin, date=False), "startedAt": begin.isoformat(),
-               "duration": fmt_ms(active) if status != "skipped" else "–",
-               "waited": f"{fmt_ms(waited)} waiting for {WAIT_LABELS.get(kind, kind)}" if windows else "",
+               "start": format_clock(begin, date=False), "startedAt": begin.isoformat(),
+               "duration": format_ms(active) if status != "skipped" else "–",
+               "waited": f"{format_ms(waited)} waiting for {WAIT_LABELS.get(kind, kind)}" if windows else "",
                "barLeft": _pct(_ms(span_start, begin), span_ms),
                "barWidth": _pct(max(_ms(begin, max(begin, end)), span_ms * 0.006), span_ms),
                "waitLeft": "0%", "waitWidth": "0%"}
@@ -118,4 +87,4 @@ def build_timeline(steps: list[ExecutionStep], labels: dict[str, str], node_stat
 
 
 def execution_span(started: datetime, completed: datetime | None, now: datetime) -> str:
-    return fmt_ms(_ms(started, completed or now))
+    return format_ms(_ms(started, completed or now))

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document, validate
 from wayvo_app.engine.registry import get_registry
-from wayvo_app.store.models import Execution, Workflow, WorkflowVersion, utcnow
+from wayvo_app.store.execution_reads import workflows_with_last_run
+from wayvo_app.store.models import Workflow, WorkflowVersion, utcnow
 
 MAX_NAME = 200
 
@@ -187,17 +188,8 @@ def version_for_run(s: Session, wf: Workflow, version: int | None, *, draft: boo
 
 
 def list_workflows(s: Session, owner_id: str) -> list[WorkflowSummary]:
-    last = (select(Execution.workflow_id, func.max(Execution.started_at).label("started"))
-            .group_by(Execution.workflow_id).subquery())
-    stmt = (
-        select(Workflow, Execution.status, last.c.started)
-        .outerjoin(last, last.c.workflow_id == Workflow.id)
-        .outerjoin(Execution, (Execution.workflow_id == Workflow.id) & (Execution.started_at == last.c.started))
-        .where(Workflow.owner_id == owner_id)
-        .order_by(Workflow.updated_at.desc())
-    )
     out = []
-    for wf, status, started in s.exec(stmt).all():
+    for wf, status, started in workflows_with_last_run(s, owner_id):
         ahead = wf.published_version is not None and wf.published_revision != wf.revision
         out.append(WorkflowSummary(wf.id, wf.name, wf.revision, wf.published_version, ahead,
                                    wf.updated_at, status, started))

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from wayvo_app.core.times import utcnow  # the default factory of every timestamp column
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _json(nullable: bool = True) -> Any:

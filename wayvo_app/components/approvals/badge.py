@@ -8,14 +8,12 @@ import reflex as rx
 
 from wayvo_app.services import inbox as inbox_queries
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
 
 REFRESH_MS = 5000
 
 
 def _count(user_id: str) -> int:
-    with db.read_session() as s:
-        return inbox_queries.pending_count(s, user_id)
+    return inbox_queries.pending_count(user_id)
 
 
 class PendingBadgeState(AuthState):

@@ -9,8 +9,8 @@ from typing import Any
 
 from wayvo_app import routes
 from wayvo_app.components.viewer.canvas import flow_edges, flow_nodes
+from wayvo_app.core.times import format_clock, format_ms
 from wayvo_app.services.execution_lists import ViewerSnapshot
-from wayvo_app.services.timeline import fmt_ms, fmt_time
 
 MAX_TEXT = 100_000
 LONG_CHARS, LONG_LINES = 360, 10
@@ -46,7 +46,7 @@ def _iso_text(value: str | None, same_day_as: str | None = None) -> str:
         return "–"
     moment = datetime.fromisoformat(value)
     short = same_day_as is not None and same_day_as[:10] == value[:10]
-    return fmt_time(moment, date=not short)
+    return format_clock(moment, date=not short)
 
 
 def step_views(snapshot: ViewerSnapshot) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def step_views(snapshot: ViewerSnapshot) -> list[dict[str, Any]]:
             "id": step["id"], "nodeId": step["nodeId"], "label": step["label"], "attempt": step["attempt"],
             "status": step["status"], "color": STATUS_COLORS.get(step["status"], "gray"),
             "started": _iso_text(step["startedAt"]), "completed": _iso_text(step["completedAt"], step["startedAt"]),
-            "duration": fmt_ms(step["durationMs"]), "error": step["error"] or "",
+            "duration": format_ms(step["durationMs"]), "error": step["error"] or "",
             "waitKind": step["waitKind"] or "", "input": value_view(step["input"]),
             "output": value_view(step["output"]), "logs": logs.get(step["id"], []),
         })

@@ -14,10 +14,9 @@ from wayvo_app.components.revision_hub import Subscription, hub
 from wayvo_app.components.viewer.data import view_of
 from wayvo_app.core.errors import NotFoundError, WorkflowError
 from wayvo_app.services import executions as commands
-from wayvo_app.services.execution_lists import FINISHED, execution_revision, viewer_snapshot
+from wayvo_app.services.execution_lists import FINISHED, viewer_view
 from wayvo_app.settings import get_settings
 from wayvo_app.state import AuthState
-from wayvo_app.store import db
 
 CHECK_SECONDS = 1.0  # how often an idle watcher checks that its tab is still connected
 REFRESH_OPEN_SECONDS = 10.0  # redraw elapsed and waiting times of an open execution now and then
@@ -28,12 +27,7 @@ _watchers: dict[tuple[str, str], Subscription] = {}
 
 def load_view(execution_id: str, user_id: str, workflow_id: str = "") -> tuple[dict, str]:
     """The view fields and the revision they show; NotFoundError unless the user owns it."""
-    with db.read_session() as s:
-        revision = execution_revision(s, execution_id) or ""
-        execution = commands.owned_execution(s, execution_id, user_id)
-        if workflow_id and execution.workflow_id != workflow_id:
-            raise NotFoundError("Execution not found")
-        snapshot = viewer_snapshot(s, execution)
+    snapshot, revision = viewer_view(execution_id, user_id, workflow_id)
     return view_of(snapshot, get_settings().app_url), revision
 
 

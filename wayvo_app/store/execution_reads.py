@@ -1,0 +1,140 @@
+"""Reads of execution, step, log and wait rows for pages and the viewer: filtered pages of a user's
+executions, what paused ones wait for, change markers, one execution's logs, approvals and events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from wayvo_app.store.models import (
+    ApprovalRequest,
+    Execution,
+    ExecutionLog,
+    ExecutionStep,
+    WaitEvent,
+    Workflow,
+)
+
+REVISION_CHUNK = 500  # ids per IN (...) list: well under every dialect's parameter limit
+
+
+@dataclass(frozen=True)
+class ExecutionFilter:
+    status: str = ""
+    workflow_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _conditions(user_id: str, flt: ExecutionFilter) -> list:
+    conditions = [Execution.user_id == user_id]
+    if flt.status:
+        conditions.append(Execution.status == flt.status)
+    if flt.workflow_id:
+        conditions.append(Execution.workflow_id == flt.workflow_id)
+    if flt.since is not None:
+        conditions.append(Execution.started_at >= flt.since)
+    if flt.until is not None:
+        conditions.append(Execution.started_at < flt.until)
+    return conditions
+
+
+def count_executions(s: Session, user_id: str, flt: ExecutionFilter) -> int:
+    return s.exec(select(func.count()).select_from(Execution).where(*_conditions(user_id, flt))).scalar_one()
+
+
+def executions_with_names(s: Session, user_id: str, flt: ExecutionFilter, *, offset: int,
+                          limit: int) -> list[tuple[Execution, str]]:
+    """The user's executions newest first, each with its workflow's name."""
+    stmt = (select(Execution, Workflow.name).join(Workflow, Workflow.id == Execution.workflow_id)
+            .where(*_conditions(user_id, flt)).order_by(Execution.started_at.desc(), Execution.id.desc())
+            .offset(offset).limit(limit))
+    return [(ex, name) for ex, name in s.exec(stmt).all()]
+
+
+def pending_approvals_of(s: Session, execution_ids: list[str]) -> list[ApprovalRequest]:
+    return list(s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id.in_(execution_ids),
+                                                     ApprovalRequest.status == "pending")).scalars())
+
+
+def waiting_events_of(s: Session, execution_ids: list[str]) -> list[WaitEvent]:
+    return list(s.exec(select(WaitEvent).where(WaitEvent.execution_id.in_(execution_ids),
+                                              WaitEvent.status == "waiting")).scalars())
+
+
+def sleeping_steps_of(s: Session, execution_ids: list[str]) -> list[ExecutionStep]:
+    """Steps waiting for a wake-up time or for a child workflow."""
+    T = ExecutionStep
+    return list(s.exec(select(T).where(T.execution_id.in_(execution_ids), T.status == "waiting",
+                                       T.wait_kind.in_(("sleep", "child")))).scalars())
+
+
+def revision_of(s: Session, execution_id: str) -> tuple[datetime, str] | None:
+    """The execution's `updated_at` and status (what the viewer's change marker is made of)."""
+    row = s.exec(select(Execution.updated_at, Execution.status).where(Execution.id == execution_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def revisions_of(s: Session, execution_ids: list[str]) -> list[tuple[str, datetime, str]]:
+    """(id, updated_at, status) of many executions, one query per chunk of ids; missing ones left out."""
+    out: list[tuple[str, datetime, str]] = []
+    for start in range(0, len(execution_ids), REVISION_CHUNK):
+        chunk = execution_ids[start:start + REVISION_CHUNK]
+        rows = s.exec(select(Execution.id, Execution.updated_at, Execution.status)
+                      .where(Execution.id.in_(chunk))).all()
+        out.extend((row[0], row[1], row[2]) for row in rows)
+    return out
+
+
+def execution_by_id(s: Session, execution_id: str) -> Execution | None:
+    return s.get(Execution, execution_id)
+
+
+def newest_execution(s: Session, user_id: str) -> Execution | None:
+    return s.exec(select(Execution).where(Execution.user_id == user_id)
+                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
+
+
+def newest_execution_of_workflow(s: Session, workflow_id: str) -> Execution | None:
+    return s.exec(select(Execution).where(Execution.workflow_id == workflow_id)
+                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
+
+
+def successful_outputs(s: Session, execution_id: str) -> dict[str, Any]:
+    """The output of each node that succeeded (the latest attempt wins)."""
+    steps = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id,
+                                               ExecutionStep.status == "success")
+                   .order_by(ExecutionStep.attempt)).scalars()
+    return {step.node_id: step.output for step in steps if step.output is not None}
+
+
+def logs_of(s: Session, execution_id: str) -> list[ExecutionLog]:
+    return list(s.exec(select(ExecutionLog).where(ExecutionLog.execution_id == execution_id)
+                       .order_by(ExecutionLog.id)).scalars())
+
+
+def approvals_of(s: Session, execution_id: str) -> list[ApprovalRequest]:
+    return list(s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id == execution_id)).scalars())
+
+
+def events_of(s: Session, execution_id: str) -> list[WaitEvent]:
+    return list(s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).scalars())
+
+
+def workflows_with_last_run(s: Session, owner_id: str) -> list[tuple[Workflow, str | None, datetime | None]]:
+    """The owner's workflows, newest edit first, each with its latest execution's status and start."""
+    last = (select(Execution.workflow_id, func.max(Execution.started_at).label("started"))
+            .group_by(Execution.workflow_id).subquery())
+    stmt = (
+        select(Workflow, Execution.status, last.c.started)
+        .outerjoin(last, last.c.workflow_id == Workflow.id)
+        .outerjoin(Execution, (Execution.workflow_id == Workflow.id) & (Execution.started_at == last.c.started))
+        .where(Workflow.owner_id == owner_id)
+        .order_by(Workflow.updated_at.desc())
+    )
+    return [(wf, status, started) for wf, status, started in s.exec(stmt).all()]
