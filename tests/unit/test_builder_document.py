@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wayvo_app.core import document as docs
-from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.graph import parse_document
+from wayvo_app.core.validation import validate
 from wayvo_app.demo_workflows import ORDER_APPROVAL
 from wayvo_app.nodes import default_registry
 

@@ -5,8 +5,9 @@ import copy
 import pytest
 
 from wayvo_app.core.errors import DocumentValidationError
-from wayvo_app.core.graph import Edge, Node, WorkflowGraph, parse_document, validate
+from wayvo_app.core.graph import Edge, Node, WorkflowGraph, parse_document
 from wayvo_app.core.specs import ConfigField, NodeSpec, Registry, RetryPolicy, SelectOption, ShowWhen
+from wayvo_app.core.validation import validate
 
 CONDITION = NodeSpec(
     action_type="Condition",

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from wayvo_app.core.errors import StepError, TemplateError
-from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.graph import parse_document
 from wayvo_app.core.outcomes import Completed, SleepUntil, Transactional, WaitForApproval, WaitForChild
 from wayvo_app.core.template_refs import TemplateScope
+from wayvo_app.core.validation import validate
 from wayvo_app.datasources import server_actions
 from wayvo_app.engine.context import StepContext
 from wayvo_app.nodes import (

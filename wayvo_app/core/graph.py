@@ -1,5 +1,5 @@
 """Workflow documents as frozen values: nodes, edges and the graph they form (contract §3).
-`parse_document` reads the React Flow JSON; `validate` (graph_validation.py) lists every problem.
+`parse_document` reads the React Flow JSON; `validate` (validation.py) lists every problem.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from functools import cached_property
 from typing import Any
 
 from wayvo_app.core.errors import DocumentValidationError, Problem
-from wayvo_app.core.validation import validate
 
-__all__ = ["Edge", "Node", "WorkflowGraph", "parse_document", "validate"]
+__all__ = ["Edge", "Node", "WorkflowGraph", "parse_document"]
 
 TRIGGER = "trigger"
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wayvo_app.core.errors import DocumentValidationError, Problem, WorkflowNotFoundError
-from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.graph import parse_document
+from wayvo_app.core.validation import validate
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.services import workflows

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
-from wayvo_app.core.graph import WorkflowGraph, parse_document, validate
+from wayvo_app.core.graph import WorkflowGraph, parse_document
+from wayvo_app.core.validation import validate
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.store.execution_reads import workflows_with_last_run
 from wayvo_app.store.models import Workflow, WorkflowVersion, utcnow
