@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import StepError, WorkflowError
@@ -24,10 +23,10 @@ from wayvo_app.core.progress import execution_status, handles_for_success, has_e
 from wayvo_app.core.retry import next_delay, policy_from_config
 from wayvo_app.core.specs import RetryPolicy
 from wayvo_app.engine.loader import StepWorld
-from wayvo_app.store import db
+from wayvo_app.store import db, dialect
 from wayvo_app.store import executions as store
 from wayvo_app.store import waits as store_waits
-from wayvo_app.store.models import Execution, ExecutionStep
+from wayvo_app.store.models import Execution
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: st
     run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
     store.insert_steps(s, rows + run_rows)
     if run_rows and not owner:
-        store.notify_work(s)
+        dialect.notify_work(s)
     for row in rows + run_rows:
         snap.record(row["node_id"], row["status"], row["handles"])
     if not owner:
@@ -76,10 +75,7 @@ def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: 
 
 def wake_parent(s: Session, execution: Execution, now: datetime) -> None:
     if execution.parent_step_id:
-        s.exec(update(ExecutionStep).where(ExecutionStep.id == execution.parent_step_id,
-                                           ExecutionStep.status == "waiting")
-               .values(status="pending", run_at=now))
-        store.notify_work(s)
+        store_waits.resume_waiting_step(s, execution.parent_step_id, now)
 
 
 def fail_execution(s: Session, execution: Execution, message: str, now: datetime) -> None:
@@ -167,9 +163,8 @@ class Recorder:
         self._snap.record(claimed.node_id, status)
 
     def _approval(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
-        step = s.get(ExecutionStep, claimed.id)
         try:
-            request = store_waits.create_approval(s, step=step, execution=execution, wait=wait, now=now)
+            request = store_waits.create_approval(s, step=claimed, execution=execution, wait=wait, now=now)
         except StepError as exc:
             return self._failure(s, execution, graph, claimed, node, spec, Failure(exc.message), now, base, inline)
         base["output"] = {"approvalRequestId": request.id}
@@ -181,9 +176,8 @@ class Recorder:
         return []
 
     def _event(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
-        step = s.get(ExecutionStep, claimed.id)
         try:
-            row = store_waits.create_wait_event(s, step=step, wait=wait, now=now)
+            row = store_waits.create_wait_event(s, step=claimed, wait=wait, now=now)
         except StepError as exc:
             return self._failure(s, execution, graph, claimed, node, spec, Failure(exc.message), now, base, inline)
         base["output"] = {"waitEventId": row.id, "eventNamespace": row.namespace, "eventKey": row.event_key}

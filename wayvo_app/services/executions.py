@@ -43,8 +43,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           input=input if input is not None else {}, parent_execution_id=parent_execution_id,
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
-    s.add(execution)
-    s.flush()
+    store.add_execution(s, execution)
     trigger = graph.trigger()
     store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
                             "output": execution.input, "input": execution.input, "handles": ["default"],
@@ -119,7 +118,7 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
 
 
 def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False) -> Execution:
-    execution = store.lock_execution(s, execution_id) if lock else s.get(Execution, execution_id)
+    execution = store.lock_execution(s, execution_id) if lock else store.get_execution(s, execution_id)
     if execution is None or execution.user_id != user_id:
         raise NotFoundError("Execution not found")
     return execution

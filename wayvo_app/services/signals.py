@@ -6,22 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from wayvo_app.core.errors import BadRequestError
 from wayvo_app.core.times import parse_duration
 from wayvo_app.engine import wakeup
 from wayvo_app.store import db
-from wayvo_app.store import executions as store
-from wayvo_app.store.models import (
-    BufferedSignal,
-    Execution,
-    ExecutionStep,
-    IdempotencyRecord,
-    WaitEvent,
-    utcnow,
-)
+from wayvo_app.store import idempotency as store_idempotency
+from wayvo_app.store import waits as store_waits
+from wayvo_app.store.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -30,33 +23,8 @@ class SignalResult:
     body: dict[str, Any]
 
 
-def _waiting(s, namespace: str, key: str, user_id: str) -> WaitEvent | None:
-    stmt = (select(WaitEvent).join(Execution, Execution.id == WaitEvent.execution_id)
-            .where(WaitEvent.namespace == namespace, WaitEvent.event_key == key, WaitEvent.status == "waiting",
-                   Execution.user_id == user_id))
-    if s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=WaitEvent)
-    return s.exec(stmt).scalars().first()
-
-
-def _resume(s, row: WaitEvent, payload: Any, source: str | None, now) -> bool:
-    done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
-                  .values(status="received", payload=payload, received_at=now, received_from=source))
-    if done.rowcount != 1:
-        return False
-    s.exec(update(ExecutionStep).where(ExecutionStep.id == row.step_id, ExecutionStep.status == "waiting")
-           .values(status="pending", run_at=now))
-    store.touch_execution(s, row.execution_id, now)
-    store.notify_work(s)
-    return True
-
-
 def _no_waiter(s, namespace: str, key: str, user_id: str) -> SignalResult:
-    last = s.exec(select(WaitEvent.status).join(Execution, Execution.id == WaitEvent.execution_id)
-                  .where(WaitEvent.namespace == namespace, WaitEvent.event_key == key,
-                         Execution.user_id == user_id)
-                  .order_by(WaitEvent.created_at.desc()).limit(1)).scalar()
-    if last == "received":
+    if store_waits.last_event_status(s, namespace, key, user_id) == "received":
         return SignalResult(409, {"success": False, "workflowResumed": False, "code": "already_received",
                                   "error": f'Event "{namespace}" / "{key}" was already received'})
     return SignalResult(404, {"success": False, "workflowResumed": False, "code": "no_waiting_event",
@@ -65,14 +33,13 @@ def _no_waiter(s, namespace: str, key: str, user_id: str) -> SignalResult:
 
 def _signal(s, namespace, key, payload, source, user_id, buffer_for) -> SignalResult:
     now = utcnow()
-    row = _waiting(s, namespace, key, user_id)
-    if row is not None and _resume(s, row, payload, source, now):
+    row = store_waits.waiting_event(s, namespace, key, user_id)
+    if row is not None and store_waits.receive_event(s, row, payload, source, now):
         return SignalResult(200, {"success": True, "waitEventId": row.id, "executionId": row.execution_id,
                                   "workflowResumed": True})
     if buffer_for:
-        signal = BufferedSignal(namespace=namespace, event_key=key, payload=payload, received_from=source,
-                                user_id=user_id, created_at=now, expires_at=now + parse_duration(buffer_for))
-        s.add(signal)
+        signal = store_waits.buffer_signal(s, namespace=namespace, key=key, payload=payload, source=source,
+                                           user_id=user_id, now=now, expires_at=now + parse_duration(buffer_for))
         return SignalResult(202, {"success": True, "buffered": True, "signalId": signal.id,
                                   "expiresAt": signal.expires_at.isoformat(), "workflowResumed": False})
     return _no_waiter(s, namespace, key, user_id)
@@ -94,20 +61,17 @@ def deliver_signal(*, namespace: str, key: str, payload: Any = None, source: str
     try:
         with db.session() as s:
             if idempotency_key:
-                seen = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.scope == record_scope,
-                                                              IdempotencyRecord.key == idempotency_key)).scalars().first()
+                seen = store_idempotency.recorded_response(s, record_scope, idempotency_key)
                 if seen is not None:
                     return SignalResult(seen.status_code, seen.response)
             result = _signal(s, namespace, key, payload, source, user_id, buffer_for)
             if idempotency_key:
-                s.add(IdempotencyRecord(scope=record_scope, key=idempotency_key[:200],
-                                        status_code=result.status_code, response=result.body))
-                s.flush()
+                store_idempotency.record_response(s, record_scope, idempotency_key, result.status_code,
+                                                  result.body)
     except IntegrityError:
         # The same Idempotency-Key raced us: the first request's response is the answer.
         with db.read_session() as s:
-            seen = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.scope == record_scope,
-                                                          IdempotencyRecord.key == idempotency_key)).scalars().one()
+            seen = store_idempotency.recorded_response(s, record_scope, idempotency_key)
             return SignalResult(seen.status_code, seen.response)
     if result.body.get("workflowResumed"):
         wakeup.notify_work()
