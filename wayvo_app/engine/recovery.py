@@ -7,7 +7,7 @@ from datetime import datetime
 
 from wayvo_app.core.progress import has_error_edge
 from wayvo_app.engine.loader import graph_of_version
-from wayvo_app.engine.recorder import advance, fail_execution, refresh_status
+from wayvo_app.engine.transitions import advance, fail_execution, refresh_status
 from wayvo_app.store import db, dialect
 from wayvo_app.store import executions as store
 from wayvo_app.store.models import ExecutionStep

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
-from wayvo_app.engine.recorder import advance, refresh_status, wake_parent
+from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
 from wayvo_app.services.accounts import normalize_user_name
 from wayvo_app.services.integrations import check_integration_references
 from wayvo_app.services.workflows import version_for_run

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from wayvo_app.engine.loader import graph_of_version
-from wayvo_app.engine.recorder import advance, refresh_status
+from wayvo_app.engine.transitions import advance, refresh_status
 from wayvo_app.store import executions as store
 from wayvo_app.store.models import Execution, ExecutionStep, User, new_id, utcnow
 
