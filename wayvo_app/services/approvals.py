@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from wayvo_app.services.access import owns_workflow
 from wayvo_app.store import approvals as store_approvals
 from wayvo_app.store import executions as store
-from wayvo_app.store.models import ApprovalRequest, User, Workflow, utcnow
+from wayvo_app.store.models import ApprovalRequest, User, utcnow
 from wayvo_app.store.waits import decisions_json, resume_waiting_step
 
 NOT_FOUND = "Approval request not found"
@@ -42,8 +42,7 @@ def may_decide_now(user: User, request: ApprovalRequest) -> bool:
 def _visible(s: Session, user: User, request: ApprovalRequest) -> bool:
     if user.user_name in (request.eligible or []) or may_decide_now(user, request):
         return True
-    owner = s.exec(select(Workflow.owner_id).where(Workflow.id == request.workflow_id)).scalar()
-    return owner == user.id
+    return owns_workflow(s, request.workflow_id, user.id)
 
 
 def request_json(s: Session, request: ApprovalRequest, workflow_name: str | None = None) -> dict[str, Any]:

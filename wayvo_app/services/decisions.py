@@ -9,15 +9,15 @@ from sqlalchemy import select
 from wayvo_app.core.errors import NotFoundError
 from wayvo_app.engine import wakeup
 from wayvo_app.services import approvals
-from wayvo_app.services.accounts import normalize_user_name
 from wayvo_app.store import db
-from wayvo_app.store.models import User, Workflow
+from wayvo_app.store.models import Workflow
+from wayvo_app.store.users import user_by_name
 
 
 def decide_approval(*, request_id: str, user_name: str, decision: str, comment: str | None = None) -> dict[str, Any]:
     """Decide as `user_name`; raises NotFoundError, ForbiddenError (403) or ConflictError (409)."""
     with db.session() as s:
-        user = s.exec(select(User).where(User.user_name == normalize_user_name(user_name))).scalars().first()
+        user = user_by_name(s, user_name)
         if user is None:
             raise NotFoundError(approvals.NOT_FOUND)
         request = approvals.decide(s, request_id, user, decision, comment)
