@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from wayvo_app.api.auth import api_key_principal, current_principal
-from wayvo_app.core.errors import BadRequestError
+from wayvo_app.api.errors import status_for
+from wayvo_app.core.errors import BadRequestError, EventAlreadyReceivedError, NoWaitingEventError
 from wayvo_app.services import approvals
 from wayvo_app.services.accounts import Principal
 from wayvo_app.services.decisions import decide_approval
-from wayvo_app.services.signals import deliver_signal
+from wayvo_app.services.signals import deliver_signal, refusal_body
 from wayvo_app.store import db
 from wayvo_app.store.models import User, Workflow
 
@@ -37,10 +38,13 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     if buffer_for is not None and not isinstance(buffer_for, str):
         raise BadRequestError('bufferFor must be a duration such as "10m"')
     # The database work runs in a thread: a signal must not block the web worker's event loop.
-    result = await asyncio.to_thread(
-        deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
-        user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"))
-    return JSONResponse(result.body, status_code=result.status_code)
+    try:
+        result = await asyncio.to_thread(
+            deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
+            user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"))
+    except (NoWaitingEventError, EventAlreadyReceivedError) as exc:  # 404 / 409 in the signal's own shape
+        return JSONResponse(refusal_body(exc), status_code=status_for(exc))
+    return JSONResponse(result.body, status_code=202 if result.buffered else 200)
 
 
 def _user(s, me: Principal) -> User:

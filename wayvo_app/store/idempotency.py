@@ -15,7 +15,8 @@ def recorded_response(s: Session, scope: str, key: str) -> IdempotencyRecord | N
                                                   IdempotencyRecord.key == key)).scalars().first()
 
 
-def record_response(s: Session, scope: str, key: str, status_code: int, body: dict[str, Any]) -> None:
-    """Flushed at once: a concurrent request with the same key fails here (IntegrityError)."""
-    s.add(IdempotencyRecord(scope=scope, key=key[:200], status_code=status_code, response=body))
+def record_response(s: Session, scope: str, key: str, body: dict[str, Any]) -> None:
+    """Flushed at once: a concurrent request with the same key fails here (IntegrityError). The
+    answer is read back from the body alone (its status is the API's business, not the store's)."""
+    s.add(IdempotencyRecord(scope=scope, key=key[:200], response=body))
     s.flush()
