@@ -8,17 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from wayvo_app.api.auth import api_key_principal, current_principal
 from wayvo_app.api.errors import status_for
 from wayvo_app.core.errors import BadRequestError, EventAlreadyReceivedError, NoWaitingEventError
-from wayvo_app.services import approvals
+from wayvo_app.services import decisions
 from wayvo_app.services.accounts import Principal
-from wayvo_app.services.decisions import decide_approval
 from wayvo_app.services.signals import deliver_signal, refusal_body
-from wayvo_app.store import db
-from wayvo_app.store.models import User, Workflow
 
 router = APIRouter()
 
@@ -47,27 +43,19 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     return JSONResponse(result.body, status_code=202 if result.buffered else 200)
 
 
-def _user(s, me: Principal) -> User:
-    return s.get(User, me.id)
-
-
 @router.get("/api/workflow/approvals", tags=["approvals"])
 def list_approvals(status: str | None = Query(default=None), me: Principal = Depends(current_principal)):
     if status is not None and status not in ("pending", "approved", "rejected", "expired", "cancelled"):
         raise BadRequestError("status must be pending, approved, rejected, expired or cancelled")
-    with db.read_session() as s:
-        return [approvals.request_json(s, r, name) for r, name in approvals.list_for_user(s, _user(s, me), status)]
+    return decisions.list_approvals(user_id=me.id, status=status)
 
 
 @router.get("/api/workflow/approvals/{request_id}", tags=["approvals"])
 def read_approval(request_id: str, me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        request = approvals.get_visible(s, request_id, _user(s, me))
-        name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
-        return approvals.request_json(s, request, name)
+    return decisions.read_approval(request_id=request_id, user_id=me.id)
 
 
 @router.post("/api/workflow/approvals/{request_id}/decide", tags=["approvals"])
 def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
-    return decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
+    return decisions.decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
                            comment=body.comment)

@@ -1,4 +1,5 @@
-"""The decide use case for application code and routes: one transaction, then wake the workers."""
+"""Approval use cases for application code and routes: list and read what a user may see, and
+decide (one transaction, then wake the workers)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from wayvo_app.core.errors import NotFoundError
 from wayvo_app.engine import wakeup
 from wayvo_app.services import approvals
 from wayvo_app.store import db
-from wayvo_app.store.models import Workflow
+from wayvo_app.store.models import User, Workflow
 from wayvo_app.store.users import user_by_name
 
 
@@ -26,3 +27,18 @@ def decide_approval(*, request_id: str, user_name: str, decision: str, comment: 
     if body["status"] != "pending":
         wakeup.notify_work()
     return body
+
+
+def list_approvals(*, user_id: str, status: str | None = None) -> list[dict[str, Any]]:
+    """Requests the user may decide or has decided, pending first."""
+    with db.read_session() as s:
+        user = s.get(User, user_id)
+        return [approvals.request_json(s, r, name) for r, name in approvals.list_for_user(s, user, status)]
+
+
+def read_approval(*, request_id: str, user_id: str) -> dict[str, Any]:
+    """One request the user may see; NotFoundError otherwise."""
+    with db.read_session() as s:
+        request = approvals.get_visible(s, request_id, s.get(User, user_id))
+        name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
+        return approvals.request_json(s, request, name)
