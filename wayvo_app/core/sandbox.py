@@ -20,6 +20,7 @@ MAX_OUTPUT_CHARS = 1024 * 1024
 TIME_BUDGET_SECONDS = 1.0
 _MAX_POWER_BITS = 100_000
 _GUARD = "__guarded_iter"
+NESTED_TOO_DEEPLY = "the template is nested too deeply (brackets or blocks inside each other)"
 
 _deadline: ContextVar[float] = ContextVar("template_deadline", default=float("inf"))
 
@@ -128,6 +129,8 @@ def syntax_error(source: str) -> str | None:
         _ENV.parse(source)
     except TemplateSyntaxError as exc:
         return exc.message
+    except RecursionError:  # jinja's parser recurses once per bracket or block
+        return NESTED_TOO_DEEPLY
     return None
 
 

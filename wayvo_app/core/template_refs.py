@@ -1,6 +1,5 @@
-"""Template references (`{{Label.path}}`, `{{@id:Label.path}}`, `{{Trigger.x}}`): found in text,
-rewritten into jinja variables, and resolved against the outputs of earlier nodes.
-"""
+"""Template references (`{{Label.path}}`, `{{@id:Label.path}}`, `{{Trigger.x}}`): found in text in
+linear time, rewritten into jinja variables, and resolved against the outputs of earlier nodes."""
 
 from __future__ import annotations
 
@@ -10,27 +9,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.template_scan import EXPRESSION, STATEMENT, Block, blocks, substitute
 
 TRIGGER_ALIAS = "Trigger"
 
-_BLOCK = re.compile(r"\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#.*?#\}", re.S)
-_EXPRESSION_BLOCK = re.compile(r"\{\{(.*?)\}\}", re.S)
 # A plain label starts with a letter or "_" and may hold spaces and most punctuation, but not what
 # jinja expressions are made of (quotes, brackets, operators); other labels need the @id: form.
-_REFERENCE = re.compile(
-    r"""\s*
-    (?: @(?P<node_id>[\w-]+):(?P<stored_label>[^.\[\]|{}]+?)
-      | (?P<label>[^\W\d][^.\[\]|{}()'"+*/%<>=!~,:]*?) )
-    (?P<path>(?:\.[^.\[\]\s|{}]+|\[\d+\])*)
-    \s*(?P<filters>\|.*)?""",
-    re.S | re.X,
-)
+# Every pattern below is applied with match() at a known position and cannot backtrack far: the
+# old single pattern took quadratic time on `{{a` followed by thousands of spaces.
+_STORED_HEAD = re.compile(r"@([\w-]+):([^.\[\]|{}]+)")
+_PLAIN_LABEL = re.compile(r"""[^\W\d][^.\[\]|{}()'"+*/%<>=!~,:]*""")
+_PATH = re.compile(r"(?:\.[^.\[\]\s|{}]+|\[\d+\])*")
+_SPACE = re.compile(r"\s*")
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
-_LOCAL_BINDING = re.compile(
-    r"\{%[-+]?\s*(?:for\s+(?P<targets>[\w\s,]+?)\s+in\b|(?:set|with)\s+(?P<name>\w+))"
-)
+_FOR_TARGETS = re.compile(r"for\s+([\w\s,]*)")
+_IN = re.compile(r"(?<!\s)\s+in\b")
+_SET_NAME = re.compile(r"(?:set|with)\s+(\w+)")
 _JINJA_NAMES = frozenset({"true", "false", "none", "True", "False", "None", "loop", "range", "namespace"})
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -68,17 +63,28 @@ def variable_name(index: int) -> str:
 
 
 def parse_block(inner: str, local_names: frozenset[str] = frozenset()) -> tuple[Reference, str] | None:
-    """The reference and filter text of the inside of one `{{ }}`, or None if it is other jinja."""
-    match = _REFERENCE.fullmatch(inner)
-    if match is None:
+    """The reference and filter text of the inside of one `{{ }}` when it is a plain reference
+    (`Label.path`, `@id:Label.path`, then `| filters`), or None if it is other jinja."""
+    position = _SPACE.match(inner).end()
+    stored = _STORED_HEAD.match(inner, position)
+    if stored is not None:
+        node_id, label, position = stored[1], stored[2], stored.end()
+    else:
+        plain = _PLAIN_LABEL.match(inner, position)
+        if plain is None:
+            return None
+        node_id, label, position = None, plain[0], plain.end()
+    path_end = _PATH.match(inner, position).end()
+    filters_at = _SPACE.match(inner, path_end).end()
+    if filters_at < len(inner) and inner[filters_at] != "|":
         return None
-    label = (match["stored_label"] or match["label"]).strip()
-    if match["label"] is not None and _is_jinja_name(label, local_names):
+    label = label.strip()
+    if node_id is None and _is_jinja_name(label, local_names):
         return None
-    path = tuple(_segment(name, index) for name, index in _SEGMENT.findall(match["path"]))
-    raw = inner[: match.start("filters")] if match["filters"] else inner
-    reference = Reference(node_id=match["node_id"], label=label, path=path, raw=raw.strip())
-    return reference, match["filters"] or ""
+    path = _path(inner[position:path_end])
+    filters = inner[filters_at:]
+    raw = inner[:filters_at] if filters else inner
+    return Reference(node_id=node_id, label=label, path=path, raw=raw.strip()), filters
 
 
 def _is_jinja_name(label: str, local_names: frozenset[str]) -> bool:
@@ -91,6 +97,12 @@ def _segment(name: str, index: str) -> str | int:
     return int(text) if text.isdecimal() else text
 
 
+def _path(text: str) -> tuple[str | int, ...]:
+    if "[" not in text:  # the common `.a.b` form, without a pattern
+        return tuple(int(name) if name.isdecimal() else name for name in text[1:].split(".")) if text else ()
+    return tuple(_segment(name, index) for name, index in _SEGMENT.findall(text))
+
+
 def find_references(text: str) -> list[Reference]:
     """Every reference in `text`, in `{{ }}` blocks and inside `{% %}` statements."""
     return list(_Rewriter(text).rewrite().references)
@@ -98,10 +110,13 @@ def find_references(text: str) -> list[Reference]:
 
 def single_reference(text: str) -> Reference | None:
     """The reference when `text` is exactly one `{{reference}}` without filters, else None."""
-    match = _BLOCK.fullmatch(text.strip())
-    if match is None or match["expr"] is None or "{{" in match["expr"] or "}}" in match["expr"]:
+    stripped = text.strip()
+    if len(stripped) < 4 or not stripped.startswith("{{") or not stripped.endswith("}}"):
         return None
-    parsed = parse_block(match["expr"], _local_names(text))
+    inner = stripped[2:-2]
+    if "{{" in inner or "}}" in inner:
+        return None
+    parsed = parse_block(inner, _local_names(text))
     if parsed is None or parsed[1]:
         return None
     return parsed[0]
@@ -113,10 +128,16 @@ def to_jinja(text: str, *, expression: bool = False) -> JinjaSource:
 
 
 def _local_names(text: str) -> frozenset[str]:
+    """Names the template binds itself (`{% for a, b in ... %}`, `{% set x %}`, `{% with x %}`)."""
     names: set[str] = set()
-    for match in _LOCAL_BINDING.finditer(text):
-        targets = match["targets"] or match["name"]
-        names.update(name.strip() for name in targets.split(",") if name.strip())
+    for block in blocks(text, STATEMENT):
+        statement = block.inner(text).lstrip("-+").lstrip()
+        if (targets := _FOR_TARGETS.match(statement)) is not None:
+            found_in = _IN.search(targets[1])
+            bound = targets[1][: found_in.start()] if found_in else ""
+            names.update(name.strip() for name in bound.split(",") if name.strip())
+        elif (single := _SET_NAME.match(statement)) is not None:
+            names.add(single[1])
     return frozenset(names)
 
 
@@ -129,29 +150,37 @@ class _Rewriter:
         self.references: list[Reference] = []
 
     def rewrite(self, *, expression: bool = False) -> JinjaSource:
-        source = self._expression_text(self.text) if expression else _BLOCK.sub(self._block, self.text)
+        if expression:
+            source = self._expression_text(self.text)
+        else:
+            source = substitute(self.text, blocks(self.text), self._block)
         return JinjaSource(source=source, references=tuple(self.references))
 
-    def _block(self, match: re.Match) -> str:
-        if match["expr"] is not None:
-            lead, inner, trail = _whitespace_markers(match["expr"])
+    def _block(self, block: Block) -> str:
+        inner = block.inner(self.text)
+        if block.kind == EXPRESSION:
+            lead, inner, trail = _whitespace_markers(inner)
             return "{{" + lead + self._variable(inner, parenthesize=False) + trail + "}}"
-        if match["stmt"] is not None:
-            return "{%" + self._expression_text(match["stmt"]) + "%}"
-        return match[0]
+        if block.kind == STATEMENT:
+            return "{%" + self._expression_text(inner) + "%}"
+        return self.text[block.start : block.end]
 
     def _expression_text(self, text: str) -> str:
-        return _EXPRESSION_BLOCK.sub(lambda m: self._variable(m[1], parenthesize=True), text)
+        return substitute(text, blocks(text, EXPRESSION),
+                          lambda block: self._variable(block.inner(text), parenthesize=True))
 
     def _variable(self, inner: str, *, parenthesize: bool) -> str:
         parsed = parse_block(inner, self.local_names)
         if parsed is None:
             return f"({inner})" if parenthesize else inner
         reference, filters = parsed
-        name = variable_name(len(self.references))
-        self.references.append(reference)
+        name = self._bind(reference)
         text = f" {name} {filters} " if filters else f" {name} "
         return f"({text})" if parenthesize else text
+
+    def _bind(self, reference: Reference) -> str:
+        self.references.append(reference)
+        return variable_name(len(self.references) - 1)
 
 
 def _whitespace_markers(inner: str) -> tuple[str, str, str]:
