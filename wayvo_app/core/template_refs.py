@@ -26,6 +26,10 @@ _FOR_TARGETS = re.compile(r"for\s+([\w\s,]*)")
 _IN = re.compile(r"(?<!\s)\s+in\b")
 _SET_NAME = re.compile(r"(?:set|with)\s+(\w+)")
 _JINJA_NAMES = frozenset({"true", "false", "none", "True", "False", "None", "loop", "range", "namespace"})
+NESTED_BLOCK = (
+    'a "{{" inside another "{{ }}": inside an expression, write references without braces, '
+    "e.g. {{Trigger.amount + 1}}"
+)
 
 @dataclass(frozen=True)
 class Reference:
@@ -56,6 +60,7 @@ class JinjaSource:
 
     source: str
     references: tuple[Reference, ...]
+    problem: str | None = None  # why the text cannot be a template, found before jinja parses it
 
 
 def variable_name(index: int) -> str:
@@ -104,7 +109,8 @@ def _path(text: str) -> tuple[str | int, ...]:
 
 
 def find_references(text: str) -> list[Reference]:
-    """Every reference in `text`, in `{{ }}` blocks and inside `{% %}` statements."""
+    """Every reference in `text`, in `{{ }}` blocks and inside `{% %}` statements. A block that
+    cannot be read (a nested `{{`) adds none."""
     return list(_Rewriter(text).rewrite().references)
 
 
@@ -148,13 +154,14 @@ class _Rewriter:
         self.text = text
         self.local_names = _local_names(text)
         self.references: list[Reference] = []
+        self.problem: str | None = None
 
     def rewrite(self, *, expression: bool = False) -> JinjaSource:
         if expression:
             source = self._expression_text(self.text)
         else:
             source = substitute(self.text, blocks(self.text), self._block)
-        return JinjaSource(source=source, references=tuple(self.references))
+        return JinjaSource(source=source, references=tuple(self.references), problem=self.problem)
 
     def _block(self, block: Block) -> str:
         inner = block.inner(self.text)
@@ -170,6 +177,9 @@ class _Rewriter:
                           lambda block: self._variable(block.inner(text), parenthesize=True))
 
     def _variable(self, inner: str, *, parenthesize: bool) -> str:
+        if "{{" in inner:
+            self.problem = self.problem or NESTED_BLOCK
+            return f"({inner})" if parenthesize else inner
         parsed = parse_block(inner, self.local_names)
         if parsed is None:
             return f"({inner})" if parenthesize else inner

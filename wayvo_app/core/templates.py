@@ -22,6 +22,8 @@ from wayvo_app.core.sandbox import (
     to_text,
 )
 from wayvo_app.core.template_refs import (
+    NESTED_BLOCK,
+    JinjaSource,
     Reference,
     TemplateScope,
     find_references,
@@ -55,7 +57,7 @@ def render(text: str, scope: TemplateScope, *, node_label: str) -> Any:
     reference = single_reference(text)
     if reference is not None:
         return resolve_value(reference, scope, node_label)
-    jinja = to_jinja(text)
+    jinja = _checked(to_jinja(text), node_label)
     variables = _bind(jinja.references, scope, node_label)
     return _guarded(node_label, lambda: render_source(jinja.source, variables))
 
@@ -67,7 +69,7 @@ def syntax_problem(text: str) -> str | None:
     if len(text) > max_config_string():
         return too_long(text)
     jinja = to_jinja(text)
-    message = syntax_error(jinja.source)
+    message = jinja.problem or syntax_error(jinja.source)
     return f"template syntax error: {message}" if message else None
 
 
@@ -105,7 +107,7 @@ def evaluate_condition(expr: str, scope: TemplateScope, *, node_label: str) -> b
 
 
 def _evaluate(expr: str, scope: TemplateScope, node_label: str) -> Any:
-    jinja = to_jinja(expr, expression=True)
+    jinja = _checked(to_jinja(expr, expression=True), node_label)
     variables = _bind(jinja.references, scope, node_label)
     return _guarded(node_label, lambda: _defined(evaluate_source(jinja.source, variables)))
 
@@ -123,6 +125,13 @@ def too_long(text: str) -> str:
 def _check_length(text: str, node_label: str) -> None:
     if len(text) > max_config_string():
         raise TemplateError(f'Node "{node_label}": {too_long(text)}')
+
+
+def _checked(jinja: JinjaSource, node_label: str) -> JinjaSource:
+    """`jinja`, unless the rewrite found a problem jinja itself would choke on (a nested `{{`)."""
+    if jinja.problem:
+        raise TemplateError(f'Node "{node_label}": template syntax error: {jinja.problem}')
+    return jinja
 
 
 def _defined(value: Any) -> Any:
@@ -168,6 +177,8 @@ def _render_bare_json(text: str, scope: TemplateScope, node_label: str) -> Any:
     found: list[str] = []
 
     def mark(block: Block) -> str:
+        if "{{" in block.inner(text):
+            raise TemplateError(f'Node "{node_label}": template syntax error: {NESTED_BLOCK}')
         found.append(text[block.start : block.end])
         return json.dumps(f"\x00{len(found) - 1}\x00")
 
