@@ -29,6 +29,9 @@ ADVERSARIAL = {
     "escaped quotes in JSON": '{"a": ' + '"\\' * (MIB // 2 - 4),
     "closed blocks after open ones": "{{ " * (MIB // 3 - 2) + "}}",
 }
+# Dense but honest: one reference every 12 characters, each a variable that jinja then parses
+# (jinja's own parser is the slow part), so the default config string limit rather than 1 MiB.
+LONG_EXPRESSION = "{{ " + "Trigger.a + " * (64 * 1024 // 12 - 1) + "1 }}"
 SCOPE = TemplateScope(outputs={"t1": {"a": 1}}, labels={"Trigger": "t1"}, trigger_id="t1")
 SCANS = {
     "find_references": find_references,
@@ -69,6 +72,12 @@ def test_adversarial_megabyte_strings_are_scanned_in_linear_time(no_caps, name):
     text = ADVERSARIAL[name]
     assert MIB - 64 <= len(text) <= MIB + 64
     _assert_every_scan_is_quick(name, text)
+
+
+def test_a_long_expression_full_of_references_is_scanned_in_linear_time(no_caps):
+    assert len(LONG_EXPRESSION) <= 64 * 1024
+    assert len(find_references(LONG_EXPRESSION)) == 64 * 1024 // 12 - 1
+    _assert_every_scan_is_quick("a long expression", LONG_EXPRESSION)
 
 
 def _assert_every_scan_is_quick(name, text):

@@ -1,5 +1,6 @@
-"""Template references (`{{Label.path}}`, `{{@id:Label.path}}`, `{{Trigger.x}}`): found in text in
-linear time, rewritten into jinja variables, and resolved against the outputs of earlier nodes."""
+"""Template references (`{{Label.path}}`, `{{@id:Label.path}}`, `{{Trigger.x}}`, and inside
+expressions `{{Trigger.n + 1}}`): found in text in linear time, rewritten into jinja variables, and
+resolved against the outputs of earlier nodes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.template_exprs import expression_references
 from wayvo_app.core.template_scan import EXPRESSION, STATEMENT, Block, blocks, substitute
 
 TRIGGER_ALIAS = "Trigger"
@@ -109,8 +111,8 @@ def _path(text: str) -> tuple[str | int, ...]:
 
 
 def find_references(text: str) -> list[Reference]:
-    """Every reference in `text`, in `{{ }}` blocks and inside `{% %}` statements. A block that
-    cannot be read (a nested `{{`) adds none."""
+    """Every reference in `text`: in `{{ }}` blocks (alone or inside an expression) and inside
+    `{% %}` statements. A block that cannot be read (a nested `{{`) adds none."""
     return list(_Rewriter(text).rewrite().references)
 
 
@@ -182,11 +184,28 @@ class _Rewriter:
             return f"({inner})" if parenthesize else inner
         parsed = parse_block(inner, self.local_names)
         if parsed is None:
+            inner = self._expression(inner)
             return f"({inner})" if parenthesize else inner
         reference, filters = parsed
         name = self._bind(reference)
+        filters = self._expression(filters)  # `| default(Order.id)`: references in filter arguments
         text = f" {name} {filters} " if filters else f" {name} "
         return f"({text})" if parenthesize else text
+
+    def _expression(self, inner: str) -> str:
+        """Jinja expression text with each reference inside it replaced by its variable."""
+        found = expression_references(inner, self.local_names, TRIGGER_ALIAS)
+        if not found:
+            return inner
+        parts, position = [], 0
+        for start, end, node_id, label, path_text in found:
+            path = _path(path_text)
+            raw = inner[start:end].strip()
+            parts.append(inner[position:start])
+            parts.append(self._bind(Reference(node_id=node_id, label=label, path=path, raw=raw)))
+            position = end
+        parts.append(inner[position:])
+        return "".join(parts)
 
     def _bind(self, reference: Reference) -> str:
         self.references.append(reference)
