@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.sandbox import RenderBudget
 from wayvo_app.core.template_exprs import expression_references
 from wayvo_app.core.template_scan import EXPRESSION, STATEMENT, Block, blocks, substitute
 
@@ -49,11 +50,14 @@ class Reference:
 
 @dataclass(frozen=True)
 class TemplateScope:
-    """What templates can see: outputs by node id (a node without one has not run), labels to ids."""
+    """What templates can see: outputs by node id (a node without one has not run), labels to ids,
+    and the time budget its renders share."""
 
     outputs: Mapping[str, Any]
     labels: Mapping[str, str]
     trigger_id: str
+    # One step renders all its fields with one scope, so they share one time budget.
+    budget: RenderBudget = field(default_factory=RenderBudget, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def render(text: str, scope: TemplateScope, *, node_label: str) -> Any:
         return resolve_value(reference, scope, node_label)
     jinja = _checked(to_jinja(text), node_label)
     variables = _bind(jinja.references, scope, node_label)
-    return _guarded(node_label, lambda: render_source(jinja.source, variables))
+    return _guarded(node_label, lambda: render_source(jinja.source, variables, scope.budget))
 
 
 def syntax_problem(text: str) -> str | None:
@@ -109,7 +109,7 @@ def evaluate_condition(expr: str, scope: TemplateScope, *, node_label: str) -> b
 def _evaluate(expr: str, scope: TemplateScope, node_label: str) -> Any:
     jinja = _checked(to_jinja(expr, expression=True), node_label)
     variables = _bind(jinja.references, scope, node_label)
-    return _guarded(node_label, lambda: _defined(evaluate_source(jinja.source, variables)))
+    return _guarded(node_label, lambda: _defined(evaluate_source(jinja.source, variables, scope.budget)))
 
 
 def max_config_string() -> int:
