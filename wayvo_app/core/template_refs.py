@@ -34,6 +34,7 @@ NESTED_BLOCK = (
     "e.g. {{Trigger.amount + 1}}"
 )
 
+
 @dataclass(frozen=True)
 class Reference:
     """One reference: the node (by id when written in the stored form, else by label) and a path."""
