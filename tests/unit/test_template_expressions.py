@@ -80,6 +80,13 @@ def test_jinja_names_stay_jinja():
     assert syntax_problem(text) is None
 
 
+def test_macro_parameters_and_set_targets_stay_jinja():
+    text = ("{% macro show(row, sep='-') %}{{ row.sku ~ sep }}{% endmacro %}{% set a, b = 1, 2 %}"
+            "{% for item in {{Trigger.items}} %}{{ show(item) }}{{ a.real + b }}{% endfor %}")
+    assert refs(text) == [(None, "Trigger", ("items",), "Trigger.items")]
+    assert r(text) == "A1-3B2-3"
+
+
 def _problems(config):
     doc = {"name": "Refs", "nodes": [
         {"id": "t1", "type": "trigger", "position": {"x": 0, "y": 0},

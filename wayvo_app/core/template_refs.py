@@ -27,7 +27,8 @@ _SPACE = re.compile(r"\s*")
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _FOR_TARGETS = re.compile(r"for\s+([\w\s,]*)")
 _IN = re.compile(r"(?<!\s)\s+in\b")
-_SET_NAME = re.compile(r"(?:set|with)\s+(\w+)")
+_SET_NAMES = re.compile(r"(?:set|with)\s+([\w\s,]*)")
+_MACRO_PARAMETERS = re.compile(r"macro\s+\w+\s*\(([^()]*+)\)")  # possessive: no backtracking
 _JINJA_NAMES = frozenset({"true", "false", "none", "True", "False", "None", "loop", "range", "namespace"})
 NESTED_BLOCK = (
     'a "{{" inside another "{{ }}": inside an expression, write references without braces, '
@@ -141,7 +142,8 @@ def to_jinja(text: str, *, expression: bool = False) -> JinjaSource:
 
 
 def _local_names(text: str) -> frozenset[str]:
-    """Names the template binds itself (`{% for a, b in ... %}`, `{% set x %}`, `{% with x %}`)."""
+    """Names the template binds itself (`{% for a, b in ... %}`, `{% set x %}`, `{% with x %}`,
+    macro parameters)."""
     names: set[str] = set()
     for block in blocks(text, STATEMENT):
         statement = block.inner(text).lstrip("-+").lstrip()
@@ -149,8 +151,11 @@ def _local_names(text: str) -> frozenset[str]:
             found_in = _IN.search(targets[1])
             bound = targets[1][: found_in.start()] if found_in else ""
             names.update(name.strip() for name in bound.split(",") if name.strip())
-        elif (single := _SET_NAME.match(statement)) is not None:
-            names.add(single[1])
+        elif (assigned := _SET_NAMES.match(statement)) is not None:  # `set a, b = ...`, `with x = 1`
+            names.update(name.strip() for name in assigned[1].split(",") if name.strip())
+        elif (macro := _MACRO_PARAMETERS.match(statement)) is not None:  # `macro row(item, sep=",")`
+            parameters = (part.split("=", 1)[0].strip() for part in macro[1].split(","))
+            names.update(name for name in parameters if name.isidentifier())
     return frozenset(names)
 
 
