@@ -58,11 +58,11 @@ async def test_deep_json_gets_400_from_every_route(api, method, path):
 
 def test_the_depth_is_counted_in_linear_time():
     hostile = ('"\\' * 300_000) + "[" * 200_000
-    started = time.monotonic()
+    started = time.process_time()
     for body in (*BODIES.values(), hostile):
         with pytest.raises(Exception, match="nested deeper|Malformed"):
             check_json_object(body.encode())
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
 
 
 def test_brackets_inside_strings_do_not_count():

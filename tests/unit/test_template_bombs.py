@@ -63,11 +63,11 @@ BOMBS = [
 @pytest.mark.parametrize("template", BOMBS)
 def test_a_render_bomb_fails_quickly_without_building_it(template):
     tracemalloc.start()
-    started = time.monotonic()
+    started = time.process_time()
     try:
         with pytest.raises(TemplateError) as caught:
             render(template, scope(), node_label="Bomb")
-        elapsed = time.monotonic() - started
+        elapsed = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

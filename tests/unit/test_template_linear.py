@@ -1,6 +1,7 @@
 """Issue 16, item 1: every template scanner is linear, and config strings and documents are capped.
 A 1 MiB adversarial string goes through reference finding, validation and rendering in well under
-a second (the bound is generous: the old lazy patterns took minutes on these inputs)."""
+a second of CPU (the bound is generous: the old lazy patterns took minutes on these inputs; CPU
+time, so that other processes on a busy machine do not count)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ ADVERSARIAL = {
     "unterminated comments": "{#" * N,
     "nested openers": "{{ {{" * (MIB // 5),
     "a for loop without in": "{% for a" + " " * (MIB - 20) + " x %}",
+    "a macro without a closing bracket": "{% macro m(" + " " * (MIB - 20) + " %}",
     "escaped quotes in JSON": '{"a": ' + '"\\' * (MIB // 2 - 4),
     "closed blocks after open ones": "{{ " * (MIB // 3 - 2) + "}}",
 }
@@ -82,12 +84,12 @@ def test_a_long_expression_full_of_references_is_scanned_in_linear_time(no_caps)
 
 def _assert_every_scan_is_quick(name, text):
     for scan_name, scan in SCANS.items():
-        started = time.monotonic()
+        started = time.process_time()
         try:
             scan(text)
         except TemplateError:
             pass  # refusing is fine; taking long is not
-        elapsed = time.monotonic() - started
+        elapsed = time.process_time() - started
         assert elapsed < 1, f"{scan_name} took {elapsed:.2f} s on {name}"
 
 
@@ -103,7 +105,7 @@ def test_config_strings_over_the_limit_are_refused_naming_node_field_and_setting
     text = "{{Trigger.a}}" + "x" * (64 * 1024)
     limit = get_document_limits().max_config_string
     assert limit == 64 * 1024
-    started = time.monotonic()
+    started = time.process_time()
     assert [p.message for p in validate(_graph(text), default_registry())] == [
         f'Node "Big" (n1): field "Condition" (condition): the text is {len(text)} characters long; '
         f"the limit is {limit} (WAYVO_MAX_CONFIG_STRING)"]
@@ -114,7 +116,7 @@ def test_config_strings_over_the_limit_are_refused_naming_node_field_and_setting
     for call in (render_json, evaluate_condition):
         with pytest.raises(TemplateError, match="WAYVO_MAX_CONFIG_STRING"):
             call(text, SCOPE, node_label="Big")
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
 
 
 def test_the_limits_are_settings(monkeypatch):
