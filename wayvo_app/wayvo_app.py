@@ -21,7 +21,7 @@ from wayvo_app.pages import (
 )
 from wayvo_app.plugins.client_plugins import check_plugins
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
-from wayvo_app.state import AuthState
+from wayvo_app.state import AuthState, SessionGuard
 
 
 def _index() -> rx.Component:
@@ -35,6 +35,7 @@ def build_app() -> rx.App:
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],
     )
     app.register_lifespan_task(embedded_worker_lifespan)
+    app.add_middleware(SessionGuard())
     app.add_page(_index, route=routes.INDEX, title="Wayvo Workflows", on_load=rx.redirect(routes.WORKFLOWS))
     app.add_page(login.login_page, route=routes.LOGIN, title="Sign in · Wayvo", on_load=login.LoginState.on_load)
     app.add_page(login.setup_page, route=routes.SETUP, title="Set up · Wayvo", on_load=login.SetupState.on_load)
