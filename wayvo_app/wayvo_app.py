@@ -17,6 +17,8 @@ from wayvo_app.pages import (
     login,
     settings_api_keys,
     settings_integrations,
+    settings_profile,
+    settings_users,
     workflows,
 )
 from wayvo_app.plugins.client_plugins import check_plugins
@@ -52,6 +54,10 @@ def build_app() -> rx.App:
     app.add_page(settings_integrations.integrations_page, route=routes.SETTINGS_INTEGRATIONS,
                  title="Integrations · Wayvo",
                  on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
+    app.add_page(settings_users.users_page, route=routes.SETTINGS_USERS, title="Users · Wayvo",
+                 on_load=[AuthState.require_login, settings_users.UsersState.load])
+    app.add_page(settings_profile.profile_page, route=routes.SETTINGS_PROFILE, title="Profile · Wayvo",
+                 on_load=[AuthState.require_login, settings_profile.ProfileState.load])
     _add_execution_pages(app)
     return app
 
