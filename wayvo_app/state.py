@@ -42,8 +42,9 @@ class AuthState(rx.State):
         if self.roles != list(user.roles):
             self.roles = list(user.roles)
 
-    def _forget(self) -> None:
-        self.session_token = ""
+    def _forget(self, *, keep_cookie: bool = False) -> None:
+        if not keep_cookie:
+            self.session_token = ""
         self.user_id = self.user_name = self.display_name = ""
         self.roles = []
 
@@ -118,7 +119,9 @@ class SessionGuard(Middleware):
             auth._remember(user)  # roles or names an administrator just changed
             return None
         redirect = auth._back_to_login()
-        auth._forget()
+        # The cookie stays: another tab may have signed in again since, and this tab's state
+        # holds the old token; clearing the shared cookie would sign that tab out too.
+        auth._forget(keep_cookie=True)
         delta = await _resolve_delta(state.get_delta())
         state._clean()  # the delta is sent here; the handler never runs
         return StateUpdate(delta=delta, events=Event.from_event_type(redirect))

@@ -70,14 +70,17 @@ async def test_an_ended_session_stops_on_the_next_event(db_url, end):
     {"sign_out": lambda: accounts.sign_out(auth.session_token),
      "disable": lambda: user_admin.disable(admin, bob),
      "reset_password": lambda: user_admin.reset_password(admin, bob, "brand-new-pass")}[end]()
+    token = auth.session_token
     for tab_root, tab_auth, event in [(root, auth, _event(WorkflowsState, "load")),
                                       (other_root, other_auth, _event(AuthState, "check_session"))]:
         update = await SessionGuard().preprocess(None, tab_root, event)
         assert update is not None, "a revoked session must not reach the handler"
         assert [(e.name, e.payload["path"].split("?")[0]) for e in update.events] == [("_redirect", "/login")]
-        assert tab_auth.user_id == "" and tab_auth.session_token == "" and tab_auth.roles == []
+        assert tab_auth.user_id == "" and tab_auth.user_name == "" and tab_auth.roles == []
         delta = next(v for k, v in update.delta.items() if k.endswith("auth_state"))
-        assert delta["user_id_rx_state_"] == "" and delta["session_token_rx_state_"] == ""
+        assert delta["user_id_rx_state_"] == "" and delta["roles_rx_state_"] == []
+        # The shared cookie is left alone: another tab may have signed in again since.
+        assert tab_auth.session_token == delta.get("session_token_rx_state_", token) == token
 
 
 async def test_public_events_need_no_session(db_url):
