@@ -152,11 +152,12 @@ def _buttons(label: str, button_id: str) -> rx.Component:
 _ROLES_HINT = "Approval groups such as manager, separated by commas. admin may manage users."
 
 
-def _dialog(mode: str, title: str, description, body: rx.Component, on_submit) -> rx.Component:
+def _dialog(mode: str, title: str, description, body: rx.Component, buttons: rx.Component,
+            on_submit) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(title), rx.dialog.description(description, size="2", color_scheme="gray"),
-            rx.form(rx.vstack(body, _form_error(), spacing="3", width="100%", margin_top="0.75rem"),
+            rx.form(rx.vstack(body, _form_error(), buttons, spacing="3", width="100%", margin_top="0.75rem"),
                     on_submit=on_submit, reset_on_submit=False),
             max_width="460px",
         ),
@@ -174,17 +175,14 @@ def _dialogs() -> rx.Component:
                hint="Approval requests are e-mailed here."),
         _field("Roles", "roles", hint=_ROLES_HINT, placeholder="manager"),
         _field("Password (at least 8 characters)", "password", "password", required=True),
-        _field("Confirm password", "confirm", "password", required=True),
-        _buttons("Create user", "create-user"))
+        _field("Confirm password", "confirm", "password", required=True))
     edit = rx.fragment(
         _field("Display name", "display_name", default=t["displayName"].to(str)),
         _field("E-mail", "email", "email", default=t["email"].to(str)),
-        _field("Roles", "roles", default=t["rolesText"].to(str), hint=_ROLES_HINT),
-        _buttons("Save", "save-user"))
+        _field("Roles", "roles", default=t["rolesText"].to(str), hint=_ROLES_HINT))
     password = rx.fragment(
         _field("New password (at least 8 characters)", "password", "password", required=True),
-        _field("Confirm password", "confirm", "password", required=True),
-        _buttons("Reset password", "reset-password"))
+        _field("Confirm password", "confirm", "password", required=True))
     disable = rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title("Disable ", t["userName"].to(str), "?"),
@@ -198,10 +196,12 @@ def _dialogs() -> rx.Component:
             max_width="440px"),
         open=s.dialog == DISABLE, on_open_change=s.dialog_changed)
     return rx.fragment(
-        _dialog(CREATE, "New user", "They can sign in with this user name and password.", create, s.create),
-        _dialog(EDIT, "Edit user", t["userName"].to(str), edit, s.save),
+        _dialog(CREATE, "New user", "They can sign in with this user name and password.", create,
+                _buttons("Create user", "create-user"), s.create),
+        _dialog(EDIT, "Edit user", t["userName"].to(str), edit, _buttons("Save", "save-user"), s.save),
         _dialog(PASSWORD, "Reset password", rx.text("A new password for ", t["userName"].to(str),
-                                                    ". Their open sessions end."), password, s.reset_password),
+                                                    ". Their open sessions end."), password,
+                _buttons("Reset password", "reset-password"), s.reset_password),
         disable)
 
 
