@@ -191,8 +191,9 @@ def set_up_owner(user_name: str, password: str, secret_key: str, *, email: str |
 
 
 def signed_in(token: str, secret_key: str) -> Principal | None:
-    """The user of a live session token, or None."""
-    with db.session() as s:
+    """The user of a live session token, or None. A read transaction: every event of an open
+    tab asks (SessionGuard), and on SQLite a write transaction would take the write lock."""
+    with db.read_session() as s:
         user = user_for_session(s, token, secret_key)
         return principal_of(user) if user else None
 
