@@ -40,6 +40,14 @@ def test_admin_creates_then_disables_a_user_whose_open_tab_is_signed_out(app_ser
     admin.screenshot(path=str(ARTIFACTS / "settings-users-no-match.png"))
     admin.get_by_role("button", name="Clear the search").click()
 
+    _row(admin, "dora").locator(".user-actions").click()
+    admin.get_by_role("menuitem", name="Edit").click()
+    assert admin.input_value("#user-roles") == "manager"
+    admin.fill("#user-roles", "manager, finance")
+    admin.screenshot(path=str(ARTIFACTS / "settings-users-edit.png"))
+    admin.click("#save-user")
+    _row(admin, "dora").get_by_text("finance", exact=True).wait_for()
+
     dora = new_page()
     sign_in(dora, base, "dora", "dora-password")
     dora.get_by_text("Dora Disabled").wait_for()
@@ -72,4 +80,11 @@ def test_admin_creates_then_disables_a_user_whose_open_tab_is_signed_out(app_ser
     _row(admin, "dora").locator(".user-actions").click()
     admin.locator(".enable-user").click()
     _row(admin, "dora").get_by_text("Active", exact=True).wait_for()
-    sign_in(dora, base, "dora", "dora-password")
+    _row(admin, "dora").locator(".user-actions").click()
+    admin.get_by_role("menuitem", name="Reset password").click()
+    admin.fill("#user-password", "dora-second-pass")
+    admin.fill("#user-confirm", "dora-second-pass")
+    admin.screenshot(path=str(ARTIFACTS / "settings-users-reset-password.png"))
+    admin.click("#reset-password")
+    admin.get_by_text("Password of “dora” reset").wait_for()
+    sign_in(dora, base, "dora", "dora-second-pass")

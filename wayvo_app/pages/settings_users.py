@@ -200,7 +200,7 @@ def _dialogs() -> rx.Component:
                 _buttons("Create user", "create-user"), s.create),
         _dialog(EDIT, "Edit user", t["userName"].to(str), edit, _buttons("Save", "save-user"), s.save),
         _dialog(PASSWORD, "Reset password", rx.text("A new password for ", t["userName"].to(str),
-                                                    ". Their open sessions end."), password,
+                                                    ". Their open sessions end.", as_="span"), password,
                 _buttons("Reset password", "reset-password"), s.reset_password),
         disable)
 
