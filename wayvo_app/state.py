@@ -85,16 +85,19 @@ class AuthState(rx.State):
 _SELF_CHECKING = frozenset({"require_login", "logout"})
 
 
-def _public_states() -> tuple[type, ...]:
-    from wayvo_app.pages.login import LoginState, SetupState
+_PUBLIC_STATES: list[type] = []
 
-    return (LoginState, SetupState)
+
+def public_state(cls):
+    """Marks the state of a page anyone may use without a session (sign-in, first-run setup)."""
+    _PUBLIC_STATES.append(cls)
+    return cls
 
 
 def is_protected(state_cls: type, handler: str) -> bool:
     """Whether an event needs a live session: every handler of our own states (Reflex's
     internal ones excluded) but sign-in, first-run setup, require_login and logout."""
-    if handler in _SELF_CHECKING or issubclass(state_cls, _public_states()):
+    if handler in _SELF_CHECKING or issubclass(state_cls, tuple(_PUBLIC_STATES)):
         return False
     return any(c.__module__.startswith("wayvo_app.") for c in state_cls.__mro__)
 

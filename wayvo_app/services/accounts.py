@@ -16,6 +16,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
 from wayvo_app.services import api_keys
 from wayvo_app.store import db
+from wayvo_app.store.dialect import is_postgres
 from wayvo_app.store.models import LoginSession, User, utcnow
 from wayvo_app.store.users import user_by_name
 
@@ -159,7 +160,7 @@ def lock_users_for_setup(s: Session) -> None:
     """Serializes first-run setups: on PostgreSQL two transactions would both count zero users
     (SQLite's BEGIN IMMEDIATE already serializes writers). The mode conflicts with itself and with
     inserts, so the second setup waits, then counts the first owner."""
-    if s.get_bind().dialect.name == "postgresql":
+    if is_postgres(s):
         s.exec(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
 
 
