@@ -101,9 +101,14 @@ class NodeSpec:
     resume: Callable[..., Any] | None = None
     integration_type: str | None = None
     validate: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+    step_label: str = ""  # a plugin's actionLabel: names its steps in logs, timeline and viewer
 
     def field(self, key: str) -> ConfigField | None:
         return next((f for f in self.config_fields if f.key == key), None)
+
+    def name_of_step(self, node_label: str) -> str:
+        """What a step of this type is called: its node's label, else the actionLabel, else the label."""
+        return node_label.strip() or self.step_label or self.label
 
 
 class Registry:
