@@ -4,6 +4,7 @@ client action. Plugin actions then run exactly like built-in nodes."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 
 from wayvo_app.core.errors import PluginError
@@ -101,6 +102,13 @@ def _integration_field(integration: IntegrationSpec) -> ConfigField:
                        description=f"Your {integration.label} credentials")
 
 
+def lucide_name(icon: str) -> str:
+    """A lucide icon name as the canvas and the palette look it up: "MessageSquare", "message_square"
+    and "message-square" are one icon (the product document names lucide-react components)."""
+    kebab = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", icon.strip()).replace("_", "-").replace(" ", "-")
+    return kebab.lower() or "plug"
+
+
 def _spec(integration: IntegrationSpec, action: PluginAction, importer: StepImporter,
           plugin_name: str) -> NodeSpec:
     fields = tuple(action.config_fields)
@@ -108,7 +116,7 @@ def _spec(integration: IntegrationSpec, action: PluginAction, importer: StepImpo
         fields = (_integration_field(integration), *fields)
     spec = NodeSpec(
         action_type=integration.action_id(action), label=action.label, description=action.description,
-        category=action.category, icon=integration.icon, kind="action", config_fields=fields,
+        category=action.category, icon=lucide_name(integration.icon), kind="action", config_fields=fields,
         output_fields=tuple(action.output_fields), retry=action.retry,
         integration_type=integration.type,
     )
