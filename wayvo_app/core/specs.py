@@ -106,11 +106,6 @@ class NodeSpec:
     def field(self, key: str) -> ConfigField | None:
         return next((f for f in self.config_fields if f.key == key), None)
 
-    def name_of_step(self, node_label: str) -> str:
-        """What a step of this type is called: its node's label, else the actionLabel, else the label."""
-        return node_label.strip() or self.step_label or self.label
-
-
 class Registry:
     """Node types by `actionType` (the trigger is registered under "trigger")."""
 
