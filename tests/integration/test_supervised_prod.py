@@ -67,7 +67,7 @@ def supervised(db_url, tmp_path, monkeypatch):
     """The supervisor with two engine workers and the API, as scripts/prod starts them."""
     port = _free_port()
     worker = f"{sys.executable} -m wayvo_app.cli worker --poll-interval 0.2"
-    web = (f"{sys.executable} -m uvicorn --factory wayvo_app.api.app:create_api --host 127.0.0.1 "
+    web = (f"{sys.executable} -m uvicorn --factory tests.prod_api:make_api --host 127.0.0.1 "
            f"--port {port} --log-level warning")
     log_path = tmp_path / "supervisor.log"
     env = {"DATABASE_URL": db_url, "WAYVO_LEASE_SECONDS": "2", "WAYVO_HTTP_ALLOW_PRIVATE": "true",
