@@ -34,11 +34,13 @@ async def test_no_worker_is_503_and_a_fresh_heartbeat_is_200(client):
     r = await client.get("/api/health")
     assert r.status_code == 503 and r.json()["status"] == "unavailable"
     assert r.json()["database"]["reachable"] is True and r.json()["workers"]["alive"] == 0
+    assert r.json()["error"] == "No engine worker heartbeat in the last 15 s"
+    assert r.json()["code"] == "service_unavailable"
     health.beat("host:1:a", "host", 1, inflight=2)
     r = await client.get("/api/health")
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     body = r.json()
-    assert body["status"] == "ok" and body["workers"]["alive"] == 1
+    assert body["status"] == "ok" and body["workers"]["alive"] == 1 and "error" not in body
     assert body["workers"]["items"][0]["inflight"] == 2 and "host" not in body["workers"]["items"][0]
     health.forget("host:1:a")
     assert (await client.get("/api/health")).status_code == 503
@@ -67,6 +69,7 @@ def test_an_unreachable_database_is_503_without_details(tmp_path, monkeypatch):
     reset_settings()
     assert r.status_code == 503
     assert r.json()["database"] == {"reachable": False, "error": "OperationalError"}
+    assert r.json()["error"] == "The database is not reachable"
     assert "missing-dir" not in r.text
 
 

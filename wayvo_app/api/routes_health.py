@@ -18,7 +18,8 @@ _EXAMPLE = {"status": "ok", "database": {"reachable": True, "latencyMs": 1.2},
                         "items": [{"inflight": 3, "startedAt": "2026-01-01T09:00:00+00:00",
                                    "lastBeatAt": "2026-01-01T09:30:00+00:00", "secondsSinceBeat": 1.4}]},
             "checkedAt": "2026-01-01T09:30:01+00:00"}
-_DOWN = {**_EXAMPLE, "status": "unavailable", "workers": {"alive": 0, "staleAfterSeconds": 15.0, "items": []}}
+_DOWN = {**_EXAMPLE, "status": "unavailable", "workers": {"alive": 0, "staleAfterSeconds": 15.0, "items": []},
+         "error": "No engine worker heartbeat in the last 15 s", "code": "service_unavailable"}
 
 
 @router.get(HEALTH_PATH, tags=["operations"], summary="Service health",

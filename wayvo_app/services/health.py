@@ -69,7 +69,12 @@ def health_report(*, url: str | None = None, now: datetime | None = None,
     database = _database(url)
     workers = _workers(url, now, period) if database["reachable"] else []
     healthy = database["reachable"] and bool(workers)
-    return {"status": "ok" if healthy else "unavailable", "database": database,
-            "workers": {"alive": len(workers), "staleAfterSeconds": period * STALE_AFTER_BEATS,
-                        "items": workers},
-            "checkedAt": now.isoformat()}
+    report = {"status": "ok" if healthy else "unavailable", "database": database,
+              "workers": {"alive": len(workers), "staleAfterSeconds": period * STALE_AFTER_BEATS,
+                          "items": workers},
+              "checkedAt": now.isoformat()}
+    if not healthy:  # the API's error shape too, so clients that read {"error", "code"} understand
+        report["error"] = ("The database is not reachable" if not database["reachable"] else
+                           f"No engine worker heartbeat in the last {period * STALE_AFTER_BEATS:g} s")
+        report["code"] = "service_unavailable"
+    return report
