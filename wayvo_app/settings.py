@@ -55,6 +55,7 @@ class Settings:
     data_sources: tuple[str, ...]
     server_actions: tuple[str, ...]
     old_secret_keys: tuple[str, ...] = field(default=())
+    client_plugins: tuple[str, ...] = field(default=())
 
 
 def load_settings() -> Settings:
@@ -78,6 +79,7 @@ def load_settings() -> Settings:
         data_sources=_list(os.environ.get("WAYVO_DATA_SOURCES")),
         server_actions=_list(os.environ.get("WAYVO_SERVER_ACTIONS")),
         old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
+        client_plugins=_list(os.environ.get("WAYVO_CLIENT_PLUGINS")),
     )
 
 
