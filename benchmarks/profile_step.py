@@ -1,0 +1,146 @@
+"""Where the time of one step goes: a worker (in this process, under cProfile) drains N queued
+executions of benchmarks.engine's three-no-op workflow on PostgreSQL, while SQLAlchemy event
+listeners count transactions, statements and connection checkouts. Figures for docs/performance.md.
+
+    python -m benchmarks.profile_step [--executions 2000] [--top 25] [--pstats out.pstats]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import time
+from collections import Counter
+
+from sqlalchemy import create_engine, event, text
+
+from benchmarks.engine import PG_DEFAULT, _fresh_database, _setup, _trigger_many
+
+# cProfile's own-time ("tottime") of every function, put in one bucket by the file it lives in.
+BUCKETS = (("waiting on PostgreSQL (psycopg wait)", ("psycopg/waiting", "wait_c")),
+           ("psycopg driver (Python)", ("psycopg/", "psycopg_binary")),
+           ("SQLAlchemy", ("sqlalchemy/",)), ("SQLModel", ("sqlmodel/",)),
+           ("ours: store", ("wayvo_app/store/",)), ("ours: engine", ("wayvo_app/engine/",)),
+           ("ours: core", ("wayvo_app/core/",)), ("ours: runtime (worker loop)", ("wayvo_app/runtime/",)),
+           ("ours: other", ("wayvo_app/", "benchmarks/")),
+           ("event loop idle (select/epoll) = waiting for work", ("select", "selectors")),
+           ("asyncio", ("asyncio/",)), ("json / datetime / uuid", ("json/", "uuid", "datetime")),
+           ("apscheduler", ("apscheduler/",)))
+
+
+def _bucket(filename: str, name: str) -> str:
+    key = f"{filename}:{name}"
+    for label, needles in BUCKETS:
+        if any(n in key for n in needles):
+            return label
+    return "other (stdlib, builtins)"
+
+
+class Counters:
+    """Statements, transactions and checkouts, and the time spent inside cursor.execute."""
+
+    def __init__(self, engine):
+        self.stmts, self.kinds = 0, Counter()
+        self.commits = self.rollbacks = self.checkouts = 0
+        self.execute_seconds, self._t = 0.0, 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
+        event.listen(engine.pool, "checkout", self._checkout)
+
+    def _before(self, conn, cursor, statement, params, context, executemany):
+        self.stmts += 1
+        words = statement.split(None, 3)
+        kind = " ".join(words[:3]) if words[0] in ("INSERT", "UPDATE", "DELETE") else words[0]
+        if words[0] == "SELECT" and "FOR UPDATE" in statement:
+            kind = "SELECT ... FOR UPDATE" + (" SKIP LOCKED" if "SKIP LOCKED" in statement else "")
+        self.kinds[kind.replace('"', "")] += 1
+        self._t = time.perf_counter()
+
+    def _after(self, *args):
+        self.execute_seconds += time.perf_counter() - self._t
+
+    def _commit(self, conn):
+        self.commits += 1
+
+    def _rollback(self, conn):
+        self.rollbacks += 1
+
+    def _checkout(self, *args):
+        self.checkouts += 1
+
+
+async def _drain(url: str, executions: int) -> float:
+    from wayvo_app.runtime.worker import Worker
+
+    worker = Worker(url=url, concurrency=64, poll_interval=0.05)
+    watcher = create_engine(url, pool_size=1)  # not the worker's engine: its queries are not counted
+
+    async def stop_when_done():
+        while True:
+            await asyncio.sleep(0.2)
+            with watcher.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM executions WHERE status = 'success'")).scalar() >= executions:
+                    worker.stop()
+                    return
+
+    start = time.perf_counter()
+    await asyncio.gather(worker.run(), stop_when_done())
+    elapsed = time.perf_counter() - start
+    watcher.dispose()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--executions", type=int, default=2000)
+    parser.add_argument("--pg", default=os.environ.get("WAYVO_TEST_POSTGRES_URL", PG_DEFAULT))
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--pstats", default=None, help="also save the raw profile here")
+    parser.add_argument("--no-profile", action="store_true", help="counts and wall time only")
+    args = parser.parse_args()
+    url, drop = _fresh_database("postgres", args.pg)
+    from wayvo_app.store import db
+
+    try:
+        _trigger_many(_setup(url), args.executions)
+        counters = Counters(db.get_engine(url))
+        profiler = None if args.no_profile else cProfile.Profile()
+        if profiler:
+            profiler.enable()
+        seconds = asyncio.run(_drain(url, args.executions))
+        if profiler:
+            profiler.disable()
+    finally:
+        db.dispose_engines()
+        drop()
+    steps = args.executions * 3
+    print(f"\n{args.executions} executions, {steps} steps in {seconds:.2f} s: {steps / seconds:.0f} steps/s, "
+          f"{seconds / steps * 1000:.2f} ms per step{' (under cProfile)' if profiler else ''}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"per step: {counters.commits / steps:.2f} commits, {counters.rollbacks / steps:.2f} rollbacks, "
+          f"{counters.stmts / steps:.2f} statements, {counters.checkouts / steps:.2f} connection checkouts; "
+          f"{counters.execute_seconds / steps * 1000:.2f} ms inside cursor.execute")
+    print("statements per step: " + ", ".join(f"{k} {v / steps:.2f}" for k, v in counters.kinds.most_common()))
+    if not profiler:
+        return
+    stats = pstats.Stats(profiler)
+    if args.pstats:
+        stats.dump_stats(args.pstats)
+    buckets, total = Counter(), 0.0
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        buckets[_bucket(filename, name)] += tottime
+        total += tottime
+    print(f"\nown time by bucket (cProfile tottime, {total:.2f} s in all; per step in ms):")
+    for label, value in buckets.most_common():
+        print(f"  {label}: {value / total:.1%}  {value / steps * 1000:.3f} ms")
+    print(f"\ntop {args.top} functions by own time:")
+    stats.sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()

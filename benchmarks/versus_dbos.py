@@ -1,0 +1,430 @@
+"""Ours side by side with DBOS Transact 3.4.0 (issue 14), on the same PostgreSQL server, in one
+run: the 3-no-op-step workflow with 1 and 2 processes, the start call, resume after a signal
+(in-process, and over HTTP for ours), the memory of N paused executions, and the single-client
+commit ceiling. Prints one table with the ratios and issue 14's goals. Needs the extra:
+
+    pip install -e '.[bench]'    # dbos==3.4.0, never a runtime dependency
+    python -m benchmarks.versus_dbos [--quick] [--runs 3] [--executions 2000] [--paused 10000]
+
+DBOS runs in child processes (benchmarks/dbos_side.py; DBOS is a process-wide singleton) against
+database `bench_dbos`, ours against `bench_wayvo` (both created if missing), each measure in a
+schema of its own that is dropped afterwards. Ours and DBOS alternate measure by measure, so a
+busy machine weighs on both alike; the load average is printed with the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import psutil
+from sqlalchemy import create_engine, make_url, text
+
+from benchmarks import signals
+from benchmarks.engine import (
+    ROOT,
+    _fresh_database,
+    _setup,
+    _start_workers,
+    _stop,
+    _trigger_many,
+    commit_ceiling,
+)
+
+ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+NAN = float("nan")
+
+
+def _progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))] if values else NAN
+
+
+def _database(admin_url: str, name: str) -> str:
+    """The URL of database `name` on the admin URL's server, created if missing."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+_ENGINES: dict[str, object] = {}  # pooled: the polling loops below must not open a connection per query
+
+
+def _scalar(url: str, sql: str, **params):
+    engine = _ENGINES.get(url) or _ENGINES.setdefault(url, create_engine(url, pool_size=2))
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def _dispose() -> None:
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+# -- DBOS: child processes ---------------------------------------------------------------------------
+
+@contextmanager
+def _dbos_schema(url: str):
+    schema = "dbos_" + uuid.uuid4().hex[:8]
+    try:
+        yield schema
+    finally:
+        _dispose()
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        except Exception as exc:  # noqa: BLE001 - as in _ours_schema
+            _progress(f"could not drop DBOS schema {schema}: {exc}")
+        engine.dispose()
+
+
+def _dbos_cmd(measure: str, url: str, schema: str, *extra) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.dbos_side", measure, "--url", url, "--schema", schema,
+            *map(str, extra)]
+
+
+def _dbos(measure: str, url: str, schema: str, *extra, timeout: float = 900) -> dict:
+    done = subprocess.run(_dbos_cmd(measure, url, schema, *extra), cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode or not lines:
+        raise RuntimeError(f"dbos_side {measure} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def dbos_direct(args, url: str) -> dict:
+    with _dbos_schema(url) as schema:
+        return _dbos("direct", url, schema, "--executions", args.executions, "--samples", args.samples,
+                     "--threads", *args.threads)
+
+
+def dbos_queue(args, url: str, processes: int) -> dict:
+    """Enqueue, then let `processes` DBOS processes drain the queue; the window runs from the first
+    workflow started to the last completed (the system tables' own timestamps)."""
+    with _dbos_schema(url) as schema:
+        _dbos("enqueue", url, schema, "--executions", args.executions, "--concurrency", args.dbos_concurrency,
+              "--poll", args.dbos_poll)
+        procs = [subprocess.Popen(_dbos_cmd("worker", url, schema, "--executor-id", f"w{i}"), cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for i in range(processes)]
+        try:
+            deadline = time.monotonic() + 600
+            count = f"SELECT count(*) FROM {schema}.workflow_status WHERE status = 'SUCCESS'"
+            while _scalar(url, count) < args.executions:
+                if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                    raise RuntimeError("DBOS queue did not drain")
+                time.sleep(0.2)
+        finally:
+            _stop(procs)
+        window_ms = _scalar(url, f"SELECT max(completed_at) - min(started_at_epoch_ms) FROM {schema}.workflow_status")
+        return {"wf_per_s": args.executions / (window_ms / 1000)}
+
+
+def dbos_paused(args, url: str) -> dict:
+    with _dbos_schema(url) as schema:
+        return _dbos("paused", url, schema, "--count", args.paused, "--samples", args.samples)
+
+
+# -- ours: the existing benchmarks' helpers ------------------------------------------------------------
+
+@contextmanager
+def _ours_schema(url: str):
+    schema_url, drop = _fresh_database("postgres", url)
+    try:
+        yield schema_url
+    finally:
+        from wayvo_app.store import db
+
+        _dispose()
+        db.dispose_engines()
+        try:
+            drop()
+        except Exception as exc:  # noqa: BLE001 - a failed drop must not hide the measure's own error
+            _progress(f"could not drop a benchmark schema: {exc}")
+
+
+def ours_throughput(args, url: str, workers: int) -> dict:
+    """benchmarks.engine.throughput, timed like DBOS's queue: first step started to last finished."""
+    with _ours_schema(url) as u:
+        _trigger_many(_setup(u), args.executions)
+        procs = _start_workers(u, workers)
+        try:
+            deadline = time.monotonic() + 600
+            while _scalar(u, "SELECT count(*) FROM executions WHERE status = 'success'") < args.executions:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("ours did not drain")
+                time.sleep(0.2)
+        finally:
+            _stop(procs)
+        seconds = _scalar(u, "SELECT EXTRACT(EPOCH FROM (SELECT max(completed_at) FROM executions) - "
+                             "(SELECT min(started_at) FROM execution_steps WHERE node_id <> 't'))")
+        return {"wf_per_s": args.executions / float(seconds)}
+
+
+def _finished_at(u: str, execution_id: str, timeout: float = 30.0) -> datetime:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = _scalar(u, "SELECT completed_at FROM executions WHERE id = :i AND status = 'success'", i=execution_id)
+        if done is not None:
+            return done if done.tzinfo else done.replace(tzinfo=UTC)
+        time.sleep(0.005)
+    raise RuntimeError(f"execution {execution_id} did not finish")
+
+
+def ours_start(args, url: str) -> dict:
+    """trigger_workflow() with a worker running, and trigger -> execution finished."""
+    from wayvo_app.services.executions import trigger_workflow
+
+    with _ours_schema(url) as u:
+        wf = _setup(u)
+        procs = _start_workers(u, 1)
+        try:
+            time.sleep(2.0)
+            calls, finish = [], []
+            for i in range(args.samples + 5):
+                started = datetime.now(UTC)
+                t0 = time.perf_counter()
+                execution_id = trigger_workflow(workflow_id=wf, user_name="bench", input={"i": i}).execution_id
+                calls.append(time.perf_counter() - t0)
+                finish.append((_finished_at(u, execution_id) - started).total_seconds())
+                time.sleep(0.005)
+        finally:
+            _stop(procs)
+        calls, finish = calls[5:], finish[5:]  # the first few pay imports and connections
+        return {"start_p50_ms": _pct(calls, .5) * 1000, "start_p99_ms": _pct(calls, .99) * 1000,
+                "finish_p50_ms": _pct(finish, .5) * 1000}
+
+
+_NEXT_STEP = ("SELECT s.finished_at FROM wait_events w JOIN execution_steps s ON s.execution_id = w.execution_id "
+              "AND s.node_id = 'c' AND s.status = 'success' WHERE w.namespace = 'bench' AND w.event_key = :k")
+
+
+def _resume_once(u: str, key: str, i) -> tuple[float, float]:
+    """signal_event() as application code; (call seconds, signal -> next step finished seconds)."""
+    from wayvo_app.services.signals import signal_event
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    signal_event(event_namespace="bench", event_key=key, payload={"i": i}, user_name="bench")
+    call = time.perf_counter() - t0
+    deadline = time.monotonic() + 30
+    while (finished := _scalar(u, _NEXT_STEP, k=key)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{key} did not resume")
+        time.sleep(0.002)
+    finished = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
+    return call, (finished - started).total_seconds()
+
+
+def ours_paused(args, url: str) -> dict:
+    """N executions of benchmarks.signals' workflow run by a `wayvo worker` to their pause (the
+    worker's RSS before and after), then signal_event() -> next step finished, N still waiting."""
+    from wayvo_app.services.executions import trigger_workflow
+
+    with _ours_schema(url) as u:
+        _user_id, wf, _version, _key = signals._setup(u)
+        procs = _start_workers(u, 1)
+        try:
+            time.sleep(2.0)
+            rss = lambda: psutil.Process(procs[0].pid).memory_info().rss / 2**20  # noqa: E731
+            trigger_workflow(workflow_id=wf, user_name="bench", input={"i": "warm"})  # warm-up, as DBOS's
+            time.sleep(1.0)
+            _resume_once(u, "k-warm", "warm")
+            idle = rss()
+            for i in range(args.paused):
+                trigger_workflow(workflow_id=wf, user_name="bench", input={"i": i})
+            deadline = time.monotonic() + 900
+            while _scalar(u, "SELECT count(*) FROM wait_events WHERE status = 'waiting'") < args.paused:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("executions did not reach their pause")
+                time.sleep(0.5)
+            time.sleep(2.0)
+            paused = rss()
+            calls, step = [], []
+            for i in random.sample(range(args.paused), args.samples):
+                call, latency = _resume_once(u, f"k-{i}", i)
+                calls.append(call)
+                step.append(latency)
+                time.sleep(0.02)
+        finally:
+            _stop(procs)
+        return {"idle_rss_mb": idle, "paused_rss_mb": paused, "call_p50_ms": _pct(calls, .5) * 1000,
+                "step_p50_ms": _pct(step, .5) * 1000, "step_p99_ms": _pct(step, .99) * 1000}
+
+
+def ours_http(args, url: str) -> dict:
+    """benchmarks.signals.measure_size: the signal API (uvicorn) and a `wayvo worker`."""
+    with _ours_schema(url) as u:
+        user_id, wf, version, key = signals._setup(u)
+        signals._USED.clear()
+        signals._SIGNALLED_SO_FAR[0] = 0
+        return signals.measure_size(u, (user_id, wf, version), args.http_waiting, args.samples, signals._port(), key)
+
+
+# -- the machine's ceiling ------------------------------------------------------------------------------
+
+def pgbench_ceiling(url: str, seconds: int) -> float:
+    """pgbench, one client, one single-row INSERT per transaction (synchronous_commit as configured)."""
+    with _ours_schema(url) as u:
+        schema = re.search(r"search_path%3D(\w+)", u).group(1)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE TABLE {schema}.ceiling (id bigserial PRIMARY KEY, v text)")
+        engine.dispose()
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+            script.write(f"INSERT INTO {schema}.ceiling (v) VALUES ('x');\n")
+        parts = make_url(url)
+        done = subprocess.run(["pgbench", "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-f", script.name,
+                               "-h", parts.host or "127.0.0.1", "-p", str(parts.port or 5432),
+                               "-U", parts.username or "postgres", parts.database],
+                              capture_output=True, text=True, timeout=seconds + 60)
+        os.unlink(script.name)
+        found = re.search(r"tps = ([\d.]+)", done.stdout)
+        return float(found.group(1)) if found else NAN
+
+
+# -- one run, the table ---------------------------------------------------------------------------------
+
+def run_once(args, dbos_url: str, ours_url: str, heavy: bool) -> dict:
+    """Every measure once, DBOS and ours alternating; the paused/HTTP measures only when `heavy`."""
+    steps = [("ceiling_loop", lambda: {"tps": commit_ceiling("postgres", ours_url, args.ceiling_seconds)}),
+             ("ceiling_pgbench", lambda: {"tps": pgbench_ceiling(ours_url, max(1, round(args.ceiling_seconds)))}),
+             ("dbos_direct", lambda: dbos_direct(args, dbos_url)),
+             ("ours_1", lambda: ours_throughput(args, ours_url, 1)),
+             ("dbos_q1", lambda: dbos_queue(args, dbos_url, 1)),
+             ("ours_2", lambda: ours_throughput(args, ours_url, 2)),
+             ("dbos_q2", lambda: dbos_queue(args, dbos_url, 2)),
+             ("ours_start", lambda: ours_start(args, ours_url))]
+    if heavy:
+        steps += [("dbos_paused", lambda: dbos_paused(args, dbos_url)),
+                  ("ours_paused", lambda: ours_paused(args, ours_url)),
+                  ("ours_http", lambda: ours_http(args, ours_url))]
+    out = {}
+    for name, fn in steps:
+        start = time.perf_counter()
+        for attempt in range(1, 4):  # a shared server may be restarted under us (other suites' chaos tests)
+            try:
+                out[name] = fn()
+                break
+            except Exception as exc:  # noqa: BLE001 - retried, then raised
+                if attempt == 3:
+                    raise
+                _progress(f"{name} failed ({type(exc).__name__}: {str(exc)[:200]}); retrying in 10 s")
+                time.sleep(10)
+        _progress(f"{name}: {json.dumps({k: round(v, 2) for k, v in out[name].items()})} "
+                  f"({time.perf_counter() - start:.0f} s, load {os.getloadavg()[0]:.1f})")
+    return out
+
+
+def _median(results: list[dict]) -> dict:
+    merged = {}
+    for group in results[0]:
+        runs = [r[group] for r in results if group in r]
+        merged[group] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    return merged
+
+
+def _fmt(value, digits: int) -> str:
+    return "–" if value is None or value != value else f"{value:,.{digits}f}"
+
+
+def print_table(r: dict, args, loads: tuple[float, float]) -> None:
+    d, q1, q2 = r["dbos_direct"], r["dbos_q1"]["wf_per_s"], r["dbos_q2"]["wf_per_s"]
+    singles = {f"direct calls, {t} thread{'s' if t > 1 else ''}": d[f"threads_{t}"] for t in args.threads}
+    singles[f"queue, 1 process (worker_concurrency {args.dbos_concurrency}, poll {args.dbos_poll:g} s)"] = q1
+    best_name, best = max(singles.items(), key=lambda kv: kv[1])
+    ceiling = r["ceiling_pgbench"]["tps"]
+    if ceiling != ceiling:
+        ceiling = r["ceiling_loop"]["tps"]
+    o1, o2, os_ = r["ours_1"]["wf_per_s"], r["ours_2"]["wf_per_s"], r["ours_start"]
+    rows = [("3 no-op steps, 1 process, wf/s (DBOS: its best below)", best, o1, 0, "ours ≥ 2× DBOS",
+             o1 >= 2 * best)]
+    rows += [(f"  DBOS {name}", value, None, 0, "", None) for name, value in singles.items()]
+    rows += [("3 no-op steps, 2 processes, wf/s (DBOS: queue, 2 processes)", q2, o2, 0, "", None),
+             ("steps/s ÷ commit ceiling, 2 processes", 3 * q2 / ceiling, 3 * o2 / ceiling, 2, "ours ≥ 0.6",
+              3 * o2 / ceiling >= 0.6),
+             ("start call p50 ms (start_workflow / trigger_workflow, worker running)", d["start_p50_ms"],
+              os_["start_p50_ms"], 2, "ours ≤ 2 ms", os_["start_p50_ms"] <= 2),
+             ("start call p99 ms", d["start_p99_ms"], os_["start_p99_ms"], 2, "", None),
+             ("start → workflow finished p50 ms", d["finish_p50_ms"], os_["finish_p50_ms"], 1, "", None)]
+    if "ours_paused" in r:
+        dp, op, oh = r["dbos_paused"], r["ours_paused"], r["ours_http"]
+        n = f"{args.paused:,}"
+        rows += [("resume in-process: signal call p50 ms (DBOS.send / signal_event)", dp["send_call_p50_ms"],
+                  op["call_p50_ms"], 2, "", None),
+                 ("resume in-process: DBOS send → recv returns p50 ms", dp["recv_p50_ms"], None, 2, "", None),
+                 (f"resume in-process: signal → next step finished p50 ms ({n} waiting)", dp["step_p50_ms"],
+                  op["step_p50_ms"], 2, "ours ≤ DBOS send→recv p50", op["step_p50_ms"] <= dp["recv_p50_ms"]),
+                 ("resume in-process: signal → next step finished p99 ms", dp["step_p99_ms"], op["step_p99_ms"],
+                  2, "", None),
+                 (f"resume over HTTP: response p50 / p99 ms ({args.http_waiting:,} waiting)", None,
+                  f"{oh['http_p50']:.1f} / {oh['http_p99']:.1f}", 1, "", None),
+                 ("resume over HTTP: signal → next step finished p50 / p99 ms", None,
+                  f"{oh['p50']:.1f} / {oh['p99']:.1f}", 1, "≤ 8 / ≤ 20", oh["p50"] <= 8 and oh["p99"] <= 20),
+                 (f"RSS with {n} paused, MB (DBOS: app process; ours: worker)", dp["paused_rss_mb"],
+                  op["paused_rss_mb"], 0, "", None),
+                 (f"RSS growth for {n} paused, MB (over idle)", dp["paused_rss_mb"] - dp["idle_rss_mb"],
+                  op["paused_rss_mb"] - op["idle_rss_mb"], 1, "", None)]
+    print(f"\nDBOS Transact 3.4.0 vs ours, same PostgreSQL server, one run ({os.cpu_count()} cores, "
+          f"load average {loads[0]:.1f} at start, {loads[1]:.1f} at end); throughput and start figures: "
+          f"median of {args.runs} run(s), {args.executions:,} workflows each\n")
+    header = ("measure", "DBOS 3.4.0", "ours", "ours ÷ DBOS", "goal (issue 14)", "met")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for name, dbos, ours, digits, goal, met in rows:
+        numeric = isinstance(dbos, float | int) and isinstance(ours, float | int) and dbos
+        ratio = f"{ours / dbos:.2f}" if numeric else "–"
+        ours_s = ours if isinstance(ours, str) else _fmt(ours, digits)
+        print(f"| {name} | {_fmt(dbos, digits)} | {ours_s} | {ratio} | {goal or ''} | "
+              f"{'' if met is None else ('yes' if met else 'no')} |")
+    print(f"\nsingle-client commit ceiling: pgbench {_fmt(r['ceiling_pgbench']['tps'], 0)} TPS, "
+          f"SQLAlchemy INSERT+COMMIT loop {_fmt(r['ceiling_loop']['tps'], 0)}/s (synchronous_commit on). "
+          f"DBOS's best single-process mode: {best_name}.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--admin", default=ADMIN_DEFAULT, help="a PostgreSQL URL allowed to CREATE DATABASE")
+    parser.add_argument("--runs", type=int, default=3, help="throughput and start measures: median of N")
+    parser.add_argument("--executions", type=int, default=2000, help="workflows per throughput run")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 8], help="DBOS direct-call threads")
+    parser.add_argument("--samples", type=int, default=200, help="latency samples per measure")
+    parser.add_argument("--paused", type=int, default=10000, help="paused executions for RSS and resume")
+    parser.add_argument("--http-waiting", type=int, default=10000, help="waiting executions for the HTTP measure")
+    parser.add_argument("--dbos-concurrency", type=int, default=16, help="DBOS queue worker_concurrency")
+    parser.add_argument("--dbos-poll", type=float, default=0.05, help="DBOS queue polling_interval_sec")
+    parser.add_argument("--ceiling-seconds", type=float, default=5.0)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run: under 2 minutes")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.executions, args.samples = 1, 300, 40
+        args.paused, args.http_waiting, args.ceiling_seconds = 500, 500, 2.0
+    dbos_url, ours_url = _database(args.admin, "bench_dbos"), _database(args.admin, "bench_wayvo")
+    os.environ.setdefault("WAYVO_SECRET_KEY", uuid.uuid4().hex * 2)
+    load_start = os.getloadavg()[0]
+    results = [run_once(args, dbos_url, ours_url, heavy=(i == 0)) for i in range(args.runs)]
+    print_table(_median(results), args, (load_start, os.getloadavg()[0]))
+
+
+if __name__ == "__main__":
+    main()
