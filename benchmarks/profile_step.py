@@ -44,13 +44,14 @@ class Counters:
 
     def __init__(self, engine):
         self.stmts, self.kinds = 0, Counter()
-        self.commits = self.rollbacks = self.checkouts = 0
+        self.commits = self.rollbacks = self.checkouts = self.resets = 0
         self.execute_seconds, self._t = 0.0, 0.0
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
         event.listen(engine, "commit", self._commit)
         event.listen(engine, "rollback", self._rollback)
-        event.listen(engine.pool, "checkout", self._checkout)
+        event.listen(engine.pool, "checkout", self._checkout)  # each one a pre-ping round trip
+        event.listen(engine.pool, "reset", self._reset)  # a ROLLBACK when a session is handed back open
 
     def _before(self, conn, cursor, statement, params, context, executemany):
         self.stmts += 1
@@ -72,6 +73,9 @@ class Counters:
 
     def _checkout(self, *args):
         self.checkouts += 1
+
+    def _reset(self, *args):
+        self.resets += 1
 
 
 async def _drain(url: str, executions: int) -> float:
@@ -123,7 +127,8 @@ def main() -> None:
           f"{seconds / steps * 1000:.2f} ms per step{' (under cProfile)' if profiler else ''}, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"per step: {counters.commits / steps:.2f} commits, {counters.rollbacks / steps:.2f} rollbacks, "
-          f"{counters.stmts / steps:.2f} statements, {counters.checkouts / steps:.2f} connection checkouts; "
+          f"{counters.stmts / steps:.2f} statements, {counters.checkouts / steps:.2f} connection checkouts (pre-ping), "
+          f"{counters.resets / steps:.2f} pool resets; "
           f"{counters.execute_seconds / steps * 1000:.2f} ms inside cursor.execute")
     print("statements per step: " + ", ".join(f"{k} {v / steps:.2f}" for k, v in counters.kinds.most_common()))
     if not profiler:

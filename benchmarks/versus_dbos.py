@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 
 import psutil
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from benchmarks import signals
 from benchmarks.engine import (
@@ -63,6 +64,23 @@ def _database(admin_url: str, name: str) -> str:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     engine.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _server_up(admin_url: str, timeout: float = 300) -> None:
+    """Wait until the server accepts connections again (it may be mid-restart)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        engine = create_engine(admin_url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+                return
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+        finally:
+            engine.dispose()
 
 
 _ENGINES: dict[str, object] = {}  # pooled: the polling loops below must not open a connection per query
@@ -322,15 +340,16 @@ def run_once(args, dbos_url: str, ours_url: str, heavy: bool) -> dict:
     out = {}
     for name, fn in steps:
         start = time.perf_counter()
-        for attempt in range(1, 4):  # a shared server may be restarted under us (other suites' chaos tests)
+        for attempt in range(1, 6):  # a shared server may be restarted under us (other suites' chaos tests)
             try:
+                _server_up(args.admin)
                 out[name] = fn()
                 break
             except Exception as exc:  # noqa: BLE001 - retried, then raised
-                if attempt == 3:
+                if attempt == 5:
                     raise
-                _progress(f"{name} failed ({type(exc).__name__}: {str(exc)[:200]}); retrying in 10 s")
-                time.sleep(10)
+                _progress(f"{name} failed ({type(exc).__name__}: {str(exc)[:160]}); retrying")
+                time.sleep(5)
         _progress(f"{name}: {json.dumps({k: round(v, 2) for k, v in out[name].items()})} "
                   f"({time.perf_counter() - start:.0f} s, load {os.getloadavg()[0]:.1f})")
     return out
@@ -417,8 +436,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: under 2 minutes")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.executions, args.samples = 1, 300, 40
-        args.paused, args.http_waiting, args.ceiling_seconds = 500, 500, 2.0
+        args.runs, args.executions, args.samples = 1, 200, 30
+        args.paused, args.http_waiting, args.ceiling_seconds = 300, 300, 2.0
+    _server_up(args.admin)
     dbos_url, ours_url = _database(args.admin, "bench_dbos"), _database(args.admin, "bench_wayvo")
     os.environ.setdefault("WAYVO_SECRET_KEY", uuid.uuid4().hex * 2)
     load_start = os.getloadavg()[0]
