@@ -3,6 +3,7 @@ executions of benchmarks.engine's three-no-op workflow on PostgreSQL, while SQLA
 listeners count transactions, statements and connection checkouts. Figures for docs/performance.md.
 
     python -m benchmarks.profile_step [--executions 2000] [--top 25] [--pstats out.pstats]
+    python -m benchmarks.profile_step --timeline 200    # one at a time: wake-up and per-step latency
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import create_engine, event, text
 from benchmarks.engine import PG_DEFAULT, _fresh_database, _setup, _trigger_many
 
 # cProfile's own-time ("tottime") of every function, put in one bucket by the file it lives in.
-BUCKETS = (("waiting on PostgreSQL (psycopg wait)", ("psycopg/waiting", "wait_c")),
+BUCKETS = (("waiting on PostgreSQL (psycopg wait)", ("psycopg/waiting", "wait_c", "psycopg/connection.py:wait")),
            ("psycopg driver (Python)", ("psycopg/", "psycopg_binary")),
            ("SQLAlchemy", ("sqlalchemy/",)), ("SQLModel", ("sqlmodel/",)),
            ("ours: store", ("wayvo_app/store/",)), ("ours: engine", ("wayvo_app/engine/",)),
@@ -99,6 +100,50 @@ async def _drain(url: str, executions: int) -> float:
     return elapsed
 
 
+_TIMELINE = """
+SELECT EXTRACT(EPOCH FROM a1.started_at - e.started_at), EXTRACT(EPOCH FROM a1.finished_at - a1.started_at),
+       EXTRACT(EPOCH FROM a2.finished_at - a1.finished_at), EXTRACT(EPOCH FROM a3.finished_at - a2.finished_at)
+FROM executions e JOIN execution_steps a1 ON a1.execution_id = e.id AND a1.node_id = 'a1'
+JOIN execution_steps a2 ON a2.execution_id = e.id AND a2.node_id = 'a2'
+JOIN execution_steps a3 ON a3.execution_id = e.id AND a3.node_id = 'a3' WHERE e.status = 'success'"""
+
+
+def timeline(pg: str, count: int) -> None:
+    """One execution at a time against a `wayvo worker` process (woken by NOTIFY): where the
+    trigger-to-finish time goes, from the rows' own timestamps (one machine, one clock)."""
+    from benchmarks.engine import _start_workers, _stop
+    from wayvo_app.services.executions import trigger_workflow
+    from wayvo_app.store import db
+
+    url, drop = _fresh_database("postgres", pg)
+    try:
+        wf = _setup(url)
+        procs = _start_workers(url, 1)
+        time.sleep(2.0)
+        engine = db.get_engine(url)
+        for i in range(count + 5):
+            execution_id = trigger_workflow(workflow_id=wf, user_name="bench", input={"i": i}).execution_id
+            with engine.connect() as conn:
+                while conn.execute(text("SELECT status FROM executions WHERE id = :i"),
+                                   {"i": execution_id}).scalar() != "success":
+                    conn.rollback()
+                    time.sleep(0.002)
+            time.sleep(0.01)
+        _stop(procs)
+        with engine.connect() as conn:
+            rows = conn.execute(text(_TIMELINE)).all()[5:]
+    finally:
+        db.dispose_engines()
+        drop()
+    names = ("trigger -> first step claimed (commit, NOTIFY, wake-up, claim)",
+             "first step: load, run, record (to just before commit)",
+             "second step, inline: commit of the first + run + record", "third step, likewise")
+    print(f"\none execution at a time ({len(rows)} executions), p50 / p90 ms:")
+    for k, name in enumerate(names):
+        values = sorted(float(r[k]) * 1000 for r in rows)
+        print(f"  {name}: {values[len(values) // 2]:.2f} / {values[int(len(values) * 0.9)]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--executions", type=int, default=2000)
@@ -106,7 +151,10 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--pstats", default=None, help="also save the raw profile here")
     parser.add_argument("--no-profile", action="store_true", help="counts and wall time only")
+    parser.add_argument("--timeline", type=int, default=0, help="instead: N executions one at a time")
     args = parser.parse_args()
+    if args.timeline:
+        return timeline(args.pg, args.timeline)
     url, drop = _fresh_database("postgres", args.pg)
     from wayvo_app.store import db
 
