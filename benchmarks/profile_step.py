@@ -100,6 +100,27 @@ async def _drain(url: str, executions: int) -> float:
     return elapsed
 
 
+def floors(url: str, n: int = 300) -> tuple[float, float]:
+    """This machine's round trip (SELECT 1) and single-row INSERT+COMMIT, through psycopg alone, ms p50."""
+    import psycopg
+
+    from wayvo_app.runtime.pg_listen import libpq_url
+
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        rtt, commit = [], []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.execute("SELECT 1")
+            rtt.append(time.perf_counter() - t0)
+        conn.execute("CREATE TABLE floor_c (id serial PRIMARY KEY, v text)")
+        for _ in range(n):
+            t0 = time.perf_counter()
+            conn.execute("INSERT INTO floor_c (v) VALUES ('x')")  # autocommit: one durable commit
+            commit.append(time.perf_counter() - t0)
+        conn.execute("DROP TABLE floor_c")
+    return sorted(rtt)[n // 2] * 1000, sorted(commit)[n // 2] * 1000
+
+
 _TIMELINE = """
 SELECT EXTRACT(EPOCH FROM a1.started_at - e.started_at), EXTRACT(EPOCH FROM a1.finished_at - a1.started_at),
        EXTRACT(EPOCH FROM a2.finished_at - a1.finished_at), EXTRACT(EPOCH FROM a3.finished_at - a2.finished_at)
@@ -160,6 +181,7 @@ def main() -> None:
 
     try:
         _trigger_many(_setup(url), args.executions)
+        rtt, commit = floors(url)
         counters = Counters(db.get_engine(url))
         profiler = None if args.no_profile else cProfile.Profile()
         if profiler:
@@ -178,6 +200,8 @@ def main() -> None:
           f"{counters.stmts / steps:.2f} statements, {counters.checkouts / steps:.2f} connection checkouts (pre-ping), "
           f"{counters.resets / steps:.2f} pool resets; "
           f"{counters.execute_seconds / steps * 1000:.2f} ms inside cursor.execute")
+    print(f"this machine now: SELECT 1 round trip p50 {rtt:.2f} ms, single-row INSERT+COMMIT p50 {commit:.2f} ms "
+          "(psycopg alone)")
     print("statements per step: " + ", ".join(f"{k} {v / steps:.2f}" for k, v in counters.kinds.most_common()))
     if not profiler:
         return
