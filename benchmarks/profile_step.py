@@ -54,6 +54,15 @@ class Counters:
         event.listen(engine.pool, "checkout", self._checkout)  # each one a pre-ping round trip
         event.listen(engine.pool, "reset", self._reset)  # a ROLLBACK when a session is handed back open
 
+    def reset(self) -> dict:
+        """The counts so far, then zero."""
+        seen = {"statements": self.stmts, "commits": self.commits, "rollbacks": self.rollbacks,
+                "checkouts": self.checkouts, "resets": self.resets, "kinds": dict(self.kinds)}
+        self.stmts, self.kinds = 0, Counter()
+        self.commits = self.rollbacks = self.checkouts = self.resets = 0
+        self.execute_seconds = 0.0
+        return seen
+
     def _before(self, conn, cursor, statement, params, context, executemany):
         self.stmts += 1
         words = statement.split(None, 3)
@@ -180,9 +189,11 @@ def main() -> None:
     from wayvo_app.store import db
 
     try:
-        _trigger_many(_setup(url), args.executions)
-        rtt, commit = floors(url)
+        wf = _setup(url)
         counters = Counters(db.get_engine(url))
+        trigger_seconds = sum(_trigger_many(wf, args.executions))
+        triggers = counters.reset()
+        rtt, commit = floors(url)
         profiler = None if args.no_profile else cProfile.Profile()
         if profiler:
             profiler.enable()
@@ -200,6 +211,11 @@ def main() -> None:
           f"{counters.stmts / steps:.2f} statements, {counters.checkouts / steps:.2f} connection checkouts (pre-ping), "
           f"{counters.resets / steps:.2f} pool resets; "
           f"{counters.execute_seconds / steps * 1000:.2f} ms inside cursor.execute")
+    n = args.executions
+    print(f"trigger_workflow() (no worker running): {trigger_seconds / n * 1000:.2f} ms mean, "
+          f"{triggers['statements'] / n:.1f} statements, {triggers['commits'] / n:.1f} commits, "
+          f"{triggers['checkouts'] / n:.1f} checkouts per call: "
+          + ", ".join(f"{k} {v / n:.1f}" for k, v in sorted(triggers["kinds"].items(), key=lambda kv: -kv[1])))
     print(f"this machine now: SELECT 1 round trip p50 {rtt:.2f} ms, single-row INSERT+COMMIT p50 {commit:.2f} ms "
           "(psycopg alone)")
     print("statements per step: " + ", ".join(f"{k} {v / steps:.2f}" for k, v in counters.kinds.most_common()))
