@@ -199,6 +199,14 @@ def ours_throughput(args, url: str, workers: int) -> dict:
         return {"wf_per_s": args.executions / float(seconds)}
 
 
+def _until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out waiting for the engine")
+        time.sleep(0.05)
+
+
 def _finished_at(u: str, execution_id: str, timeout: float = 30.0) -> datetime:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -266,16 +274,13 @@ def ours_paused(args, url: str) -> dict:
             time.sleep(2.0)
             rss = lambda: psutil.Process(procs[0].pid).memory_info().rss / 2**20  # noqa: E731
             trigger_workflow(workflow_id=wf, user_name="bench", input={"i": "warm"})  # warm-up, as DBOS's
-            time.sleep(1.0)
+            _until(lambda: _scalar(u, "SELECT count(*) FROM wait_events WHERE status = 'waiting'") >= 1, 60)
             _resume_once(u, "k-warm", "warm")
             idle = rss()
             for i in range(args.paused):
                 trigger_workflow(workflow_id=wf, user_name="bench", input={"i": i})
-            deadline = time.monotonic() + 900
-            while _scalar(u, "SELECT count(*) FROM wait_events WHERE status = 'waiting'") < args.paused:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("executions did not reach their pause")
-                time.sleep(0.5)
+            _until(lambda: _scalar(u, "SELECT count(*) FROM wait_events WHERE status = 'waiting'") >= args.paused,
+                   900)
             time.sleep(2.0)
             paused = rss()
             calls, step = [], []
