@@ -151,8 +151,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: under 2 minutes")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.executions, args.samples = 1, 200, 30
-        args.paused, args.http_waiting, args.ceiling_seconds = 300, 300, 2.0
+        args.runs, args.executions, args.samples = 1, 150, 20
+        args.paused, args.http_waiting, args.ceiling_seconds = 200, 200, 1.0
     _server_up(args.admin)
     dbos_url, ours_url = _database(args.admin, "bench_dbos"), _database(args.admin, "bench_wayvo")
     os.environ.setdefault("WAYVO_SECRET_KEY", uuid.uuid4().hex * 2)
