@@ -135,10 +135,27 @@ def restore_version(s: Session, workflow_id: str, owner_id: str, version: int) -
 
 
 def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
-    from wayvo_app.store.cleanup import delete_workflow_rows
+    """Delete with every row hanging off it; its running or waiting executions are cancelled
+    first, so a parent execution of another workflow waiting on one of them goes on."""
+    from wayvo_app.engine.recorder import wake_parent
+    from wayvo_app.store.cleanup import delete_workflow_rows, open_executions
 
     wf = get_owned(s, workflow_id, owner_id, lock=True)
+    now = utcnow()
+    for execution in open_executions(s, wf.id):
+        execution.status, execution.completed_at, execution.error = "cancelled", now, "Workflow deleted"
+        s.add(execution)
+        if execution.parent_execution_id:
+            s.flush()
+            wake_parent(s, execution, now)
+    s.flush()
     delete_workflow_rows(s, wf.id)
+
+
+def count_open_executions(s: Session, workflow_id: str, owner_id: str) -> int:
+    from wayvo_app.store.cleanup import open_executions
+
+    return len(open_executions(s, get_owned(s, workflow_id, owner_id).id))
 
 
 def duplicate_workflow(s: Session, workflow_id: str, owner_id: str) -> Workflow:
