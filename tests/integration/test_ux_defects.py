@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,7 +13,8 @@ from wayvo_app.nodes import default_registry
 from wayvo_app.services import executions as commands
 from wayvo_app.services import library as workflow_library
 from wayvo_app.store import db
-from wayvo_app.store.models import ApprovalAudience, ApprovalRequest, Execution
+from wayvo_app.store import executions as store
+from wayvo_app.store.models import ApprovalAudience, ApprovalRequest, Execution, ExecutionStep, utcnow
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +53,20 @@ def test_deleting_a_workflow_with_a_waiting_approval_cancels_it_and_removes_its_
     assert _count(ApprovalAudience) == 0 and _count(ApprovalRequest) == 0
     assert _count(Execution, id=started.execution_id) == 0
 
+
+def test_cancel_while_a_step_runs_leaves_no_step_running(db_url):
+    """Defect 2: the running step stayed "running" for ever (and the viewer stopped watching)."""
+    owner = make_user("owner")
+    nodes = [node("t", "Trigger"), node("w", "Pause", "Sleep", duration="1s")]
+    wf = create_workflow(owner, document(nodes, [edge("t", "w")], "Slow"))
+    started = commands.trigger_workflow(workflow_id=wf, user_name="owner")
+    with db.session() as s:  # a worker is in the middle of the step
+        (claimed,) = store.claim_due(s, "worker-1", utcnow() + timedelta(hours=1), 10, timedelta(minutes=5))
+    commands.cancel_execution(started.execution_id, owner)
+    with db.read_session() as s:
+        steps = {row.node_id: row for row in store.steps_of(s, started.execution_id)}
+    assert steps["w"].status == "cancelled" and steps["w"].error == "Cancelled by user"
+    assert steps["w"].finished_at is not None
+    with db.session() as s, pytest.raises(store.LeaseLost):  # the worker's late result is discarded
+        store.fence_update(s, claimed.id, "worker-1", status="success", finished_at=utcnow())
+    assert _count(ExecutionStep, status="running") == 0
