@@ -70,3 +70,24 @@ def test_cancel_while_a_step_runs_leaves_no_step_running(db_url):
     with db.session() as s, pytest.raises(store.LeaseLost):  # the worker's late result is discarded
         store.fence_update(s, claimed.id, "worker-1", status="success", finished_at=utcnow())
     assert _count(ExecutionStep, status="running") == 0
+
+
+def test_a_stale_draft_is_refused_unless_overwritten(db_url):
+    """Defect 4: a second tab's autosave silently undid the first tab's edit."""
+    from wayvo_app.services import builder as builder_session
+    from wayvo_app.services.workflows import StaleDraftError
+
+    owner = make_user("owner")
+    wf = _approval_workflow(owner)
+    first = builder_session.open_workflow(wf, owner)
+    second = builder_session.open_workflow(wf, owner)
+    saved = builder_session.save_draft(wf, owner, {**first["document"], "name": "Edited in tab 1"},
+                                       first["revision"])
+    assert saved["revision"] == first["revision"] + 1
+    with pytest.raises(StaleDraftError) as stale:  # tab 2 still shows the old draft
+        builder_session.save_draft(wf, owner, {**second["document"], "name": "Edited in tab 2"},
+                                   second["revision"])
+    assert stale.value.status == 409
+    assert builder_session.open_workflow(wf, owner)["document"]["name"] == "Edited in tab 1"
+    builder_session.save_draft(wf, owner, {**second["document"], "name": "Edited in tab 2"})  # overwrite
+    assert builder_session.open_workflow(wf, owner)["document"]["name"] == "Edited in tab 2"

@@ -22,6 +22,7 @@ def _save_state() -> rx.Component:
             ("saving", rx.hstack(rx.spinner(size="1"), rx.text("Saving…", size="1"), spacing="1", align="center")),
             ("pending", rx.text("Unsaved changes…", size="1", color_scheme="gray")),
             ("error", rx.tooltip(rx.text("Not saved", size="1", color_scheme="red"), content=S.save_error)),
+            ("stale", rx.text("Not saved: changed elsewhere", size="1", color_scheme="red")),
             rx.hstack(rx.icon("check", size=13, color=rx.color("green", 9)), rx.text("Saved", size="1"),
                       spacing="1", align="center"),
         ),
@@ -119,7 +120,28 @@ def _body() -> rx.Component:
             spacing="0", width="100%", flex="1", min_height="0",
         ),
         run_dialog(),
+        _stale_dialog(),
         spacing="0", height=f"calc(100vh - {NAV_HEIGHT})", width="100%",
+    )
+
+
+def _stale_dialog() -> rx.Component:
+    """Another tab (or person) saved the draft after this tab loaded it: never overwrite silently."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("This workflow changed elsewhere"),
+            rx.alert_dialog.description(
+                "It was saved in another tab or window (or renamed) after you opened it here, so your "
+                "latest edits were not saved. Reload to see the newer draft (your edits here are lost), or "
+                "overwrite it with the draft shown here.", size="2"),
+            rx.hstack(
+                rx.button("Reload", variant="soft", color_scheme="gray", on_click=S.load, id="stale-reload"),
+                rx.button("Overwrite with mine", color_scheme="red", on_click=S.overwrite_draft, id="stale-overwrite"),
+                justify="end", spacing="3", margin_top="1rem",
+            ),
+            max_width="460px", id="stale-dialog",
+        ),
+        open=S.stale_draft,
     )
 
 

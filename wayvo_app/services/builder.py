@@ -58,10 +58,12 @@ def _versions(s: Any, workflow_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def save_draft(workflow_id: str, user_id: str, document: dict) -> dict[str, Any]:
-    """Autosave: the draft is stored even when invalid; returns its status and problems."""
+def save_draft(workflow_id: str, user_id: str, document: dict, expected_revision: int | None = None) -> dict[str, Any]:
+    """Autosave: the draft is stored even when invalid; returns its status and problems.
+    With `expected_revision`, a draft saved meanwhile elsewhere raises StaleDraftError."""
     with db.session() as s:
-        wf = workflows.update_workflow(s, workflow_id, user_id, document, strict=False)
+        wf = workflows.update_workflow(s, workflow_id, user_id, document, strict=False,
+                                       expected_revision=expected_revision)
         s.flush()
         status = _status(wf)
     return {**status, "problems": problems_of(document)}

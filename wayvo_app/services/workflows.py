@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.engine.registry import get_registry
@@ -93,10 +93,20 @@ def get_owned(s: Session, workflow_id: str, owner_id: str, *, lock: bool = False
     return wf
 
 
+class StaleDraftError(ConflictError):
+    """The draft changed since the editor loaded it (another tab, another person, a rename)."""
+
+    def __init__(self):
+        super().__init__("This workflow was changed elsewhere (another tab or a rename) since you opened it")
+
+
 def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict, *,
-                    strict: bool = True) -> Workflow:
-    """Save the draft. `strict=False` (the builder's autosave) keeps an invalid draft."""
+                    strict: bool = True, expected_revision: int | None = None) -> Workflow:
+    """Save the draft. `strict=False` (the builder's autosave) keeps an invalid draft;
+    `expected_revision` refuses to overwrite a newer draft (StaleDraftError)."""
     wf = get_owned(s, workflow_id, owner_id, lock=True)
+    if expected_revision is not None and wf.revision != expected_revision:
+        raise StaleDraftError()
     graph, doc = check_document(document, strict=strict)
     wf.document, wf.name, wf.description = doc, doc["name"], doc["description"]
     wf.trigger_type = _trigger_type(graph)

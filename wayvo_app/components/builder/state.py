@@ -80,7 +80,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
         self.versions, self._last_outputs = opened["versions"], opened["lastOutputs"]
         self.last_run = opened["lastExecution"]
         self.problems = builder_session.problems_of(self._doc)
-        self.save_state, self._edit_seq, self._saved_seq = "saved", 0, 0
+        self.save_state, self._edit_seq, self._saved_seq, self.stale_draft = "saved", 0, 0, False
         self._refresh()
         self.phase = "ready"
         return None
@@ -88,6 +88,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     def _apply_status(self, status: dict[str, Any]) -> None:
         self.published_version = int(status.get("publishedVersion") or 0)
         self.draft_ahead = bool(status.get("draftAhead"))
+        self._revision = int(status.get("revision") or 0)
 
     def _refresh(self) -> None:
         """Canvas, name and panel from the document (nodes are replaced only when they changed)."""
