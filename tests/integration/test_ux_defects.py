@@ -91,3 +91,61 @@ def test_a_stale_draft_is_refused_unless_overwritten(db_url):
     assert builder_session.open_workflow(wf, owner)["document"]["name"] == "Edited in tab 1"
     builder_session.save_draft(wf, owner, {**second["document"], "name": "Edited in tab 2"})  # overwrite
     assert builder_session.open_workflow(wf, owner)["document"]["name"] == "Edited in tab 2"
+
+
+def _publish_problems(owner: str, nodes: list[dict], edges: list[dict]) -> list[str]:
+    from wayvo_app.core.errors import DocumentValidationError
+    from wayvo_app.services import workflows
+
+    wf = create_workflow(owner, document(nodes, edges, "Certain to fail"))
+    with db.session() as s, pytest.raises(DocumentValidationError) as refused:
+        workflows.publish_workflow(s, wf, owner)
+    return [p.message for p in refused.value.problems]
+
+
+@pytest.mark.parametrize("config, expected", [
+    ({"approvers": "", "approverRoles": ""}, "no approvers"),
+    ({"approvers": "alcie"}, 'approver "alcie" is not a user'),
+    ({"approvers": "", "approverRoles": "auditor"}, 'no user has the approver role "auditor"'),
+    ({"approvers": "alice", "contextData": '{"order": {{Trigger.id}},}'}, "contextData is not valid JSON"),
+])
+def test_publish_refuses_an_approval_certain_to_fail(db_url, config, expected):
+    """Defect 5: these published fine and failed at their first run."""
+    owner = make_user("owner")
+    make_user("alice", roles=("approver",))
+    nodes = [node("t", "Trigger"), node("a", "Approve", "Request Approval", title="Budget", **config)]
+    problems = _publish_problems(owner, nodes, [edge("t", "a")])
+    assert any(expected in p for p in problems), problems
+
+
+def test_publish_refuses_bad_json_a_bad_condition_and_an_unconnected_step(db_url):
+    owner = make_user("owner")
+    nodes = [node("t", "Trigger"),
+             node("h", "Call", "HTTP Request", endpoint="https://example.com", httpHeaders="{'X-A': 1}",
+                  httpBody='{"id": {{Trigger.id}}'),
+             node("c", "Check", "Condition", condition="{{Call.status}} === 200"),
+             node("o", "Orphan", "HTTP Request", endpoint="https://example.com")]
+    problems = "\n".join(_publish_problems(owner, nodes, [edge("t", "h"), edge("h", "c")]))
+    assert "httpHeaders is not valid JSON" in problems and "httpBody is not valid JSON" in problems
+    assert 'Node "Check" (c): the condition does not parse' in problems
+    assert 'Node "Orphan" (o): is not connected to the trigger' in problems
+    from wayvo_app.services import builder as builder_session
+
+    shown = [p["message"] for p in builder_session.problems_of(document(nodes, [edge("t", "h"), edge("h", "c")]))]
+    assert any("not connected to the trigger" in p for p in shown)  # the builder shows them before publish
+
+
+def test_publish_accepts_a_workflow_that_can_run(db_url):
+    from wayvo_app.services import workflows
+
+    owner = make_user("owner")
+    make_user("alice", roles=("approver",))
+    nodes = [node("t", "Trigger"),
+             node("a", "Approve", "Request Approval", title="Budget", approvers="Alice",
+                  approverRoles="approver", contextData='{"order": {{Trigger.id}}}'),
+             node("h", "Call", "HTTP Request", endpoint="https://example.com",
+                  httpHeaders='{"Authorization": "Bearer {{Trigger.token}}"}', httpBody="plain text"),
+             node("c", "Check", "Condition", condition="{{Call.status}} == 200 and {{Approve.decision}} != 'no'")]
+    wf = create_workflow(owner, document(nodes, [edge("t", "a"), edge("a", "h"), edge("h", "c")]))
+    with db.session() as s:
+        assert workflows.publish_workflow(s, wf, owner).version == 1

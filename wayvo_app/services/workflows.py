@@ -117,8 +117,13 @@ def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict,
 
 
 def publish_workflow(s: Session, workflow_id: str, owner_id: str, created_by: str | None = None) -> WorkflowVersion:
+    from wayvo_app.services.publish_checks import run_problems
+
     wf = get_owned(s, workflow_id, owner_id, lock=True)
-    check_document(wf.document)
+    graph, _ = check_document(wf.document)
+    problems = run_problems(s, graph)  # certain to fail at the first run: not published
+    if problems:
+        raise DocumentValidationError(problems)
     number = (wf.published_version or 0) + 1
     version = WorkflowVersion(workflow_id=wf.id, version=number, content_hash=content_hash(wf.document),
                               document=copy.deepcopy(wf.document), created_by=created_by)
