@@ -28,6 +28,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     phase: str = "loading"  # loading | ready | missing
     message: str = ""
     name: str = ""
+    name_nonce: int = 0  # bumped to redraw the name field with the kept name
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     selected_ids: list[str] = []
@@ -46,6 +47,11 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     @rx.var(cache=True)
     def palette_groups(self) -> list[dict[str, Any]]:
         return palette(get_registry(), self.palette_query)
+
+    @rx.var
+    def page_title(self) -> str:
+        """The tab's title names the workflow (several builders open stay apart)."""
+        return f"{self.name} · Builder · Wayvo" if self.name else "Workflow builder · Wayvo"
 
     @rx.var
     def selected_id(self) -> str:
@@ -159,6 +165,23 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
         return self._change(doc)
 
     @rx.event
+    def connect_to(self, value: str):
+        """The config panel's "Connect to…" (keyboard and screen-reader users): "handle|target"."""
+        handle, _, target = value.partition("|")
+        if self.selected_id and target:
+            return self.connect({"source": self.selected_id, "target": target, "sourceHandle": handle or None})
+        return None
+
+    @rx.event
+    def palette_search_key(self, key: str):
+        """Enter in the palette search adds the first step that matches."""
+        if key == "Enter":
+            first = next((item for group in self.palette_groups for item in group["items"]), None)
+            if first is not None:
+                return self._add(first["actionType"], None)
+        return None
+
+    @rx.event
     def delete_items(self, items: dict[str, Any]):
         doc = docs.remove(self._doc, items.get("nodes") or [], items.get("edges") or [])
         if doc == self._doc:
@@ -220,7 +243,10 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
 
     @rx.event
     def rename_workflow(self, name: str):
-        if name.strip() and name != self._doc.get("name"):
+        if not name.strip():  # say so and show the kept name again (the field keys on name_nonce)
+            self.name_nonce += 1
+            return rx.toast.warning("A workflow needs a name: the name was kept")
+        if name != self._doc.get("name"):
             return self._change({**self._doc, "name": name.strip()[:200]}, key="workflow-name")
         return None
 
