@@ -68,7 +68,8 @@ def _add_execution_pages(app: rx.App) -> None:
                  title=executions.ExecutionsState.page_title,
                  on_load=listing)
     app.add_page(execution_viewer.execution_viewer_page, route=routes.EXECUTION_ROUTE,
-                 title="Execution · Wayvo", on_load=AuthState.require_login)
+                 title=execution_viewer.ExecutionPageState.page_title,
+                 on_load=[AuthState.require_login, execution_viewer.ExecutionPageState.load])
     app.add_page(demo_order_status.order_status_page, route=routes.DEMO_ORDER_STATUS, title="Order status · Wayvo",
                  on_load=[AuthState.require_login, demo_order_status.OrderStatusState.load])
 

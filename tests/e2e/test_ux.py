@@ -101,7 +101,8 @@ def select_by_keyboard(page, label: str) -> None:
 def test_every_page_has_no_serious_accessibility_violation(base, page):
     """Defect 6: axe-core on each page a user reaches (the builder with a step's panel open)."""
     api = Api(base)
-    wf = api.post("/api/workflows", approval_doc(f"Axe {uuid.uuid4().hex[:6]}"))["id"]
+    name = f"Axe {uuid.uuid4().hex[:6]}"
+    wf = api.post("/api/workflows", approval_doc(name))["id"]
     execution_id = api.post(f"/api/workflow/{wf}/execute", {"input": {}})["executionId"]
     wait_for(lambda: api.status(execution_id) == "paused", "the approval to wait")
     found: dict[str, list[str]] = {}
@@ -116,6 +117,8 @@ def test_every_page_has_no_serious_accessibility_violation(base, page):
     for path, ready in pages:
         page.goto(base + path)
         page.locator(ready).first.wait_for()
+        if path in (f"/workflows/{wf}", f"/workflows/executions/{execution_id}"):  # titles name the workflow
+            wait_for(lambda: name in page.title(), f"the title of {path} to name the workflow")
         if path == f"/workflows/{wf}":
             node_el(page, "Approve").locator(".wv-bn-head").click()
             page.locator("#node-panel").wait_for()
