@@ -68,19 +68,17 @@ def _toolbar() -> rx.Component:
 
 
 def _palette_item(item) -> rx.Component:
-    """A step of the palette, a real button: click, Enter or Space adds it after the selected step;
-    dragging drops it on the canvas."""
-    return rx.el.button(
-        rx.hstack(
-            rx.center(rx.icon(item["icon"].to(str), size=14), width="26px", height="26px", border_radius="6px",
-                      background=rx.color("accent", 3), color=rx.color("accent", 11), flex="none"),
-            rx.vstack(rx.text(item["label"].to(str), size="2", weight="medium"),
-                      rx.text(item["description"].to(str), size="1", color_scheme="gray", class_name="wv-clamp"),
-                      spacing="0", min_width="0", align="start"),
-            spacing="2", align="start", width="100%",
-        ),
-        type="button", draggable=True, on_click=S.add_from_palette(item["actionType"].to(str)),
-        class_name="wv-palette-item",
+    """A step of the palette: click (or Enter / Space when focused, see builder_flow.jsx) adds it after
+    the selected step; dragging drops it on the canvas. A div, not a button: Chromium does not drag buttons."""
+    return rx.hstack(
+        rx.center(rx.icon(item["icon"].to(str), size=14), width="26px", height="26px", border_radius="6px",
+                  background=rx.color("accent", 3), color=rx.color("accent", 11), flex="none", aria_hidden="true"),
+        rx.vstack(rx.text(item["label"].to(str), size="2", weight="medium"),
+                  rx.text(item["description"].to(str), size="1", color_scheme="gray", class_name="wv-clamp"),
+                  spacing="0", min_width="0"),
+        draggable=True, on_click=S.add_from_palette(item["actionType"].to(str)), spacing="2", align="start",
+        padding="6px", border_radius="6px", width="100%", class_name="wv-palette-item",
+        tab_index=0, role="button",
         custom_attrs={"data-palette-type": item["actionType"].to(str)}, title="Click to add, or drag onto the canvas",
     )
 
@@ -166,8 +164,7 @@ def builder_page() -> rx.Component:
         rx.el.style(".wv-clamp { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; "
                     "overflow: hidden; } .wv-section-title { letter-spacing: .05em; text-transform: uppercase; } "
                     ".wv-palette-item:focus-visible { outline: 2px solid var(--accent-8); outline-offset: 1px; } "
-                    ".wv-palette-item { all: unset; box-sizing: border-box; display: block; width: 100%; padding: 6px; "
-                    "border-radius: 6px; text-align: left; cursor: pointer; } "
+                    ".wv-palette-item { cursor: pointer; } "
                     ".wv-palette-item:hover { background: var(--accent-3); } "
                     ".wv-field-label { font-size: var(--font-size-2); font-weight: 500; } "
                     ".wv-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; "

@@ -166,7 +166,7 @@ def _filters() -> rx.Component:
 def _row(row) -> rx.Component:
     href = routes.EXECUTIONS + "/" + row["id"].to(str)
     error_color = rx.cond(row["status"] == "error", rx.color("red", 11), rx.color("gray", 11))
-    detail = rx.cond(row["waitingFor"] != "", rx.text(row["waitingFor"], size="1", color=rx.color("amber", 11)),
+    detail = rx.cond(row["waitingFor"] != "", rx.text(row["waitingFor"], size="1", color=rx.color("amber", 12)),
                      rx.text(row["error"], size="1", color=error_color, title=row["errorFull"]))
     return rx.table.row(
         rx.table.cell(execution_status_badge(row["status"].to(str))),
