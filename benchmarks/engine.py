@@ -182,6 +182,10 @@ def _median(fn, runs: int, *args) -> dict:
 
 
 def main() -> None:
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # this script is the composition root of its process
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--executions", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)

@@ -600,6 +600,10 @@ def print_tables(rows: list[Row], args) -> None:
 
 
 def main() -> None:
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # this script is the composition root of its process
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default=os.environ.get("WAYVO_TEST_POSTGRES_URL", PG_DEFAULT))
     parser.add_argument("--rate", type=float, default=100.0, help="triggers/s (and the default of the others)")

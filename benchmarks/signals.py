@@ -172,6 +172,10 @@ def _aware(value):
 
 
 def main() -> None:
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # this script is the composition root of its process
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100000])
     parser.add_argument("--samples", type=int, default=300)

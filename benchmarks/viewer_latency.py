@@ -197,6 +197,10 @@ def signed_in_context(browser, base: str):
 
 
 def main() -> None:
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # this script is the composition root of its process
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WAYVO_BENCH_PORT", "3243")))
     parser.add_argument("--many", type=int, default=50, help="viewers in the second scenario")

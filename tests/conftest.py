@@ -47,6 +47,17 @@ def drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _node_registry():
+    """As the app and the `wayvo` command do at start: the registry follows the settings."""
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)
+    yield
+    set_registry_source(None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Failure counters are per process: each test starts with none."""

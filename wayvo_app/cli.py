@@ -11,6 +11,10 @@ import click
 @click.group()
 def main() -> None:
     """Wayvo Workflows."""
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # the composition root of every command, the worker's too
 
 
 @main.group()

@@ -7,6 +7,7 @@ import reflex as rx
 from wayvo_app import routes
 from wayvo_app.api.app import create_api
 from wayvo_app.components.builder.state import BuilderState
+from wayvo_app.engine.registry import set_registry_source
 from wayvo_app.pages import (
     approval_detail,
     approvals_inbox,
@@ -20,7 +21,7 @@ from wayvo_app.pages import (
     settings_integrations,
     workflows,
 )
-from wayvo_app.plugins.client_plugins import check_plugins
+from wayvo_app.plugins.client_plugins import check_plugins, node_registry
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
 from wayvo_app.state import AuthState
 
@@ -31,6 +32,7 @@ def _index() -> rx.Component:
 
 def build_app() -> rx.App:
     check_plugins()  # a broken plugin is a clear error at startup, naming the plugin
+    set_registry_source(node_registry)
     app = rx.App(
         api_transformer=create_api(),
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],

@@ -236,6 +236,23 @@ async def test_idempotency_key_replays_the_first_response(api):
     assert first.json() == again.json() and first.json()["executionId"] == execution_id
 
 
+async def test_idempotency_key_replays_a_refusal_even_once_a_waiter_exists(api):
+    owner = make_user("owner")
+    wf = create_workflow(owner, wait_doc())
+    headers = {**_key(owner), "Idempotency-Key": "early-1"}
+    body = {"eventNamespace": "payments", "eventKey": "order-5", "payload": {"amount": 5}}
+    first = await api.post("/api/workflow/events/signal", json=body, headers=headers)
+    assert first.status_code == 404 and first.json()["code"] == "no_waiting_event"
+    await _start(api, _token("owner"), wf, {"orderId": "5"})
+    again = await api.post("/api/workflow/events/signal", json=body, headers=headers)
+    assert again.status_code == 404 and again.json() == first.json()
+    buffered = await api.post("/api/workflow/events/signal", json={**body, "eventKey": "order-6", "bufferFor": "1m"},
+                              headers={**_key(owner), "Idempotency-Key": "early-2"})
+    replayed = await api.post("/api/workflow/events/signal", json={**body, "eventKey": "order-6", "bufferFor": "1m"},
+                              headers={**_key(owner), "Idempotency-Key": "early-2"})
+    assert buffered.status_code == replayed.status_code == 202 and buffered.json() == replayed.json()
+
+
 async def test_second_waiter_on_same_pair_fails_naming_the_holder(api):
     owner = make_user("owner")
     wf = create_workflow(owner, wait_doc())

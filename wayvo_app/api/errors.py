@@ -1,4 +1,5 @@
-"""Maps errors to the contract's shape: `{"error": "...", "code": "..."}` with the right status."""
+"""Maps errors to the contract's shape: `{"error": "...", "code": "..."}` with the right status.
+The one place that knows which error type answers with which HTTP status."""
 
 from __future__ import annotations
 
@@ -9,9 +10,43 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wayvo_app.core.errors import DocumentValidationError, WorkflowError
+from wayvo_app.api.rate_limit import TooManyRequestsError
+from wayvo_app.core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    CredentialsError,
+    DocumentValidationError,
+    ForbiddenError,
+    InvalidIntegrationReferencesError,
+    NotFoundError,
+    WorkflowError,
+    WorkflowNotFoundError,
+)
 
 log = logging.getLogger("wayvo.api")
+
+# Most specific class first: the first match answers.
+STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (TooManyRequestsError, 429),
+    (WorkflowNotFoundError, 404),
+    (NotFoundError, 404),
+    (InvalidIntegrationReferencesError, 403),
+    (ForbiddenError, 403),
+    (AuthenticationError, 401),
+    (ConflictError, 409),
+    (DocumentValidationError, 400),
+    (BadRequestError, 400),
+    (ConfigurationError, 500),
+    (CredentialsError, 500),
+    (WorkflowError, 400),
+)
+
+
+def status_for(exc: Exception) -> int:
+    """The HTTP status of an error raised on purpose (500 for anything else)."""
+    return next((status for kind, status in STATUSES if isinstance(exc, kind)), 500)
 
 
 def error_response(status: int, message: str, code: str, **extra) -> JSONResponse:
@@ -33,7 +68,7 @@ def install_error_handlers(api: FastAPI) -> None:
         if isinstance(exc, DocumentValidationError):
             extra["problems"] = [p.to_json() for p in exc.problems]
         headers = getattr(exc, "headers", None)
-        resp = error_response(exc.status, exc.message, exc.code, **extra)
+        resp = error_response(status_for(exc), exc.message, exc.code, **extra)
         if headers:
             resp.headers.update(headers)
         return resp

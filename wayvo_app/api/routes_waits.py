@@ -8,16 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
+from wayvo_app import routes
 from wayvo_app.api.auth import api_key_principal, current_principal
-from wayvo_app.core.errors import BadRequestError
-from wayvo_app.services import approvals
+from wayvo_app.api.errors import status_for
+from wayvo_app.core.errors import BadRequestError, EventAlreadyReceivedError, NoWaitingEventError
+from wayvo_app.services import decisions
 from wayvo_app.services.accounts import Principal
-from wayvo_app.services.decisions import decide_approval
-from wayvo_app.services.signals import deliver_signal
-from wayvo_app.store import db
-from wayvo_app.store.models import User, Workflow
+from wayvo_app.services.signals import deliver_signal, refusal_body
 
 router = APIRouter()
 
@@ -27,7 +25,7 @@ class DecisionBody(BaseModel):
     comment: str | None = Field(default=None, max_length=5000)
 
 
-@router.post("/api/workflow/events/signal", tags=["events"])
+@router.post(routes.API_SIGNAL, tags=["events"])
 async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     body: dict[str, Any] = await request.json() if (await request.body()).strip() else {}
     namespace, key = body.get("eventNamespace"), body.get("eventKey")
@@ -37,33 +35,28 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     if buffer_for is not None and not isinstance(buffer_for, str):
         raise BadRequestError('bufferFor must be a duration such as "10m"')
     # The database work runs in a thread: a signal must not block the web worker's event loop.
-    result = await asyncio.to_thread(
-        deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
-        user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"))
-    return JSONResponse(result.body, status_code=result.status_code)
+    try:
+        result = await asyncio.to_thread(
+            deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
+            user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"))
+    except (NoWaitingEventError, EventAlreadyReceivedError) as exc:  # 404 / 409 in the signal's own shape
+        return JSONResponse(refusal_body(exc), status_code=status_for(exc))
+    return JSONResponse(result.body, status_code=202 if result.buffered else 200)
 
 
-def _user(s, me: Principal) -> User:
-    return s.get(User, me.id)
-
-
-@router.get("/api/workflow/approvals", tags=["approvals"])
+@router.get(routes.API_APPROVALS, tags=["approvals"])
 def list_approvals(status: str | None = Query(default=None), me: Principal = Depends(current_principal)):
     if status is not None and status not in ("pending", "approved", "rejected", "expired", "cancelled"):
         raise BadRequestError("status must be pending, approved, rejected, expired or cancelled")
-    with db.read_session() as s:
-        return [approvals.request_json(s, r, name) for r, name in approvals.list_for_user(s, _user(s, me), status)]
+    return decisions.list_approvals(user_id=me.id, status=status)
 
 
-@router.get("/api/workflow/approvals/{request_id}", tags=["approvals"])
+@router.get(routes.API_APPROVALS + "/{request_id}", tags=["approvals"])
 def read_approval(request_id: str, me: Principal = Depends(current_principal)):
-    with db.read_session() as s:
-        request = approvals.get_visible(s, request_id, _user(s, me))
-        name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
-        return approvals.request_json(s, request, name)
+    return decisions.read_approval(request_id=request_id, user_id=me.id)
 
 
-@router.post("/api/workflow/approvals/{request_id}/decide", tags=["approvals"])
+@router.post(routes.API_APPROVALS + "/{request_id}/decide", tags=["approvals"])
 def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
-    return decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
+    return decisions.decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
                            comment=body.comment)

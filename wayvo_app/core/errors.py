@@ -1,4 +1,5 @@
-"""Typed errors of the product. Each carries an HTTP status and a snake_case code for the API."""
+"""Typed errors of the product. Each carries a snake_case code; api/errors.py alone maps the types
+to HTTP statuses."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 class WorkflowError(Exception):
     """Base of every error the product raises on purpose."""
 
-    status: int = 400
     code: str = "workflow_error"
 
     def __init__(self, message: str):
@@ -17,7 +17,6 @@ class WorkflowError(Exception):
 
 
 class WorkflowNotFoundError(WorkflowError):
-    status = 404
     code = "workflow_not_found"
 
     def __init__(self, message: str = "Workflow not found"):
@@ -25,7 +24,6 @@ class WorkflowNotFoundError(WorkflowError):
 
 
 class InvalidIntegrationReferencesError(WorkflowError):
-    status = 403
     code = "invalid_integration_references"
 
     def __init__(self, message: str = "Workflow contains invalid integration references"):
@@ -33,27 +31,34 @@ class InvalidIntegrationReferencesError(WorkflowError):
 
 
 class NotFoundError(WorkflowError):
-    status = 404
     code = "not_found"
 
 
 class ConflictError(WorkflowError):
-    status = 409
     code = "conflict"
 
 
+class NoWaitingEventError(NotFoundError):
+    """A signal found no execution of the user waiting for its (namespace, key)."""
+
+    code = "no_waiting_event"
+
+
+class EventAlreadyReceivedError(ConflictError):
+    """A signal for (namespace, key) whose latest wait already received one."""
+
+    code = "already_received"
+
+
 class ForbiddenError(WorkflowError):
-    status = 403
     code = "forbidden"
 
 
 class AuthenticationError(WorkflowError):
-    status = 401
     code = "unauthorized"
 
 
 class BadRequestError(WorkflowError):
-    status = 400
     code = "bad_request"
 
 
@@ -70,7 +75,6 @@ class Problem:
 
 
 class DocumentValidationError(WorkflowError):
-    status = 400
     code = "invalid_workflow"
 
     def __init__(self, problems: list[Problem]):
@@ -99,7 +103,6 @@ class StepError(WorkflowError):
 class ConfigurationError(WorkflowError):
     """The app's configuration is wrong (a plugin, a DataSource, a setting): found at startup."""
 
-    status = 500
     code = "configuration_error"
 
 
@@ -112,5 +115,4 @@ class PluginError(ConfigurationError):
 class CredentialsError(WorkflowError):
     """Stored integration credentials cannot be decrypted (the secret key changed)."""
 
-    status = 500
     code = "credentials_error"

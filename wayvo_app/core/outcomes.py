@@ -71,3 +71,12 @@ class Transactional:
 
 
 Outcome = Completed | SleepUntil | WaitForApproval | WaitForEvent | WaitForChild | Transactional
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The step failed; `retryable` lets the node's retry policy schedule another attempt."""
+
+    message: str
+    retryable: bool = False
+    retry_after: float | None = None

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wayvo_app.core.errors import StepError, WorkflowError
-from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext
 from wayvo_app.engine.loader import load_world
-from wayvo_app.engine.recorder import Failure, Recorder
+from wayvo_app.engine.recorder import Recorder, StepRun
 from wayvo_app.store import db
 from wayvo_app.store import executions as store
 from wayvo_app.store import waits as store_waits
@@ -71,7 +71,7 @@ class Executor:
             outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
-        return self.recorder.record(claimed, world, node, spec, ctx, outcome, self.clock(), inline=inline)
+        return self.recorder.record(StepRun(claimed, world, node, spec, ctx, self.clock(), inline), outcome)
 
     async def _run(self, claimed, spec, ctx: StepContext, config: dict):
         if claimed.wait_kind:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.template_refs import TemplateScope
-from wayvo_app.store.executions import success_outputs
+from wayvo_app.store.executions import execution_with_user, success_outputs
 from wayvo_app.store.models import Execution, User, WorkflowVersion
 
 _graphs: OrderedDict[str, WorkflowGraph] = OrderedDict()
@@ -46,8 +46,7 @@ def graph_of_version(s: Session, version_id: str) -> WorkflowGraph:
 
 
 def load_world(s: Session, execution_id: str) -> StepWorld | None:
-    row = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
-                 .where(Execution.id == execution_id)).first()
+    row = execution_with_user(s, execution_id)
     if row is None:
         return None
     execution, user = row

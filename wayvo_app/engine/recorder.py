@@ -7,86 +7,56 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import StepError, WorkflowError
-from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.core.graph import Node
 from wayvo_app.core.outcomes import (
     Completed,
+    Failure,
     SleepUntil,
     Transactional,
     WaitForApproval,
     WaitForChild,
     WaitForEvent,
 )
-from wayvo_app.core.progress import execution_status, handles_for_success, has_error_edge, plan_after
+from wayvo_app.core.progress import handles_for_success, has_error_edge
 from wayvo_app.core.retry import next_delay, policy_from_config
-from wayvo_app.core.specs import RetryPolicy
+from wayvo_app.core.specs import NodeSpec, RetryPolicy
+from wayvo_app.engine.context import StepContext
 from wayvo_app.engine.loader import StepWorld
+from wayvo_app.engine.transitions import advance, fail_execution, refresh_status
 from wayvo_app.store import db
 from wayvo_app.store import executions as store
 from wayvo_app.store import waits as store_waits
-from wayvo_app.store.models import Execution, ExecutionStep
 
 
 @dataclass(frozen=True)
-class Failure:
-    message: str
-    retryable: bool = False
-    retry_after: float | None = None
+class StepRun:
+    """A claimed step that ran: what the executor hands the recorder with its outcome."""
+
+    claimed: store.Claimed
+    world: StepWorld
+    node: Node
+    spec: NodeSpec | None
+    ctx: StepContext
+    now: datetime
+    inline: bool = True
 
 
-def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: str, now: datetime,
-            *, owner: str | None = None, lease: timedelta | None = None,
-            snap: store.Snapshot | None = None, user: Any = None) -> list[store.Claimed]:
-    """Create the steps that became ready after `finished`; with `owner`, claim them inline
-    (carrying what they need to run, so the worker does not read it again)."""
-    snap = snap or store.snapshot(s, execution.id)
-    plan = plan_after(graph, snap.states, finished)
-    rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
-    rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
-    run_status = "running" if owner else "pending"
-    run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
-    store.insert_steps(s, rows + run_rows)
-    if run_rows and not owner:
-        store.notify_work(s)
-    for row in rows + run_rows:
-        snap.record(row["node_id"], row["status"], row["handles"])
-    if not owner:
-        return []
-    world = StepWorld(execution, graph, user, dict(snap.outputs)) if user is not None else None
-    return [store.Claimed(r["id"], execution.id, r["node_id"], 1, None, 0, world) for r in run_rows]
+@dataclass(frozen=True)
+class Recording:
+    """One recording transaction: the step run, its locked execution and the snapshot of its
+    steps that the recorder keeps current."""
 
+    s: Session
+    run: StepRun
+    execution: Any
+    snap: store.Snapshot
 
-def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: str | None,
-                   snap: store.Snapshot | None = None) -> str:
-    """Derive the execution's status from its steps; finishing wakes a waiting parent step."""
-    snap = snap or store.snapshot(s, execution.id)
-    status = execution_status(snap.states)
-    values: dict[str, Any] = {"status": status}
-    if status == "success":
-        values.update(output=snap.last_output(exclude=trigger_id), completed_at=now)
-    store.touch_execution(s, execution.id, now, **values)
-    execution.status = status
-    if status == "success":
-        wake_parent(s, execution, now)
-    return status
-
-
-def wake_parent(s: Session, execution: Execution, now: datetime) -> None:
-    if execution.parent_step_id:
-        s.exec(update(ExecutionStep).where(ExecutionStep.id == execution.parent_step_id,
-                                           ExecutionStep.status == "waiting")
-               .values(status="pending", run_at=now))
-        store.notify_work(s)
-
-
-def fail_execution(s: Session, execution: Execution, message: str, now: datetime) -> None:
-    store.touch_execution(s, execution.id, now, status="error", error=message, completed_at=now)
-    store.cancel_open_steps(s, execution.id, now, "Cancelled: another node failed")
-    store_waits.cancel_waits(s, execution.id, now)
-    wake_parent(s, execution, now)
+    @property
+    def step_id(self) -> str:
+        return self.run.claimed.id
 
 
 class Recorder:
@@ -101,7 +71,8 @@ class Recorder:
         except store.LeaseLost:
             pass
 
-    def record(self, claimed, world, node, spec, ctx, outcome, now: datetime, *, inline: bool) -> list:
+    def record(self, run: StepRun, outcome: Any) -> list:
+        claimed, now = run.claimed, run.now
         try:
             with db.session(self.url) as s:
                 execution = store.lock_execution(s, claimed.execution_id)
@@ -110,14 +81,11 @@ class Recorder:
                     return []
                 if isinstance(outcome, Transactional):
                     outcome = self._apply(s, outcome)
-                store.add_logs(s, execution.id, claimed.id, node.id, ctx.logger.lines, now)
-                # Per-record state: record() never awaits, so one worker's records never interleave.
-                self._snap = store.snapshot(s, execution.id)
-                self._user = world.user
-                claimed_next = self._settle(s, execution, world.graph, claimed, node, spec, ctx, outcome,
-                                            now, inline)
+                store.add_logs(s, execution.id, claimed.id, run.node.id, run.ctx.logger.lines, now)
+                rec = Recording(s, run, execution, store.snapshot(s, execution.id))
+                claimed_next = self._settle(rec, outcome)
                 if execution.status != "error":
-                    refresh_status(s, execution, now, world.graph.trigger().id, self._snap)
+                    refresh_status(s, execution, now, run.world.graph.trigger().id, rec.snap)
                 return claimed_next
         except store.LeaseLost:
             return []
@@ -134,67 +102,68 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001 - the write failed: the step fails, nothing applied
             return Failure(f"{type(exc).__name__}: {exc}")
 
-    def _settle(self, s, execution, graph, claimed, node, spec, ctx, outcome, now, inline) -> list:
-        base = {"input": ctx.resolved_input, "lease_expires_at": None}
+    def _settle(self, rec: Recording, outcome: Any) -> list:
+        base = {"input": rec.run.ctx.resolved_input, "lease_expires_at": None}
         if isinstance(outcome, Completed):
             handles = list(handles_for_success(outcome.branch, outcome.default_taken))
-            store.fence_update(s, claimed.id, self.owner, status="success", output=outcome.output,
-                               handles=handles, finished_at=now, **base)
-            self._snap.record(node.id, "success", handles, outcome.output, now)
-            return self._advance(s, execution, graph, node.id, now, inline)
+            store.fence_update(rec.s, rec.step_id, self.owner, status="success", output=outcome.output,
+                               handles=handles, finished_at=rec.run.now, **base)
+            rec.snap.record(rec.run.node.id, "success", handles, outcome.output, rec.run.now)
+            return self._advance(rec)
         if isinstance(outcome, SleepUntil):
-            self._wait(s, claimed, "sleep", outcome.until, base)
+            self._wait(rec, "sleep", outcome.until, base)
         elif isinstance(outcome, WaitForChild):
-            self._wait(s, claimed, "child", None, base)
+            self._wait(rec, "child", None, base)
         elif isinstance(outcome, WaitForApproval):
-            return self._approval(s, execution, graph, claimed, node, spec, outcome, now, base, inline)
+            return self._approval(rec, outcome, base)
         elif isinstance(outcome, WaitForEvent):
-            return self._event(s, execution, graph, claimed, node, spec, outcome, now, base, inline)
+            return self._event(rec, outcome, base)
         elif isinstance(outcome, Failure):
-            return self._failure(s, execution, graph, claimed, node, spec, outcome, now, base, inline)
+            return self._failure(rec, outcome, base)
         else:
-            failure = Failure(f"Step returned an unknown outcome: {type(outcome).__name__}")
-            return self._failure(s, execution, graph, claimed, node, spec, failure, now, base, inline)
+            return self._failure(rec, Failure(f"Step returned an unknown outcome: {type(outcome).__name__}"), base)
         return []
 
-    def _advance(self, s, execution, graph, node_id: str, now, inline: bool) -> list:
-        owner = self.owner if inline else None
-        return advance(s, execution, graph, node_id, now, owner=owner, lease=self.lease, snap=self._snap,
-                       user=self._user)
+    def _advance(self, rec: Recording) -> list:
+        run = rec.run
+        return advance(rec.s, rec.execution, run.world.graph, run.node.id, run.now,
+                       owner=self.owner if run.inline else None, lease=self.lease, snap=rec.snap,
+                       user=run.world.user)
 
-    def _wait(self, s, claimed, kind: str, until: datetime | None, base: dict, status: str = "waiting") -> None:
-        store.fence_update(s, claimed.id, self.owner, status=status, wait_kind=kind, run_at=until, **base)
-        self._snap.record(claimed.node_id, status)
+    def _wait(self, rec: Recording, kind: str, until: datetime | None, base: dict, status: str = "waiting") -> None:
+        store.fence_update(rec.s, rec.step_id, self.owner, status=status, wait_kind=kind, run_at=until, **base)
+        rec.snap.record(rec.run.claimed.node_id, status)
 
-    def _approval(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
-        step = s.get(ExecutionStep, claimed.id)
+    def _approval(self, rec: Recording, wait: WaitForApproval, base: dict) -> list:
         try:
-            request = store_waits.create_approval(s, step=step, execution=execution, wait=wait, now=now)
+            request = store_waits.create_approval(rec.s, step=rec.run.claimed, execution=rec.execution,
+                                                  wait=wait, now=rec.run.now)
         except StepError as exc:
-            return self._failure(s, execution, graph, claimed, node, spec, Failure(exc.message), now, base, inline)
+            return self._failure(rec, Failure(exc.message), base)
         base["output"] = {"approvalRequestId": request.id}
-        self._wait(s, claimed, "approval", wait.expires_at, base)
+        self._wait(rec, "approval", wait.expires_at, base)
         if wait.send_notification:
             from wayvo_app.mail.approval_notify import notify_approvers
 
-            notify_approvers(s, request, wait, self.settings)
+            notify_approvers(rec.s, request, wait, self.settings)
         return []
 
-    def _event(self, s, execution, graph, claimed, node, spec, wait, now, base, inline) -> list:
-        step = s.get(ExecutionStep, claimed.id)
+    def _event(self, rec: Recording, wait: WaitForEvent, base: dict) -> list:
         try:
-            row = store_waits.create_wait_event(s, step=step, wait=wait, now=now)
+            row = store_waits.create_wait_event(rec.s, step=rec.run.claimed, wait=wait, now=rec.run.now)
         except StepError as exc:
-            return self._failure(s, execution, graph, claimed, node, spec, Failure(exc.message), now, base, inline)
+            return self._failure(rec, Failure(exc.message), base)
         base["output"] = {"waitEventId": row.id, "eventNamespace": row.namespace, "eventKey": row.event_key}
         if row.status == "received":  # a buffered signal was consumed: resume at once
-            self._wait(s, claimed, "event", now, base, status="pending")
+            self._wait(rec, "event", rec.run.now, base, status="pending")
         else:
-            self._wait(s, claimed, "event", wait.expires_at, base)
+            self._wait(rec, "event", wait.expires_at, base)
         return []
 
-    def _failure(self, s, execution, graph, claimed, node, spec, failure: Failure, now, base, inline) -> list:
-        policy = self._policy(node, spec)
+    def _failure(self, rec: Recording, failure: Failure, base: dict) -> list:
+        s, run, execution = rec.s, rec.run, rec.execution
+        claimed, node, now = run.claimed, run.node, run.now
+        policy = self._policy(node, run.spec)
         tries = claimed.attempt - claimed.recoveries
         delay = next_delay(policy, tries, failure.retry_after) if failure.retryable else None
         counted = failure.retryable and policy.max_attempts > 1  # a non-retryable error is never retried
@@ -204,15 +173,15 @@ class Recorder:
             store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now, **base)
             store.insert_steps(s, store.step_rows(execution.id, [node.id], now, attempt=claimed.attempt + 1,
                                                   run_at=now + timedelta(seconds=delay)))
-            self._snap.record(node.id, "pending")
+            rec.snap.record(node.id, "pending")
             return []
-        error_edge = has_error_edge(graph, node.id)
+        error_edge = has_error_edge(run.world.graph, node.id)
         handles = ["error"] if error_edge else []
         store.fence_update(s, claimed.id, self.owner, status="error", error=message, finished_at=now,
                            handles=handles, **base)
-        self._snap.record(node.id, "error", handles)
+        rec.snap.record(node.id, "error", handles)
         if error_edge:
-            return self._advance(s, execution, graph, node.id, now, inline)
+            return self._advance(rec)
         fail_execution(s, execution, f'Node "{node.label}" failed: {message}', now)
         execution.status = "error"
         return []

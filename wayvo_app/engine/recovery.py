@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-
 from wayvo_app.core.progress import has_error_edge
 from wayvo_app.engine.loader import graph_of_version
-from wayvo_app.engine.recorder import advance, fail_execution, refresh_status
-from wayvo_app.store import db
+from wayvo_app.engine.transitions import advance, fail_execution, refresh_status
+from wayvo_app.store import db, dialect
 from wayvo_app.store import executions as store
 from wayvo_app.store.models import ExecutionStep
 
@@ -24,11 +22,7 @@ def recover_expired(now: datetime, url: str | None = None, limit: int = 100) -> 
     with db.session(url) as s:
         for step in store.expired_leases(s, now, limit):
             execution = store.lock_execution(s, step.execution_id)
-            took = s.exec(update(ExecutionStep).where(ExecutionStep.id == step.id,
-                                                      ExecutionStep.status == "running",
-                                                      ExecutionStep.lease_expires_at < now)
-                          .values(status="error", error=LOST, finished_at=now, lease_expires_at=None))
-            if took.rowcount != 1 or execution is None:
+            if not store.take_expired_step(s, step.id, now, LOST) or execution is None:
                 continue
             handled += 1
             store.add_logs(s, execution.id, step.id, step.node_id, [("warn", LOST)], now)
@@ -44,12 +38,12 @@ def _requeue_or_fail(s, execution, step: ExecutionStep, now: datetime) -> None:
         rows = store.step_rows(execution.id, [step.node_id], now, attempt=step.attempt + 1)
         rows[0].update(recoveries=step.recoveries + 1, wait_kind=step.wait_kind)
         store.insert_steps(s, rows)
-        store.notify_work(s)
+        dialect.notify_work(s)
         refresh_status(s, execution, now, graph.trigger().id)
         return
     message = f"{LOST}; gave up after {MAX_RECOVERIES} recoveries"
     if has_error_edge(graph, step.node_id):
-        s.exec(update(ExecutionStep).where(ExecutionStep.id == step.id).values(handles=["error"], error=message))
+        store.follow_error_edge(s, step.id, message)
         advance(s, execution, graph, step.node_id, now)
         refresh_status(s, execution, now, graph.trigger().id)
     else:

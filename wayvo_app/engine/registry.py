@@ -1,21 +1,33 @@
-"""The process-wide node registry: built-in nodes plus the configured plugins' actions."""
+"""The process-wide node registry. The composition root (the app, the `wayvo` command, an
+embedding application) says where it comes from; the engine never imports plugins itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from wayvo_app.core.errors import ConfigurationError
 from wayvo_app.core.specs import Registry
 
-_override: Registry | None = None
+_pinned: Registry | None = None
+_source: Callable[[], Registry] | None = None
 
 
 def get_registry() -> Registry:
-    if _override is not None:
-        return _override
-    from wayvo_app.plugins.client_plugins import node_registry  # imported late: plugins import the engine
+    if _pinned is not None:
+        return _pinned
+    if _source is None:
+        raise ConfigurationError("The node registry is not set: call set_registry_source(node_registry) "
+                                 "(wayvo_app.plugins.client_plugins) when the process starts")
+    return _source()
 
-    return node_registry()
+
+def set_registry_source(source: Callable[[], Registry] | None) -> None:
+    """Where the registry comes from, asked on each use (it follows the current settings)."""
+    global _source
+    _source = source
 
 
 def set_registry(registry: Registry | None) -> None:
-    """Tests (and embedding applications) may pin the registry explicitly."""
-    global _override
-    _override = registry
+    """Pin one registry (tests, embedding applications); None unpins it."""
+    global _pinned
+    _pinned = registry

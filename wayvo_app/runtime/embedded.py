@@ -28,10 +28,11 @@ def start_worker_thread(**kwargs) -> Worker:
 
 async def embedded_worker_lifespan():
     """A Reflex lifespan task: start the embedded worker unless WAYVO_EMBEDDED_WORKER=false."""
+    from wayvo_app.plugins.client_plugins import node_registry
     from wayvo_app.settings import get_settings
 
     if get_settings().embedded_worker and not _started:
-        start_worker_thread()
+        start_worker_thread(registry=node_registry())
     try:
         while True:
             await asyncio.sleep(3600)

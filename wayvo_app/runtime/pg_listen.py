@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 
-from wayvo_app.store.executions import WORK_CHANNEL
+from wayvo_app.store.dialect import WORK_CHANNEL
 
 log = logging.getLogger("wayvo.worker")
 

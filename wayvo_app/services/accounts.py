@@ -17,6 +17,7 @@ from wayvo_app.core.errors import AuthenticationError, BadRequestError, Conflict
 from wayvo_app.services import api_keys
 from wayvo_app.store import db
 from wayvo_app.store.models import LoginSession, User, utcnow
+from wayvo_app.store.users import user_by_name
 
 SESSION_LIFETIME = timedelta(days=14)
 _hasher = PasswordHasher()
@@ -58,7 +59,7 @@ def count_users(s: Session) -> int:
 
 
 def find_user(s: Session, user_name: str) -> User | None:
-    return s.exec(select(User).where(User.user_name == normalize_user_name(user_name))).scalars().first()
+    return user_by_name(s, user_name)
 
 
 def create_user(s: Session, user_name: str, password: str, *, roles=(), email: str | None = None,

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
 from sqlmodel import Session
 
-from wayvo_app.core.errors import ConflictError, ForbiddenError, NotFoundError
+from wayvo_app.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from wayvo_app.services.access import owns_workflow
+from wayvo_app.store import approvals as store_approvals
 from wayvo_app.store import executions as store
-from wayvo_app.store.models import (
-    ApprovalAudience,
-    ApprovalDecision,
-    ApprovalRequest,
-    ExecutionStep,
-    User,
-    Workflow,
-    utcnow,
-)
-from wayvo_app.store.waits import decisions_json
+from wayvo_app.store.models import ApprovalRequest, User, utcnow
+from wayvo_app.store.waits import decisions_json, resume_waiting_step
 
 NOT_FOUND = "Approval request not found"
 
@@ -49,8 +42,7 @@ def may_decide_now(user: User, request: ApprovalRequest) -> bool:
 def _visible(s: Session, user: User, request: ApprovalRequest) -> bool:
     if user.user_name in (request.eligible or []) or may_decide_now(user, request):
         return True
-    owner = s.exec(select(Workflow.owner_id).where(Workflow.id == request.workflow_id)).scalar()
-    return owner == user.id
+    return owns_workflow(s, request.workflow_id, user.id)
 
 
 def request_json(s: Session, request: ApprovalRequest, workflow_name: str | None = None) -> dict[str, Any]:
@@ -70,10 +62,7 @@ def request_json(s: Session, request: ApprovalRequest, workflow_name: str | None
 
 
 def get_visible(s: Session, request_id: str, user: User, *, lock: bool = False) -> ApprovalRequest:
-    stmt = select(ApprovalRequest).where(ApprovalRequest.id == request_id)
-    if lock and s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    request = s.exec(stmt).scalars().first()
+    request = store_approvals.approval_request(s, request_id, lock=lock)
     if request is None or not _visible(s, user, request):
         raise NotFoundError(NOT_FOUND)
     return request
@@ -82,8 +71,6 @@ def get_visible(s: Session, request_id: str, user: User, *, lock: bool = False) 
 def decide(s: Session, request_id: str, user: User, decision: str, comment: str | None) -> ApprovalRequest:
     """Record one user's decision; the decision that settles the request resumes the execution."""
     if decision not in ("approved", "rejected"):
-        from wayvo_app.core.errors import BadRequestError
-
         raise BadRequestError('decision must be "approved" or "rejected"')
     now = utcnow()
     request = get_visible(s, request_id, user, lock=True)
@@ -93,46 +80,25 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
         raise ConflictError("This approval request has expired")
     if not may_decide_now(user, request):
         raise ForbiddenError("You are not an approver of this request")
-    previous = list(s.exec(select(ApprovalDecision.user_name, ApprovalDecision.decision)
-                           .where(ApprovalDecision.request_id == request.id)
-                           .order_by(ApprovalDecision.created_at)).all())
+    previous = store_approvals.decisions_so_far(s, request.id)
     if any(name == user.user_name for name, _ in previous):
         raise ConflictError("You have already decided this request")
-    s.add(ApprovalDecision(request_id=request.id, user_name=user.user_name, decision=decision,
-                           comment=(comment or "").strip() or None, created_at=now))
+    store_approvals.add_decision(s, request.id, user.user_name, decision, (comment or "").strip() or None, now)
     final = policy_outcome(request.approval_type, [d for _, d in previous] + [decision],
                            len(request.eligible or []), request.required_approvals)
-    values: dict[str, Any] = {"updated_at": now}
-    if final:
-        values.update(status=final, decided_at=now)
-    done = s.exec(update(ApprovalRequest).where(ApprovalRequest.id == request.id,
-                                                ApprovalRequest.status == "pending").values(**values))
-    if done.rowcount != 1:
+    if not store_approvals.settle_request(s, request.id, final, now):
         raise ConflictError("This approval request was decided meanwhile")
     if final:
-        s.exec(update(ExecutionStep).where(ExecutionStep.id == request.step_id, ExecutionStep.status == "waiting")
-               .values(status="pending", run_at=now))
-        store.notify_work(s)
+        resume_waiting_step(s, request.step_id, now)
     store.touch_execution(s, request.execution_id, now)
     s.flush()
     s.refresh(request)
     return request
 
 
-def audience_ids(user: User):
-    """A subquery of the ids of requests addressed to the user: by name, by one of their roles,
-    or resolved to them at creation."""
-    by_name = and_(ApprovalAudience.kind.in_(("user", "eligible")), ApprovalAudience.name == user.user_name)
-    by_role = and_(ApprovalAudience.kind == "role", ApprovalAudience.name.in_(list(user.roles or ())))
-    return select(ApprovalAudience.request_id).where(or_(by_name, by_role))
+audience_ids = store_approvals.audience_ids  # kept here: the inbox filters its lists with it
 
 
 def list_for_user(s: Session, user: User, status: str | None = None, limit: int = 500) -> list[tuple]:
     """Requests the user may decide or has decided (named, by role, or decided), pending first."""
-    decided = select(ApprovalDecision.request_id).where(ApprovalDecision.user_name == user.user_name)
-    stmt = (select(ApprovalRequest, Workflow.name).join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
-            .where(or_(ApprovalRequest.id.in_(audience_ids(user)), ApprovalRequest.id.in_(decided))))
-    if status:
-        stmt = stmt.where(ApprovalRequest.status == status)
-    pending_first = case((ApprovalRequest.status == "pending", 0), else_=1)
-    return list(s.exec(stmt.order_by(pending_first, ApprovalRequest.created_at.desc()).limit(limit)).all())
+    return store_approvals.requests_for_user(s, user, status, limit)

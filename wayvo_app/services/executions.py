@@ -6,14 +6,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
-from wayvo_app.engine.recorder import advance, refresh_status, wake_parent
-from wayvo_app.services.accounts import normalize_user_name
+from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
+from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.integrations import check_integration_references
 from wayvo_app.services.workflows import version_for_run
 from wayvo_app.store import db
@@ -21,6 +20,7 @@ from wayvo_app.store import executions as store
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import steps_of  # noqa: F401  (re-exported for callers)
 from wayvo_app.store.models import Execution, User, Workflow, new_id, utcnow
+from wayvo_app.store.users import user_by_name
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           input=input if input is not None else {}, parent_execution_id=parent_execution_id,
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
-    s.add(execution)
-    s.flush()
+    store.add_execution(s, execution)
     trigger = graph.trigger()
     store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
                             "output": execution.input, "input": execution.input, "handles": ["default"],
@@ -55,17 +54,10 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
 
 
 def _user(s: Session, user_name: str) -> User:
-    user = s.exec(select(User).where(User.user_name == normalize_user_name(user_name))).scalars().first()
+    user = user_by_name(s, user_name)
     if user is None or user.disabled:
         raise WorkflowNotFoundError()
     return user
-
-
-def _owned_workflow(s: Session, workflow_id: str, user: User) -> Workflow:
-    wf = s.get(Workflow, workflow_id) if workflow_id else None
-    if wf is None or wf.owner_id != user.id:
-        raise WorkflowNotFoundError()
-    return wf
 
 
 def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = None, version: int | None = None,
@@ -76,13 +68,13 @@ def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = N
         raise BadRequestError("input must be an object")
     if session is not None:
         user = _user(session, user_name)
-        execution = start_execution(session, _owned_workflow(session, workflow_id, user), user, input,
+        execution = start_execution(session, owned_workflow(session, workflow_id, user.id), user, input,
                                     version=version, trigger_type=trigger_type, idempotency_key=idempotency_key)
         _notify_after_commit(session)
         return TriggerWorkflowResult(execution.id)
     with db.session() as s:
         user = _user(s, user_name)
-        execution = start_execution(s, _owned_workflow(s, workflow_id, user), user, input, version=version,
+        execution = start_execution(s, owned_workflow(s, workflow_id, user.id), user, input, version=version,
                                     trigger_type=trigger_type, idempotency_key=idempotency_key)
     wakeup.notify_work()
     return TriggerWorkflowResult(execution.id)
@@ -107,9 +99,7 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
                           user_id: str, input: Any) -> str:
     """Trigger Workflow: a child execution of a workflow of the same owner, in the step's transaction."""
     user = s.get(User, user_id)
-    wf = s.get(Workflow, workflow_id) if workflow_id else None
-    if wf is None or wf.owner_id != user_id:
-        raise WorkflowNotFoundError()
+    wf = owned_workflow(s, workflow_id, user_id)
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("Trigger Workflow input must be a JSON object")
     child = start_execution(s, wf, user, input, trigger_type="Workflow",
@@ -119,7 +109,7 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
 
 
 def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False) -> Execution:
-    execution = store.lock_execution(s, execution_id) if lock else s.get(Execution, execution_id)
+    execution = store.lock_execution(s, execution_id) if lock else store.get_execution(s, execution_id)
     if execution is None or execution.user_id != user_id:
         raise NotFoundError("Execution not found")
     return execution

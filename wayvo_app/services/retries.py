@@ -3,22 +3,17 @@ step's output and runs the failed node and everything after it again."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.engine.loader import graph_of_version
-from wayvo_app.engine.recorder import advance, refresh_status
+from wayvo_app.engine.transitions import advance, refresh_status
 from wayvo_app.store import executions as store
 from wayvo_app.store.models import Execution, ExecutionStep, User, new_id, utcnow
 
 
 def _kept_steps(s: Session, execution_id: str) -> dict[str, ExecutionStep]:
     """The latest attempt of each node that finished well (success, or skipped by a branch)."""
-    rows = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
-                  .order_by(ExecutionStep.attempt)).scalars()
-    latest: dict[str, ExecutionStep] = {}
-    for row in rows:
-        latest[row.node_id] = row
+    latest = store.latest_attempts(s, execution_id)
     return {node: row for node, row in latest.items() if row.status in ("success", "skipped")}
 
 
@@ -27,8 +22,7 @@ def copy_successes_and_resume(s: Session, old: Execution, user: User) -> Executi
     new = Execution(id=new_id(), workflow_id=old.workflow_id, version_id=old.version_id, user_id=user.id,
                     status="running", trigger_type=old.trigger_type, input=old.input, retry_of_id=old.id,
                     parent_execution_id=old.parent_execution_id, started_at=now, updated_at=now)
-    s.add(new)
-    s.flush()
+    store.add_execution(s, new)
     kept = _kept_steps(s, old.id)
     store.insert_steps(s, [
         {"id": new_id(), "execution_id": new.id, "node_id": row.node_id, "attempt": 1, "status": row.status,

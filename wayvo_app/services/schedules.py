@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from wayvo_app.engine import wakeup
 from wayvo_app.store import db
-from wayvo_app.store.models import ScheduleFire, User, Workflow, WorkflowVersion
+from wayvo_app.store import schedules as store_schedules
+from wayvo_app.store.models import User, Workflow, WorkflowVersion
 
 MAX_LATENESS = timedelta(minutes=10)  # a fire missed by longer (server down) is not replayed
 
@@ -54,14 +55,10 @@ def fire_due_schedules(now: datetime, url: str | None = None) -> int:
                 fire_at = last_fire(*schedule, now)
                 if fire_at < max(wf.updated_at, now - MAX_LATENESS):
                     continue
-                with s.begin_nested():
-                    s.add(ScheduleFire(workflow_id=wf.id, fire_at=fire_at))
-                    s.flush()
+                store_schedules.claim_fire(s, wf.id, fire_at)
                 execution = start_execution(s, wf, s.get(User, wf.owner_id),
                                             {"scheduledAt": fire_at.isoformat()}, trigger_type="Schedule")
-                s.exec(ScheduleFire.__table__.update().where(
-                    ScheduleFire.workflow_id == wf.id, ScheduleFire.fire_at == fire_at)
-                    .values(execution_id=execution.id))
+                store_schedules.link_fire(s, wf.id, fire_at, execution.id)
                 fired += 1
         except IntegrityError:
             continue  # another worker recorded this fire first

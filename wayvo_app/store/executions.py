@@ -11,10 +11,10 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.progress import NodeState
-from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep, new_id
+from wayvo_app.store import dialect
+from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep, User, new_id
 
 CLAIMABLE = ("pending", "waiting")
-WORK_CHANNEL = "wayvo_work"
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,12 @@ class LeaseLost(Exception):
     """The step's lease moved to another worker (or the step was cancelled): discard the result."""
 
 
-def _is_postgres(s: Session) -> bool:
-    return s.get_bind().dialect.name == "postgresql"
-
-
 def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
     """Take up to `limit` due steps (pending, or waiting whose time came) under a lease."""
     T = ExecutionStep
     due = (select(T.id).where(T.status.in_(CLAIMABLE), T.run_at <= now)
            .order_by(T.run_at).limit(limit))
-    if _is_postgres(s):
-        due = due.with_for_update(skip_locked=True)
-    ids = list(s.exec(due).scalars())
+    ids = list(s.exec(dialect.claimable(s, due)).scalars())
     if not ids:
         return []
     s.exec(update(T).where(T.id.in_(ids), T.status.in_(CLAIMABLE)).values(
@@ -51,7 +45,6 @@ def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelt
     rows = s.exec(select(T.id, T.execution_id, T.node_id, T.attempt, T.wait_kind, T.recoveries)
                   .where(T.id.in_(ids), T.lease_owner == owner, T.status == "running")).all()
     return [Claimed(*row) for row in rows]
-
 
 
 def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -> None:
@@ -63,9 +56,20 @@ def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -
 def expired_leases(s: Session, now: datetime, limit: int = 100) -> list[ExecutionStep]:
     T = ExecutionStep
     stmt = select(T).where(T.status == "running", T.lease_expires_at < now).limit(limit)
-    if _is_postgres(s):
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(s.exec(stmt).scalars())
+    return list(s.exec(dialect.claimable(s, stmt)).scalars())
+
+
+def take_expired_step(s: Session, step_id: str, now: datetime, error: str) -> bool:
+    """Mark a step whose lease expired as failed; False when its worker finished it meanwhile."""
+    T = ExecutionStep
+    took = s.exec(update(T).where(T.id == step_id, T.status == "running", T.lease_expires_at < now)
+                  .values(status="error", error=error, finished_at=now, lease_expires_at=None))
+    return took.rowcount == 1
+
+
+def follow_error_edge(s: Session, step_id: str, error: str) -> None:
+    """A step given up on (recovery) continues on its error edge, with the final message."""
+    s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id).values(handles=["error"], error=error))
 
 
 _E = Execution.__table__
@@ -81,7 +85,8 @@ _TOUCH = _E.update().where(_E.c.id == bindparam("_id"))
 def lock_execution(s: Session, execution_id: str) -> SimpleNamespace | None:
     """The execution row (a plain mutable record), locked on PostgreSQL so that completions of
     one execution serialize."""
-    row = s.connection().execute(_LOCK_PG if _is_postgres(s) else _LOCK, {"_id": execution_id}).first()
+    stmt = dialect.pick(s, postgres=_LOCK_PG, sqlite=_LOCK)
+    row = s.connection().execute(stmt, {"_id": execution_id}).first()
     return SimpleNamespace(**row._mapping) if row else None
 
 
@@ -125,7 +130,6 @@ def snapshot(s: Session, execution_id: str) -> Snapshot:
     for node_id, _attempt, status, handles, output, finished_at in rows:
         snap.record(node_id, status, handles, output, finished_at)
     return snap
-
 
 
 def success_outputs(s: Session, execution_id: str) -> dict[str, Any]:
@@ -180,11 +184,32 @@ def cancel_open_steps(s: Session, execution_id: str, now: datetime, reason: str)
            .values(status="cancelled", finished_at=now, error=reason, run_at=None))
 
 
-def notify_work(s: Session) -> None:
-    """On PostgreSQL, wake listening workers when this transaction commits (NOTIFY is
-    transactional and deduplicated per transaction); a no-op elsewhere."""
-    if _is_postgres(s):
-        s.connection().exec_driver_sql(f"NOTIFY {WORK_CHANNEL}")
+def add_execution(s: Session, execution: Execution) -> Execution:
+    """Insert a new execution row (flushed: its steps reference it)."""
+    s.add(execution)
+    s.flush()
+    return execution
+
+
+def get_execution(s: Session, execution_id: str) -> Execution | None:
+    return s.get(Execution, execution_id)
+
+
+def execution_with_user(s: Session, execution_id: str) -> tuple[Execution, User] | None:
+    """The execution and the user it runs as, in one query."""
+    row = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
+                 .where(Execution.id == execution_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def latest_attempts(s: Session, execution_id: str) -> dict[str, ExecutionStep]:
+    """The latest attempt of each node of an execution."""
+    rows = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
+                  .order_by(ExecutionStep.attempt)).scalars()
+    latest: dict[str, ExecutionStep] = {}
+    for row in rows:
+        latest[row.node_id] = row
+    return latest
 
 
 def steps_of(s: Session, execution_id: str) -> list[ExecutionStep]:

@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from wayvo_app.core.errors import StepError
 from wayvo_app.core.outcomes import WaitForApproval, WaitForEvent
+from wayvo_app.store import dialect
+from wayvo_app.store.executions import touch_execution
 from wayvo_app.store.models import (
     ApprovalAudience,
     ApprovalDecision,
@@ -35,7 +37,15 @@ def role_members(s: Session, roles: tuple[str, ...] | list[str]) -> list[str]:
     return sorted(name for name, user_roles in users if wanted & set(user_roles or ()))
 
 
-def create_approval(s: Session, *, step: ExecutionStep, execution: Execution, wait: WaitForApproval,
+def resume_waiting_step(s: Session, step_id: str, now: datetime) -> None:
+    """A decision, a signal or a finished child makes the waiting step due now; it resumes only
+    if still waiting (a cancelled step stays cancelled). Workers are woken at commit."""
+    s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id, ExecutionStep.status == "waiting")
+           .values(status="pending", run_at=now))
+    dialect.notify_work(s)
+
+
+def create_approval(s: Session, *, step: Any, execution: Execution, wait: WaitForApproval,
                     now: datetime) -> ApprovalRequest:
     """A pending request with its approvers resolved now (named users + role members)."""
     existing = {n for (n,) in s.exec(select(User.user_name).where(User.user_name.in_(wait.approvers))).all()}
@@ -96,7 +106,7 @@ def _wait_json(row: WaitEvent) -> dict[str, Any]:
             "receivedAt": _iso(row.received_at), "receivedFrom": row.received_from}
 
 
-def create_wait_event(s: Session, *, step: ExecutionStep, wait: WaitForEvent, now: datetime) -> WaitEvent:
+def create_wait_event(s: Session, *, step: Any, wait: WaitForEvent, now: datetime) -> WaitEvent:
     """Register the wait; a buffered signal for the pair is consumed at once (status received)."""
     row = WaitEvent(execution_id=step.execution_id, step_id=step.id, node_id=step.node_id,
                     namespace=wait.namespace, event_key=wait.key, title=wait.title, description=wait.description,
@@ -129,6 +139,43 @@ def _take_buffered(s: Session, namespace: str, key: str, wait_id: str, now: date
         if taken.rowcount == 1:
             return signal
     return None
+
+
+def waiting_event(s: Session, namespace: str, key: str, user_id: str) -> WaitEvent | None:
+    """The user's open wait for (namespace, key), locked so that one signal resumes it."""
+    stmt = (select(WaitEvent).join(Execution, Execution.id == WaitEvent.execution_id)
+            .where(WaitEvent.namespace == namespace, WaitEvent.event_key == key, WaitEvent.status == "waiting",
+                   Execution.user_id == user_id))
+    return s.exec(dialect.locked(s, stmt, of=WaitEvent)).scalars().first()
+
+
+def receive_event(s: Session, row: WaitEvent, payload: Any, source: str | None, now: datetime) -> bool:
+    """Deliver a signal to the wait (one conditional update wins against an expiry) and resume
+    its step; False when the wait was no longer open."""
+    done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
+                  .values(status="received", payload=payload, received_at=now, received_from=source))
+    if done.rowcount != 1:
+        return False
+    resume_waiting_step(s, row.step_id, now)
+    touch_execution(s, row.execution_id, now)
+    return True
+
+
+def last_event_status(s: Session, namespace: str, key: str, user_id: str) -> str | None:
+    """The status of the user's latest wait for (namespace, key), if any."""
+    return s.exec(select(WaitEvent.status).join(Execution, Execution.id == WaitEvent.execution_id)
+                  .where(WaitEvent.namespace == namespace, WaitEvent.event_key == key,
+                         Execution.user_id == user_id)
+                  .order_by(WaitEvent.created_at.desc()).limit(1)).scalar()
+
+
+def buffer_signal(s: Session, *, namespace: str, key: str, payload: Any, source: str | None, user_id: str,
+                  now: datetime, expires_at: datetime) -> BufferedSignal:
+    """Keep an early signal until a wait for the pair registers (or it expires)."""
+    signal = BufferedSignal(namespace=namespace, event_key=key, payload=payload, received_from=source,
+                            user_id=user_id, created_at=now, expires_at=expires_at)
+    s.add(signal)
+    return signal
 
 
 def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = True) -> dict[str, Any] | None:

@@ -1,0 +1,67 @@
+"""Moves an execution forward after a step settles: successors, derived status, a waiting
+parent, failure. Used by the recorder, recovery and the execution services."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.core.progress import execution_status, plan_after
+from wayvo_app.engine.loader import StepWorld
+from wayvo_app.store import dialect
+from wayvo_app.store import executions as store
+from wayvo_app.store import waits as store_waits
+from wayvo_app.store.models import Execution
+
+
+def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: str, now: datetime,
+            *, owner: str | None = None, lease: timedelta | None = None,
+            snap: store.Snapshot | None = None, user: Any = None) -> list[store.Claimed]:
+    """Create the steps that became ready after `finished`; with `owner`, claim them inline
+    (carrying what they need to run, so the worker does not read it again)."""
+    snap = snap or store.snapshot(s, execution.id)
+    plan = plan_after(graph, snap.states, finished)
+    rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
+    rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
+    run_status = "running" if owner else "pending"
+    run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
+    store.insert_steps(s, rows + run_rows)
+    if run_rows and not owner:
+        dialect.notify_work(s)
+    for row in rows + run_rows:
+        snap.record(row["node_id"], row["status"], row["handles"])
+    if not owner:
+        return []
+    world = StepWorld(execution, graph, user, dict(snap.outputs)) if user is not None else None
+    return [store.Claimed(r["id"], execution.id, r["node_id"], 1, None, 0, world) for r in run_rows]
+
+
+def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: str | None,
+                   snap: store.Snapshot | None = None) -> str:
+    """Derive the execution's status from its steps; finishing wakes a waiting parent step."""
+    snap = snap or store.snapshot(s, execution.id)
+    status = execution_status(snap.states)
+    values: dict[str, Any] = {"status": status}
+    if status == "success":
+        values.update(output=snap.last_output(exclude=trigger_id), completed_at=now)
+    store.touch_execution(s, execution.id, now, **values)
+    execution.status = status
+    if status == "success":
+        wake_parent(s, execution, now)
+    return status
+
+
+def wake_parent(s: Session, execution: Execution, now: datetime) -> None:
+    """A child run that ended resumes the parent's Trigger Workflow step."""
+    if execution.parent_step_id:
+        store_waits.resume_waiting_step(s, execution.parent_step_id, now)
+
+
+def fail_execution(s: Session, execution: Execution, message: str, now: datetime) -> None:
+    store.touch_execution(s, execution.id, now, status="error", error=message, completed_at=now)
+    store.cancel_open_steps(s, execution.id, now, "Cancelled: another node failed")
+    store_waits.cancel_waits(s, execution.id, now)
+    wake_parent(s, execution, now)

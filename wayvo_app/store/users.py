@@ -1,0 +1,17 @@
+"""Looking users up by name (names are stored trimmed and lower-case)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from wayvo_app.store.models import User
+
+
+def normalize_user_name(name: str | None) -> str:
+    return (name or "").strip().lower()
+
+
+def user_by_name(s: Session, name: str | None) -> User | None:
+    """The user with this name (any case, surrounding spaces ignored), disabled or not."""
+    return s.exec(select(User).where(User.user_name == normalize_user_name(name))).scalars().first()
