@@ -87,7 +87,9 @@ def test_a_stale_draft_is_refused_unless_overwritten(db_url):
     with pytest.raises(StaleDraftError) as stale:  # tab 2 still shows the old draft
         builder_session.save_draft(wf, owner, {**second["document"], "name": "Edited in tab 2"},
                                    second["revision"])
-    assert stale.value.status == 409
+    from wayvo_app.api.errors import status_for
+
+    assert status_for(stale.value) == 409
     assert builder_session.open_workflow(wf, owner)["document"]["name"] == "Edited in tab 1"
     builder_session.save_draft(wf, owner, {**second["document"], "name": "Edited in tab 2"})  # overwrite
     assert builder_session.open_workflow(wf, owner)["document"]["name"] == "Edited in tab 2"

@@ -152,7 +152,7 @@ def restore_version(s: Session, workflow_id: str, owner_id: str, version: int) -
 def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
     """Delete with every row hanging off it; its running or waiting executions are cancelled
     first, so a parent execution of another workflow waiting on one of them goes on."""
-    from wayvo_app.engine.recorder import wake_parent
+    from wayvo_app.engine.transitions import wake_parent
     from wayvo_app.store.cleanup import delete_workflow_rows, open_executions
 
     wf = get_owned(s, workflow_id, owner_id, lock=True)
