@@ -16,6 +16,7 @@ from wayvo_app.settings import Settings
 from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import Integration
+from wayvo_app.store.workspaces import roles_from
 
 INTEGRATION_KEY = "integrationId"
 NOT_FOUND = "Integration not found"
@@ -74,15 +75,17 @@ def create_integration(s: Session, user_id: str, *, type: str, name: str, config
 
 
 def list_integrations(s: Session, user_id: str, type: str | None = None) -> list[Integration]:
-    stmt = select(Integration).where(Integration.user_id == user_id)
+    """The integrations of the workspaces where the user is an editor or above."""
+    stmt = select(Integration).where(store_workspaces.visible_integrations(user_id))
     if type:
         stmt = stmt.where(Integration.type == type)
     return list(s.exec(stmt.order_by(Integration.created_at, Integration.id)).scalars())
 
 
 def _owned(s: Session, integration_id: str, user_id: str) -> Integration:
+    """The integration if the user may manage it (an editor of its workspace); else not found."""
     row = s.get(Integration, integration_id)
-    if row is None or row.user_id != user_id:
+    if row is None or store_workspaces.member_role(s, user_id, row.workspace_id) not in roles_from("editor"):
         raise NotFoundError(NOT_FOUND)
     return row
 
@@ -94,8 +97,12 @@ def delete_integration(s: Session, user_id: str, integration_id: str) -> None:
 
 def credentials_for(s: Session, integration_id: str, user_id: str,
                     settings: Settings | None = None) -> dict[str, Any]:
-    """The decrypted config of the user's own integration; NotFoundError for anyone else's."""
-    return decrypt_config(_owned(s, integration_id, user_id).config_encrypted, settings)
+    """The decrypted config for a step run by `user_id`: the integration must be in a workspace
+    the user belongs to (runs check at start that it is the workflow's); NotFoundError otherwise."""
+    row = s.get(Integration, integration_id)
+    if row is None or store_workspaces.member_role(s, user_id, row.workspace_id) is None:
+        raise NotFoundError(NOT_FOUND)
+    return decrypt_config(row.config_encrypted, settings)
 
 
 def _nodes(document: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -122,14 +129,15 @@ def integration_references(document: Any) -> dict[str, set[str]]:
     return refs
 
 
-def check_integration_references(s: Session, document: Any, user_id: str) -> None:
-    """Raise InvalidIntegrationReferencesError unless every `integrationId` is the user's own
-    integration of the type its node expects."""
+def check_integration_references(s: Session, document: Any, user_id: str, *, workspace_id: str | None = None) -> None:
+    """Raise InvalidIntegrationReferencesError unless every `integrationId` is an integration of
+    the workflow's workspace (default: the user's personal one) of the type its node expects."""
     refs = integration_references(document)
     if not refs:
         return
+    workspace_id = workspace_id or store_workspaces.personal_workspace_id(s, user_id)
     rows = s.exec(select(Integration.id, Integration.type)
-                  .where(Integration.user_id == user_id, Integration.id.in_(list(refs)))).all()
+                  .where(Integration.workspace_id == workspace_id, Integration.id.in_(list(refs)))).all()
     owned = {row[0]: row[1] for row in rows}
     for ref, expected_types in refs.items():
         if ref not in owned or any(t and t != owned[ref] for t in expected_types):
