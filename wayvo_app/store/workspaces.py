@@ -61,3 +61,16 @@ def visible_executions(user_id: str) -> Any:
 
 def visible_integrations(user_id: str) -> Any:
     return Integration.workspace_id.in_(workspaces_of(user_id, "editor"))
+
+
+def set_member(s: Session, workspace_id: str, user_id: str, role: str) -> WorkspaceMember:
+    """Add the user to the workspace with `role`, or change their role."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    row = s.exec(select(WorkspaceMember).where(WorkspaceMember.workspace_id == workspace_id,
+                                               WorkspaceMember.user_id == user_id)).scalars().first()
+    row = row or WorkspaceMember(workspace_id=workspace_id, user_id=user_id, role=role)
+    row.role = role
+    s.add(row)
+    s.flush()
+    return row
