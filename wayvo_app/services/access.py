@@ -61,9 +61,10 @@ def decide(role: str | None, action: str, *, own: bool = False) -> str:
     if at_least(role, rule.role) or (own and at_least(role, rule.own)):
         return "allowed"
     noun = action.split(".")[0]
-    may_see = ACTIONS[f"{noun}.view"] if f"{noun}.view" in ACTIONS else rule
-    if noun == "execution" and not (at_least(role, may_see.role) or (own and at_least(role, may_see.own))):
-        return "404"  # a member never learns of executions others started
+    view = ACTIONS.get(f"{noun}.view", rule)
+    if action == f"{noun}.view" or (noun == "execution" and not (at_least(role, view.role)
+                                                                 or (own and at_least(role, view.own)))):
+        return "404"  # what one may not see is simply not there (a member never learns of others' runs)
     return "403"
 
 
@@ -148,9 +149,27 @@ def permissions_markdown() -> str:
     for action, rule in ACTIONS.items():
         cells = []
         for role in reversed(ROLES):
-            verdict = decide(role, action)
-            if verdict != "allowed" and rule.own and at_least(role, rule.own):
-                verdict = "own only"
+            verdict, on_own = decide(role, action), decide(role, action, own=True)
+            if verdict != on_own:
+                verdict = "own only" if on_own == "allowed" else f"{verdict} ({on_own} on own)"
             cells.append("yes" if verdict == "allowed" else verdict)
         lines.append(f"| `{action}` | {rule.what} | " + " | ".join(cells) + f" | {decide(None, action)} |")
     return "\n".join(lines) + "\n"
+
+
+DOC_HEAD = """# Permissions
+
+Who may do what in a workspace (contract §7). Each role includes the rights of the roles below
+it: admin > editor > operator > member. "404" means the object answers exactly like a missing one;
+"403" means the caller sees it but their role is too low; "own only" means on executions the
+caller started. Approvals are decided by named approvers and approver roles, members or not.
+
+This file is generated from `ACTIONS` in `wayvo_app/services/access.py` (the same table drives
+`tests/integration/test_permission_matrix.py`); regenerate it with
+`python -m wayvo_app.services.access > docs/permissions.md`.
+
+"""
+
+
+if __name__ == "__main__":
+    print(DOC_HEAD + permissions_markdown(), end="")

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, InvalidIntegrationReferencesError, NotFoundError
+from wayvo_app.services import access
 from wayvo_app.services.credentials import decrypt_config, encrypt_config, reencrypt
 from wayvo_app.settings import Settings
 from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import Integration
-from wayvo_app.store.workspaces import roles_from
 
 INTEGRATION_KEY = "integrationId"
 NOT_FOUND = "Integration not found"
@@ -58,8 +58,10 @@ def clean_config(integration: Any, config: Mapping[str, Any]) -> dict[str, str]:
 
 
 def create_integration(s: Session, user_id: str, *, type: str, name: str, config: Mapping[str, Any],
-                       known: Mapping[str, Any], settings: Settings | None = None) -> Integration:
-    """A new integration of a known type (`known`: integration specs by type), config encrypted."""
+                       known: Mapping[str, Any], settings: Settings | None = None,
+                       workspace_id: str | None = None) -> Integration:
+    """A new integration of a known type (`known`: integration specs by type), config encrypted,
+    in `workspace_id` (default: the user's personal workspace)."""
     integration = known.get(type)
     if integration is None:
         raise BadRequestError(f'Unknown integration type "{type}"; expected one of {_quoted(known)}')
@@ -68,7 +70,7 @@ def create_integration(s: Session, user_id: str, *, type: str, name: str, config
         raise BadRequestError("Integration name must be 1 to 200 characters")
     encrypted = encrypt_config(clean_config(integration, config), settings)
     row = Integration(user_id=user_id, type=type, name=name, config_encrypted=encrypted,
-                      workspace_id=store_workspaces.personal_workspace_id(s, user_id))
+                      workspace_id=workspace_id or store_workspaces.personal_workspace_id(s, user_id))
     s.add(row)
     s.flush()
     return row
@@ -82,16 +84,13 @@ def list_integrations(s: Session, user_id: str, type: str | None = None) -> list
     return list(s.exec(stmt.order_by(Integration.created_at, Integration.id)).scalars())
 
 
-def _owned(s: Session, integration_id: str, user_id: str) -> Integration:
-    """The integration if the user may manage it (an editor of its workspace); else not found."""
-    row = s.get(Integration, integration_id)
-    if row is None or store_workspaces.member_role(s, user_id, row.workspace_id) not in roles_from("editor"):
-        raise NotFoundError(NOT_FOUND)
-    return row
+def managed_integration(s: Session, integration_id: str, user_id: str) -> Integration:
+    """The integration if the user may manage it (access.py: an editor of its workspace)."""
+    return access.integration_for(s, integration_id, user_id, "integration.manage")
 
 
 def delete_integration(s: Session, user_id: str, integration_id: str) -> None:
-    s.delete(_owned(s, integration_id, user_id))
+    s.delete(managed_integration(s, integration_id, user_id))
     s.flush()
 
 
