@@ -56,6 +56,8 @@ class Settings:
     server_actions: tuple[str, ...]
     old_secret_keys: tuple[str, ...] = field(default=())
     client_plugins: tuple[str, ...] = field(default=())
+    max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
+    max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
 
 
 def load_settings() -> Settings:
@@ -80,6 +82,8 @@ def load_settings() -> Settings:
         server_actions=_list(os.environ.get("WAYVO_SERVER_ACTIONS")),
         old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
         client_plugins=_list(os.environ.get("WAYVO_CLIENT_PLUGINS")),
+        max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
+        max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
     )
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
 from wayvo_app.services import api_keys
 from wayvo_app.store import db
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.dialect import is_postgres
 from wayvo_app.store.models import LoginSession, User, utcnow
 from wayvo_app.store.users import user_by_name
@@ -101,6 +102,7 @@ def create_user(s: Session, user_name: str, password: str, *, roles=(), email: s
                 password_hash=_hasher.hash(password), roles=clean_roles(roles))
     s.add(user)
     s.flush()
+    store_workspaces.create_workspace(s, user.display_name or name, user.id, personal=True)
     return user
 
 

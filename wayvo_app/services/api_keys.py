@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, NotFoundError
 from wayvo_app.store import db
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import ApiKey, User, utcnow
 
 KEY_PREFIX = "wfb_"
@@ -32,7 +33,8 @@ def create_api_key(s: Session, user_id: str, name: str) -> NewApiKey:
         raise BadRequestError("API key name must be 1 to 200 characters")
     parts = [secrets.token_urlsafe(12) for _ in range(3)]
     key = KEY_PREFIX + "-".join(parts)
-    row = ApiKey(user_id=user_id, name=name, key_hash=_hash(key), key_prefix=key[:9])
+    row = ApiKey(user_id=user_id, name=name, key_hash=_hash(key), key_prefix=key[:9],
+                 workspace_id=store_workspaces.personal_workspace_id(s, user_id))
     s.add(row)
     s.flush()
     return NewApiKey(row, key)

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.engine.registry import get_registry
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.execution_reads import workflows_with_last_run
 from wayvo_app.store.models import Workflow, WorkflowVersion, utcnow
 
@@ -74,23 +75,22 @@ def _trigger_type(graph: WorkflowGraph) -> str:
     return str((trigger.config if trigger else {}).get("triggerType") or "Manual")
 
 
-def create_workflow(s: Session, owner_id: str, document: dict) -> Workflow:
+def create_workflow(s: Session, owner_id: str, document: dict, workspace_id: str | None = None) -> Workflow:
+    """A new workflow in `workspace_id` (default: the owner's personal workspace)."""
     graph, doc = check_document(document)
     wf = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
-                  trigger_type=_trigger_type(graph))
+                  trigger_type=_trigger_type(graph),
+                  workspace_id=workspace_id or store_workspaces.personal_workspace_id(s, owner_id))
     s.add(wf)
     s.flush()
     return wf
 
 
 def get_owned(s: Session, workflow_id: str, owner_id: str, *, lock: bool = False) -> Workflow:
-    stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.owner_id == owner_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    wf = s.exec(stmt).scalars().first()
-    if wf is None:
-        raise WorkflowNotFoundError()
-    return wf
+    """The workflow if `owner_id` may edit it (an editor of its workspace); see access.py."""
+    from wayvo_app.services import access  # access reads workflows; a late import keeps the graph acyclic
+
+    return access.workflow_for(s, workflow_id, owner_id, "workflow.edit", lock=lock)
 
 
 class StaleDraftError(ConflictError):
@@ -179,7 +179,7 @@ def duplicate_workflow(s: Session, workflow_id: str, owner_id: str) -> Workflow:
     doc["name"] = f"{wf.name} (copy)"[:MAX_NAME]
     _, doc = check_document(doc, strict=False)
     dup = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
-                   trigger_type=wf.trigger_type)
+                   trigger_type=wf.trigger_type, workspace_id=wf.workspace_id)
     s.add(dup)
     s.flush()
     return dup
@@ -222,7 +222,7 @@ def version_for_run(s: Session, wf: Workflow, version: int | None, *, draft: boo
 
 def list_workflows(s: Session, owner_id: str) -> list[WorkflowSummary]:
     out = []
-    for wf, status, started in workflows_with_last_run(s, owner_id):
+    for wf, status, started in workflows_with_last_run(s, store_workspaces.visible_workflows(owner_id)):
         ahead = wf.published_version is not None and wf.published_revision != wf.revision
         out.append(WorkflowSummary(wf.id, wf.name, wf.revision, wf.published_version, ahead,
                                    wf.updated_at, status, started))
