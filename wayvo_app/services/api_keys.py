@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, NotFoundError
+from wayvo_app.core.errors import BadRequestError, ForbiddenError, NotFoundError
 from wayvo_app.core.times import aware
 from wayvo_app.store import db
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import ApiKey, User, utcnow
 
 KEY_PREFIX = "wfb_"
@@ -69,6 +70,18 @@ def parse_expiry(value, now: datetime | None = None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _workspace_for_new_key(s: Session, user_id: str, workspace_id: str | None) -> str:
+    """The key's workspace (default: the creator's personal one); §7: editors and admins manage keys."""
+    if not workspace_id:
+        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
+    role = store_workspaces.member_role(s, user_id, workspace_id) if workspace_id else None
+    if role is None:
+        raise NotFoundError("Workspace not found")
+    if store_workspaces.ROLES.index(role) < store_workspaces.ROLES.index("editor"):
+        raise ForbiddenError("Creating API keys in this workspace needs the editor or admin role")
+    return workspace_id
+
+
 def create_api_key(s: Session, user_id: str, name: str, *, workspace_id: str | None = None,
                    scopes=None, expires_at=None) -> NewApiKey:
     name = (name or "").strip()
@@ -76,10 +89,11 @@ def create_api_key(s: Session, user_id: str, name: str, *, workspace_id: str | N
         raise BadRequestError("API key name must be 1 to 200 characters")
     clean = clean_scopes(scopes)
     expiry = parse_expiry(expires_at)
+    workspace_id = _workspace_for_new_key(s, user_id, workspace_id)
     parts = [secrets.token_urlsafe(12) for _ in range(3)]
     key = KEY_PREFIX + "-".join(parts)
     row = ApiKey(user_id=user_id, name=name, key_hash=_hash(key), key_prefix=key[:9], scopes=clean,
-                 expires_at=expiry)
+                 expires_at=expiry, workspace_id=workspace_id)
     s.add(row)
     s.flush()
     return NewApiKey(row, key)
