@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from wayvo_app import routes
-from wayvo_app.services import accounts
+from wayvo_app.services import accounts, workspaces
 from wayvo_app.settings import get_settings
 
 SESSION_COOKIE = "wayvo_session"
+WORKSPACE_STORAGE = "wayvo_workspace"
 
 
 class AuthState(rx.State):
@@ -17,6 +18,30 @@ class AuthState(rx.State):
     user_name: str = ""
     display_name: str = ""
     roles: list[str] = []
+    # The current workspace (the switcher in the app shell): kept in the browser, checked on each load.
+    workspace_id: str = rx.LocalStorage("", name=WORKSPACE_STORAGE, sync=True)
+    workspace_name: str = ""
+    workspace_role: str = ""
+    workspace_personal: bool = True
+    workspace_options: list[dict[str, str]] = []
+
+    def _load_workspaces(self) -> None:
+        """The user's workspaces; the current one falls back to the personal one when gone."""
+        mine = workspaces.workspaces_of(self.user_id)
+        self.workspace_options = [{"id": w["id"], "label": w["name"] + (" (personal)" if w["personal"] else "")}
+                                  for w in mine]
+        current = next((w for w in mine if w["id"] == self.workspace_id), None) or (mine[0] if mine else None)
+        self.workspace_id = current["id"] if current else ""
+        self.workspace_name = current["name"] if current else ""
+        self.workspace_role = current["role"] if current else ""
+        self.workspace_personal = bool(current["personal"]) if current else True
+
+    @rx.event
+    def switch_workspace(self, workspace_id: str):
+        """The switcher: make `workspace_id` current and load the page again for its objects."""
+        self.workspace_id = workspace_id
+        self._load_workspaces()
+        return rx.redirect(self.router.url.path or routes.WORKFLOWS)
 
     def _load_user(self) -> bool:
         if not self.session_token:
@@ -36,6 +61,7 @@ class AuthState(rx.State):
             self.user_id = ""
             path = (self.router.url.path or "").rstrip("/") or routes.WORKFLOWS
             return rx.redirect(routes.login(path))
+        self._load_workspaces()
         return None
 
     @rx.event

@@ -18,6 +18,7 @@ from wayvo_app.pages import (
     login,
     settings_api_keys,
     settings_integrations,
+    settings_members,
     workflows,
 )
 from wayvo_app.plugins.client_plugins import check_plugins, node_registry
@@ -53,6 +54,8 @@ def build_app() -> rx.App:
     app.add_page(settings_integrations.integrations_page, route=routes.SETTINGS_INTEGRATIONS,
                  title="Integrations · Wayvo",
                  on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
+    app.add_page(settings_members.members_page, route=routes.SETTINGS_MEMBERS, title="Members · Wayvo",
+                 on_load=[AuthState.require_login, settings_members.MembersState.load])
     _add_execution_pages(app)
     return app
 
