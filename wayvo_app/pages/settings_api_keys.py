@@ -15,7 +15,6 @@ from wayvo_app.core.times import ago, stamp
 from wayvo_app.services import api_keys
 from wayvo_app.state import AuthState
 
-
 SCOPE_HELP = [("execute", "Run workflows, webhooks, read executions"), ("signal", "Send signals to waiting events"),
               ("approve", "List, read and decide approvals"), ("manage", "Everything else you may do")]
 
