@@ -56,3 +56,11 @@ def refusal(scope: str | None, key_scopes: tuple[str, ...] | None, method: str, 
     if scope not in key_scopes:
         return f"This API key lacks the '{scope}' scope"
     return None
+
+
+def scope_text(method: str, path: str) -> str:
+    """How the API documentation names a route's scope."""
+    scope = scope_for(method, path)
+    if scope == KEYS_NEVER:
+        return "session token only, never an API key"
+    return f"API-key scope: {scope}" if scope else "no authentication"

@@ -130,7 +130,7 @@ def _member_row(member) -> rx.Component:
             rx.icon("user-minus", size=14), "Remove", size="1", color_scheme="red", variant="soft",
             on_click=s.ask_remove(member["userName"]), aria_label="Remove " + member["userName"].to(str))),
             justify="end"),
-        class_name="member-row", data_user=member["userName"],
+        class_name="member-row",
     )
 
 
