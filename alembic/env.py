@@ -38,8 +38,20 @@ def run_migrations_online() -> None:
             render_as_batch=is_sqlite(url),
             compare_type=True,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite batch mode rebuilds a table (copy, drop, rename); with foreign keys on, dropping a
+        # table that other rows reference fails. The pragma only works outside a transaction, so
+        # it is set on the raw connection here and restored before the connection goes back to the pool.
+        _sqlite_foreign_keys(connection, url, on=False)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            _sqlite_foreign_keys(connection, url, on=True)
+
+
+def _sqlite_foreign_keys(connection, url: str, *, on: bool) -> None:
+    if is_sqlite(url):
+        connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
 from wayvo_app.services import api_keys
 from wayvo_app.store import db
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import LoginSession, User, utcnow
 from wayvo_app.store.users import user_by_name
 
@@ -52,7 +53,7 @@ def principal_of(user: User, via_api_key: str | None = None) -> Principal:
 def principal_of_key(user: User, key) -> Principal:
     """The caller of an API-key request: the key's creator, limited to the key's scopes and workspace."""
     return replace(principal_of(user, via_api_key=key.name), scopes=tuple(key.scopes or ()),
-                   workspace_id=getattr(key, "workspace_id", None))
+                   workspace_id=key.workspace_id)
 
 
 def normalize_user_name(name: str) -> str:
@@ -85,6 +86,7 @@ def create_user(s: Session, user_name: str, password: str, *, roles=(), email: s
                 password_hash=_hasher.hash(password), roles=clean_roles)
     s.add(user)
     s.flush()
+    store_workspaces.create_workspace(s, user.display_name or name, user.id, personal=True)
     return user
 
 

@@ -39,6 +39,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
     graph = graph_of_version(s, pinned.id)
     now = utcnow()
     execution = Execution(id=new_id(), workflow_id=wf.id, version_id=pinned.id, user_id=user.id,
+                          workspace_id=wf.workspace_id,
                           status="running", trigger_type=trigger_type or wf.trigger_type,
                           input=input if input is not None else {}, parent_execution_id=parent_execution_id,
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,

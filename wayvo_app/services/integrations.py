@@ -14,6 +14,7 @@ from wayvo_app.core.errors import BadRequestError, InvalidIntegrationReferencesE
 from wayvo_app.services.credentials import decrypt_config, encrypt_config, reencrypt
 from wayvo_app.settings import Settings
 from wayvo_app.store import db
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import Integration
 
 INTEGRATION_KEY = "integrationId"
@@ -65,7 +66,8 @@ def create_integration(s: Session, user_id: str, *, type: str, name: str, config
     if not name or len(name) > 200:
         raise BadRequestError("Integration name must be 1 to 200 characters")
     encrypted = encrypt_config(clean_config(integration, config), settings)
-    row = Integration(user_id=user_id, type=type, name=name, config_encrypted=encrypted)
+    row = Integration(user_id=user_id, type=type, name=name, config_encrypted=encrypted,
+                      workspace_id=store_workspaces.personal_workspace_id(s, user_id))
     s.add(row)
     s.flush()
     return row

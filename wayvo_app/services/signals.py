@@ -20,6 +20,7 @@ from wayvo_app.engine import wakeup
 from wayvo_app.store import db
 from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import utcnow
 from wayvo_app.store.users import user_by_name
 
@@ -57,7 +58,8 @@ def _signal(s, namespace, key, payload, source, user_id, buffer_for) -> dict[str
     if row is not None and store_waits.receive_event(s, row, payload, source, now):
         return {"success": True, "waitEventId": row.id, "executionId": row.execution_id, "workflowResumed": True}
     if buffer_for:
-        signal = store_waits.buffer_signal(s, namespace=namespace, key=key, payload=payload, source=source,
+        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
+        signal = store_waits.buffer_signal(s, workspace_id=workspace_id, namespace=namespace, key=key, payload=payload, source=source,
                                            user_id=user_id, now=now, expires_at=now + parse_duration(buffer_for))
         return {"success": True, "buffered": True, "signalId": signal.id,
                 "expiresAt": signal.expires_at.isoformat(), "workflowResumed": False}

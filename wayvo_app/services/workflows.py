@@ -16,6 +16,7 @@ from wayvo_app.core.errors import DocumentValidationError, NotFoundError, Workfl
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.engine.registry import get_registry
+from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.execution_reads import workflows_with_last_run
 from wayvo_app.store.models import Workflow, WorkflowVersion, utcnow
 
@@ -74,10 +75,12 @@ def _trigger_type(graph: WorkflowGraph) -> str:
     return str((trigger.config if trigger else {}).get("triggerType") or "Manual")
 
 
-def create_workflow(s: Session, owner_id: str, document: dict) -> Workflow:
+def create_workflow(s: Session, owner_id: str, document: dict, workspace_id: str | None = None) -> Workflow:
+    """A new workflow in `workspace_id` (default: the owner's personal workspace)."""
     graph, doc = check_document(document)
     wf = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
-                  trigger_type=_trigger_type(graph))
+                  trigger_type=_trigger_type(graph),
+                  workspace_id=workspace_id or store_workspaces.personal_workspace_id(s, owner_id))
     s.add(wf)
     s.flush()
     return wf
@@ -147,7 +150,7 @@ def duplicate_workflow(s: Session, workflow_id: str, owner_id: str) -> Workflow:
     doc["name"] = f"{wf.name} (copy)"[:MAX_NAME]
     _, doc = check_document(doc, strict=False)
     dup = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
-                   trigger_type=wf.trigger_type)
+                   trigger_type=wf.trigger_type, workspace_id=wf.workspace_id)
     s.add(dup)
     s.flush()
     return dup

@@ -42,9 +42,32 @@ class LoginSession(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class Workspace(SQLModel, table=True):
+    """Where a team's objects live; every user also has a personal one (only they are in it)."""
+
+    __tablename__ = "workspaces"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    personal: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkspaceMember(SQLModel, table=True):
+    """One user's role in one workspace: admin, editor, operator or member (each includes the next)."""
+
+    __tablename__ = "workspace_members"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_workspace_members_pair"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=36)
+    role: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Workflow(SQLModel, table=True):
     __tablename__ = "workflows"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     owner_id: str = Field(foreign_key="users.id", index=True, max_length=36)
     name: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -80,6 +103,7 @@ class Execution(SQLModel, table=True):
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     version_id: str = Field(foreign_key="workflow_versions.id", max_length=36)
     user_id: str = Field(foreign_key="users.id", max_length=36)
     status: str = Field(default="running", index=True, max_length=20)
@@ -137,6 +161,7 @@ class ExecutionLog(SQLModel, table=True):
 class ApprovalRequest(SQLModel, table=True):
     __tablename__ = "approval_requests"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
     step_id: str = Field(index=True, max_length=36)
     node_id: str = Field(max_length=100)
@@ -185,6 +210,7 @@ class WaitEvent(SQLModel, table=True):
     __table_args__ = (
         Index(
             "uq_wait_events_waiting_key",
+            "workspace_id",
             "namespace",
             "event_key",
             unique=True,
@@ -193,6 +219,7 @@ class WaitEvent(SQLModel, table=True):
         ),
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
     step_id: str = Field(index=True, max_length=36)
     node_id: str = Field(max_length=100)
@@ -214,8 +241,9 @@ class BufferedSignal(SQLModel, table=True):
     """A signal that arrived before its wait was registered (opt-in with `bufferFor`)."""
 
     __tablename__ = "buffered_signals"
-    __table_args__ = (Index("ix_buffered_signals_key", "namespace", "event_key", "consumed_at"),)
+    __table_args__ = (Index("ix_buffered_signals_key", "workspace_id", "namespace", "event_key", "consumed_at"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     namespace: str = Field(max_length=200)
     event_key: str = Field(max_length=500)
     payload: Any = _json()
@@ -243,6 +271,7 @@ class IdempotencyRecord(SQLModel, table=True):
 class ApiKey(SQLModel, table=True):
     __tablename__ = "api_keys"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     user_id: str = Field(foreign_key="users.id", index=True, max_length=36)
     name: str = Field(max_length=200)
     key_hash: str = Field(index=True, unique=True, max_length=64)
@@ -259,6 +288,7 @@ class ApiKey(SQLModel, table=True):
 class Integration(SQLModel, table=True):
     __tablename__ = "integrations"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
     user_id: str = Field(foreign_key="users.id", index=True, max_length=36)
     type: str = Field(max_length=100)
     name: str = Field(max_length=200)

@@ -61,6 +61,7 @@ def create_approval(s: Session, *, step: Any, execution: Execution, wait: WaitFo
     required = max(1, min(required, len(eligible)))
     request = ApprovalRequest(
         execution_id=execution.id, step_id=step.id, node_id=step.node_id, workflow_id=execution.workflow_id,
+        workspace_id=execution.workspace_id,
         title=wait.title[:500], description=wait.description or "", approval_type=wait.approval_type,
         approvers=list(wait.approvers), approver_roles=list(wait.approver_roles), eligible=eligible,
         required_approvals=required, context_data=wait.context_data, on_rejection=wait.on_rejection,
@@ -108,11 +109,12 @@ def _wait_json(row: WaitEvent) -> dict[str, Any]:
 
 def create_wait_event(s: Session, *, step: Any, wait: WaitForEvent, now: datetime) -> WaitEvent:
     """Register the wait; a buffered signal for the pair is consumed at once (status received)."""
-    row = WaitEvent(execution_id=step.execution_id, step_id=step.id, node_id=step.node_id,
+    workspace_id = s.exec(select(Execution.workspace_id).where(Execution.id == step.execution_id)).scalar()
+    row = WaitEvent(execution_id=step.execution_id, step_id=step.id, node_id=step.node_id, workspace_id=workspace_id,
                     namespace=wait.namespace, event_key=wait.key, title=wait.title, description=wait.description,
                     context_data=wait.context_data, on_expiration=wait.on_expiration,
                     expires_at=wait.expires_at, created_at=now)
-    buffered = _take_buffered(s, wait.namespace, wait.key, row.id, now)
+    buffered = _take_buffered(s, workspace_id, wait.namespace, wait.key, row.id, now)
     if buffered is not None:
         row.status, row.payload = "received", buffered.payload
         row.received_at, row.received_from = buffered.created_at, buffered.received_from
@@ -122,16 +124,18 @@ def create_wait_event(s: Session, *, step: Any, wait: WaitForEvent, now: datetim
             s.flush()
     except IntegrityError:
         holder = s.exec(select(WaitEvent.execution_id).where(
-            WaitEvent.namespace == wait.namespace, WaitEvent.event_key == wait.key,
+            WaitEvent.workspace_id == workspace_id, WaitEvent.namespace == wait.namespace, WaitEvent.event_key == wait.key,
             WaitEvent.status == "waiting")).scalar()
         raise StepError(f'Another execution ({holder}) is already waiting for event '
                         f'"{wait.namespace}" / "{wait.key}"')
     return row
 
 
-def _take_buffered(s: Session, namespace: str, key: str, wait_id: str, now: datetime) -> BufferedSignal | None:
+def _take_buffered(s: Session, workspace_id: str, namespace: str, key: str, wait_id: str,
+                   now: datetime) -> BufferedSignal | None:
+    """The oldest live signal buffered in the same workspace; another workspace's never matches."""
     B = BufferedSignal
-    candidates = s.exec(select(B).where(B.namespace == namespace, B.event_key == key, B.consumed_at.is_(None),
+    candidates = s.exec(select(B).where(B.workspace_id == workspace_id, B.namespace == namespace, B.event_key == key, B.consumed_at.is_(None),
                                         B.expires_at > now).order_by(B.created_at)).scalars().all()
     for signal in candidates:
         taken = s.exec(update(B).where(B.id == signal.id, B.consumed_at.is_(None))
@@ -169,11 +173,11 @@ def last_event_status(s: Session, namespace: str, key: str, user_id: str) -> str
                   .order_by(WaitEvent.created_at.desc()).limit(1)).scalar()
 
 
-def buffer_signal(s: Session, *, namespace: str, key: str, payload: Any, source: str | None, user_id: str,
-                  now: datetime, expires_at: datetime) -> BufferedSignal:
-    """Keep an early signal until a wait for the pair registers (or it expires)."""
-    signal = BufferedSignal(namespace=namespace, event_key=key, payload=payload, received_from=source,
-                            user_id=user_id, created_at=now, expires_at=expires_at)
+def buffer_signal(s: Session, *, workspace_id: str, namespace: str, key: str, payload: Any, source: str | None,
+                  user_id: str, now: datetime, expires_at: datetime) -> BufferedSignal:
+    """Keep an early signal until a wait of the same workspace for the pair registers (or it expires)."""
+    signal = BufferedSignal(workspace_id=workspace_id, namespace=namespace, event_key=key, payload=payload,
+                            received_from=source, user_id=user_id, created_at=now, expires_at=expires_at)
     s.add(signal)
     return signal
 
