@@ -126,3 +126,27 @@ async def test_an_expired_key_is_refused_like_a_revoked_one(api):
 async def test_session_tokens_are_not_limited_by_scopes(api):
     r = await api.get("/api/workflow/approvals", headers=_session())
     assert r.status_code == 200 and r.json() == []
+
+
+def test_0005_gives_existing_keys_every_scope_and_no_expiry(empty_db_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from wayvo_app.store.migrations import alembic_config, upgrade
+
+    command.upgrade(alembic_config(empty_db_url), "0004")
+    engine = db.get_engine(empty_db_url)
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (id, user_name, display_name, password_hash, roles, disabled, created_at) "
+                          "VALUES ('u1', 'alice', 'Alice', 'x', '[]', false, :t)"), {"t": now})
+        conn.execute(text("INSERT INTO workspaces (id, name, personal, created_at) VALUES ('w1', 'A', true, :t)"),
+                     {"t": now})
+        conn.execute(text("INSERT INTO api_keys (id, workspace_id, user_id, name, key_hash, key_prefix, created_at) "
+                          "VALUES ('k1', 'w1', 'u1', 'old', 'h', 'wfb_x', :t)"), {"t": now})
+    upgrade(empty_db_url)
+    with db.session(empty_db_url) as s:
+        key = s.get(ApiKey, "k1")
+        assert key.scopes == ALL and key.expires_at is None
+    command.downgrade(alembic_config(empty_db_url), "0004")
+    upgrade(empty_db_url)

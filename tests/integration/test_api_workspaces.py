@@ -142,7 +142,7 @@ async def test_keys_are_made_only_where_the_creator_may_manage_keys(api):
     assert personal["workspaceId"] == [w for w in workspaces.workspaces_of(make_user("bob")) if w["personal"]][0]["id"]
     listed = (await api.get(f"/api/api-keys?workspaceId={team}", headers=bob)).json()
     assert listed == []
-    assert [k["name"] for k in api_keys.api_keys_of(make_user("bob"))] == ["mine"]
+    assert [k.name for k in api_keys.api_keys_of(make_user("bob"))] == ["mine"]
 
 
 def test_cli_creates_a_workspace_and_adds_a_member(db_url):
