@@ -10,6 +10,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
+import sqlmodel
 
 
 # revision identifiers, used by Alembic.
@@ -25,7 +26,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('scopes', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('expires_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     # Existing keys acted with every right of their creator: they keep all four scopes.
     op.execute(f"UPDATE api_keys SET scopes = '{ALL_SCOPES}'")  # an untyped literal: JSON on PostgreSQL too
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
