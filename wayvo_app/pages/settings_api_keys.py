@@ -25,7 +25,7 @@ def _row(key, workspace_names: dict[str, str]) -> dict[str, Any]:
             "createdAgo": ago(key.created_at, now),
             "lastUsed": ago(key.last_used_at, now) if key.last_used_at else "never",
             "workspace": workspace_names.get(key.workspace_id, "—"), "scopes": ", ".join(key.scopes or ()),
-            "expires": stamp(key.expires_at) if key.expires_at else "never"}
+            "expires": stamp(key.expires_at) if key.expires_at else "No expiry"}
 
 
 class ApiKeysState(AuthState):
