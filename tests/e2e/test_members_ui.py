@@ -25,6 +25,8 @@ def test_an_admin_adds_a_member_and_changes_the_role(app_server, new_page):
     sign_in(page, base, "owner")
     page.goto(f"{base}/settings/members")
     page.locator("#personal-workspace").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "members-personal-laptop.png"), full_page=True)
 
     page.fill("#workspace-name", team)
     page.click("#create-workspace")
@@ -48,11 +50,21 @@ def test_an_admin_adds_a_member_and_changes_the_role(app_server, new_page):
     row.wait_for()
     assert "operator" in row.get_by_role("combobox").inner_text()
 
+    # The operator sees the members but no controls, once they switch to the workspace.
+    other = new_page()
+    sign_in(other, base, "alice")
+    other.goto(f"{base}/settings/members")
+    other.locator("#workspace-switcher").click()
+    other.get_by_role("option", name=team).click()
+    other.locator(".member-row", has_text="Olivia Owner").wait_for()  # the page loaded the new workspace
+    other.locator("#not-admin").wait_for()
+    assert other.locator(".member-row").count() == 2 and other.get_by_role("button", name="Remove owner").count() == 0
+    other.screenshot(path=str(ARTIFACTS / "members-operator-laptop.png"), full_page=True)
+
     page.locator(".member-row", has_text="Olivia Owner").get_by_role("button", name="Remove owner").click()
     page.click("#confirm-remove")
     page.get_by_text("The last admin of a workspace cannot be removed").wait_for()
     assert page.locator(".member-row", has_text="Olivia Owner").count() == 1
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "members-laptop.png"), full_page=True)
 
     page.locator(".member-row", has_text="Alice Approver").get_by_role("button", name="Remove alice").click()
