@@ -31,7 +31,8 @@ class MembersState(AuthState):
 
     @rx.var
     def is_admin(self) -> bool:
-        return self.workspace_role == "admin"
+        """Whether the member controls show: an admin of a shared workspace (a personal one has no members)."""
+        return self.workspace_role == "admin" and not self.workspace_personal
 
     def _reload(self) -> None:
         self.error = ""
