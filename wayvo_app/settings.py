@@ -55,6 +55,8 @@ class Settings:
     data_sources: tuple[str, ...]
     server_actions: tuple[str, ...]
     old_secret_keys: tuple[str, ...] = field(default=())
+    max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
+    max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
 
 
 def load_settings() -> Settings:
@@ -78,6 +80,8 @@ def load_settings() -> Settings:
         data_sources=_list(os.environ.get("WAYVO_DATA_SOURCES")),
         server_actions=_list(os.environ.get("WAYVO_SERVER_ACTIONS")),
         old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
+        max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
+        max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
     )
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel
 from wayvo_app.core.errors import BadRequestError, ConfigurationError, ForbiddenError, NotFoundError
 from wayvo_app.datasources.filters import coerce, order_by, where_clause
 from wayvo_app.store.models import Execution, User
+from wayvo_app.store.workspaces import visible_executions
 
 Hook = Callable[..., Any]
 """`hook(*, rows, previous_rows (update/delete), user, session) -> rows`."""
@@ -264,12 +265,13 @@ def save_data_source(session: Session, user: Any, data_source: DataSource | str,
 # --- the built-in WorkflowExecutions ----------------------------------------------------------
 
 def _own_executions(user: Any) -> Any:
-    """Admins see every execution; anyone else their own."""
+    """Admins see every execution; anyone else what their workspace roles show (every execution
+    of a workspace where they are an operator or above, their own elsewhere)."""
     if "admin" in tuple(getattr(user, "roles", ()) or ()):
         return None
     user_id = getattr(user, "id", None)
     if user_id:
-        return Execution.user_id == user_id
+        return visible_executions(user_id)
     return Execution.user_id.in_(select(User.id).where(User.user_name == getattr(user, "user_name", None)))
 
 

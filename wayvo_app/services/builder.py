@@ -12,7 +12,7 @@ from wayvo_app.core.graph import parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.registry import get_registry
-from wayvo_app.services import workflows
+from wayvo_app.services import access, workflows
 from wayvo_app.services.execution_views import node_statuses
 from wayvo_app.store import db
 from wayvo_app.store import execution_reads as reads
@@ -102,7 +102,7 @@ def progress(execution_id: str, user_id: str) -> dict[str, Any]:
     """A run's status and each node's status, for the canvas."""
     with db.read_session() as s:
         execution = reads.execution_by_id(s, execution_id)
-        if execution is None or execution.user_id != user_id:
+        if not access.may(s, user_id, "execution.view", execution):
             raise WorkflowNotFoundError("Execution not found")
         statuses = {row["nodeId"]: row["status"] for row in node_statuses(s, execution)}
         return {"id": execution.id, "status": execution.status, "error": execution.error or "",

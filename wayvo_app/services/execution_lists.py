@@ -15,6 +15,7 @@ from wayvo_app.core.errors import NotFoundError
 from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.times import aware, format_clock, utcnow
 from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.services import access
 from wayvo_app.services.execution_views import execution_json, node_statuses, step_json
 from wayvo_app.services.executions import owned_execution
 from wayvo_app.services.timeline import build_timeline, execution_span
@@ -61,18 +62,20 @@ def _clip(text: str, limit: int) -> str:
 
 def list_executions(s: Session, user_id: str, flt: ExecutionFilter, *, page: int = 1, page_size: int = 25,
                     now: datetime | None = None) -> ExecutionPage:
-    """One page of the user's executions, newest first, with what each paused one waits for."""
+    """One page of the executions the user may see (access.py), newest first, with what each paused one waits for."""
     now = now or utcnow()
-    total = reads.count_executions(s, user_id, flt)
+    visible = access.visible_executions(user_id)
+    total = reads.count_executions(s, visible, flt)
     page = max(1, min(page, max(1, -(-total // page_size))))
-    found = reads.executions_with_names(s, user_id, flt, offset=(page - 1) * page_size, limit=page_size)
-    waits = waiting_for(s, [ex.id for ex, _ in found if ex.status == "paused"])
+    found = reads.executions_with_names(s, visible, flt, offset=(page - 1) * page_size, limit=page_size)
+    waits = waiting_for(s, [ex.id for ex, _, _ in found if ex.status == "paused"])
     rows = [{"id": ex.id, "workflowId": ex.workflow_id, "workflowName": name, "status": ex.status,
              "trigger": ex.trigger_type or "Manual", "startedAt": format_clock(ex.started_at),
              "duration": execution_span(aware(ex.started_at), aware(ex.completed_at), now),
              "waitingFor": "; ".join(describe_wait(w) for w in waits.get(ex.id, [])),
-             "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or ""}
-            for ex, name in found]
+             "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or "",
+             "startedBy": starter}
+            for ex, name, starter in found]
     return ExecutionPage(rows, total, page, page_size)
 
 
@@ -116,7 +119,7 @@ def describe_wait(wait: dict[str, Any]) -> str:
 
 
 def workflow_choices(s: Session, user_id: str) -> list[dict[str, str]]:
-    rows = s.exec(select(Workflow.id, Workflow.name).where(Workflow.owner_id == user_id)
+    rows = s.exec(select(Workflow.id, Workflow.name).where(access.visible_workflows(user_id))
                   .order_by(Workflow.name)).all()
     return [{"id": wf_id, "name": name} for wf_id, name in rows]
 
@@ -134,7 +137,7 @@ def execution_revisions(s: Session, execution_ids: list[str]) -> dict[str, str]:
 
 
 def newest_execution(s: Session, user_id: str) -> Execution | None:
-    return reads.newest_execution(s, user_id)
+    return reads.newest_execution(s, access.visible_executions(user_id))
 
 
 def _wait_rows(s: Session, execution_id: str) -> tuple[list[dict[str, Any]], dict[str, datetime]]:

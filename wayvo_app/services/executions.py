@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import BadRequestError, ConflictError, WorkflowNotFoundError
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
+from wayvo_app.services import access
 from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.integrations import check_integration_references
 from wayvo_app.services.workflows import version_for_run
@@ -35,7 +36,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                     idempotency_key: str | None = None, draft: bool = False) -> Execution:
     """Insert the execution pinned to its version, the finished trigger step and the first steps."""
     pinned = version_for_run(s, wf, version, draft=draft)
-    check_integration_references(s, pinned.document, user.id)
+    check_integration_references(s, pinned.document, user.id, workspace_id=wf.workspace_id)
     graph = graph_of_version(s, pinned.id)
     now = utcnow()
     execution = Execution(id=new_id(), workflow_id=wf.id, version_id=pinned.id, user_id=user.id,
@@ -109,17 +110,16 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
     return child.id
 
 
-def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False) -> Execution:
-    execution = store.lock_execution(s, execution_id) if lock else store.get_execution(s, execution_id)
-    if execution is None or execution.user_id != user_id:
-        raise NotFoundError("Execution not found")
-    return execution
+def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False,
+                    action: str = "execution.view") -> Execution:
+    """The execution if the user may do `action` to it (access.py decides); NotFoundError otherwise."""
+    return access.execution_for(s, execution_id, user_id, action, lock=lock)
 
 
 def cancel_execution(execution_id: str, user_id: str) -> Execution:
     """Stops at once: open steps, approvals and waits are cancelled; running steps are discarded."""
     with db.session() as s:
-        execution = owned_execution(s, execution_id, user_id, lock=True)
+        execution = owned_execution(s, execution_id, user_id, lock=True, action="execution.cancel")
         if execution.status not in ("running", "paused"):
             raise ConflictError(f"Execution is already {execution.status}")
         now = utcnow()
@@ -138,7 +138,7 @@ def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:
     if mode not in ("failed", "start"):
         raise BadRequestError('"from" must be "failed" or "start"')
     with db.session() as s:
-        old = owned_execution(s, execution_id, user_id)
+        old = owned_execution(s, execution_id, user_id, action="execution.retry")
         if mode == "failed" and old.status not in ("error", "cancelled"):
             raise ConflictError("Only a failed or cancelled execution can be retried from the failed step")
         wf = s.get(Workflow, old.workflow_id)

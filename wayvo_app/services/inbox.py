@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from wayvo_app.core.errors import NotFoundError
 from wayvo_app.core.times import ago_text, aware, utcnow
-from wayvo_app.services import approvals
+from wayvo_app.services import access, approvals
 from wayvo_app.store import db
 from wayvo_app.store.inbox_reads import (
     decisions_by_request,
@@ -193,7 +193,7 @@ def approval_view_txn(s: Session, request_id: str, user_id: str, now: datetime) 
         "id": request.id, "title": request.title, "description": request.description or "",
         "workflowId": request.workflow_id, "workflowName": body["workflowName"] or "",
         "executionId": request.execution_id,
-        "canViewExecution": bool(workflow and workflow.owner_id == user.id),
+        "canViewExecution": access.owns_workflow(s, request.workflow_id, user.id),
         "startedBy": _starters(s, {request.execution_id}).get(request.execution_id, "unknown"),
         "status": request.status, "approvalType": request.approval_type,
         "progress": progress_text(request.approval_type, decided, eligible, request.required_approvals),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, InvalidIntegrationReferencesError, NotFoundError
+from wayvo_app.services import access
 from wayvo_app.services.credentials import decrypt_config, encrypt_config, reencrypt
 from wayvo_app.settings import Settings
 from wayvo_app.store import db
@@ -57,8 +58,10 @@ def clean_config(integration: Any, config: Mapping[str, Any]) -> dict[str, str]:
 
 
 def create_integration(s: Session, user_id: str, *, type: str, name: str, config: Mapping[str, Any],
-                       known: Mapping[str, Any], settings: Settings | None = None) -> Integration:
-    """A new integration of a known type (`known`: integration specs by type), config encrypted."""
+                       known: Mapping[str, Any], settings: Settings | None = None,
+                       workspace_id: str | None = None) -> Integration:
+    """A new integration of a known type (`known`: integration specs by type), config encrypted,
+    in `workspace_id` (default: the user's personal workspace)."""
     integration = known.get(type)
     if integration is None:
         raise BadRequestError(f'Unknown integration type "{type}"; expected one of {_quoted(known)}')
@@ -67,35 +70,38 @@ def create_integration(s: Session, user_id: str, *, type: str, name: str, config
         raise BadRequestError("Integration name must be 1 to 200 characters")
     encrypted = encrypt_config(clean_config(integration, config), settings)
     row = Integration(user_id=user_id, type=type, name=name, config_encrypted=encrypted,
-                      workspace_id=store_workspaces.personal_workspace_id(s, user_id))
+                      workspace_id=workspace_id or store_workspaces.personal_workspace_id(s, user_id))
     s.add(row)
     s.flush()
     return row
 
 
 def list_integrations(s: Session, user_id: str, type: str | None = None) -> list[Integration]:
-    stmt = select(Integration).where(Integration.user_id == user_id)
+    """The integrations of the workspaces where the user is an editor or above."""
+    stmt = select(Integration).where(store_workspaces.visible_integrations(user_id))
     if type:
         stmt = stmt.where(Integration.type == type)
     return list(s.exec(stmt.order_by(Integration.created_at, Integration.id)).scalars())
 
 
-def _owned(s: Session, integration_id: str, user_id: str) -> Integration:
-    row = s.get(Integration, integration_id)
-    if row is None or row.user_id != user_id:
-        raise NotFoundError(NOT_FOUND)
-    return row
+def managed_integration(s: Session, integration_id: str, user_id: str) -> Integration:
+    """The integration if the user may manage it (access.py: an editor of its workspace)."""
+    return access.integration_for(s, integration_id, user_id, "integration.manage")
 
 
 def delete_integration(s: Session, user_id: str, integration_id: str) -> None:
-    s.delete(_owned(s, integration_id, user_id))
+    s.delete(managed_integration(s, integration_id, user_id))
     s.flush()
 
 
 def credentials_for(s: Session, integration_id: str, user_id: str,
                     settings: Settings | None = None) -> dict[str, Any]:
-    """The decrypted config of the user's own integration; NotFoundError for anyone else's."""
-    return decrypt_config(_owned(s, integration_id, user_id).config_encrypted, settings)
+    """The decrypted config for a step run by `user_id`: the integration must be in a workspace
+    the user belongs to (runs check at start that it is the workflow's); NotFoundError otherwise."""
+    row = s.get(Integration, integration_id)
+    if row is None or store_workspaces.member_role(s, user_id, row.workspace_id) is None:
+        raise NotFoundError(NOT_FOUND)
+    return decrypt_config(row.config_encrypted, settings)
 
 
 def _nodes(document: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -122,14 +128,15 @@ def integration_references(document: Any) -> dict[str, set[str]]:
     return refs
 
 
-def check_integration_references(s: Session, document: Any, user_id: str) -> None:
-    """Raise InvalidIntegrationReferencesError unless every `integrationId` is the user's own
-    integration of the type its node expects."""
+def check_integration_references(s: Session, document: Any, user_id: str, *, workspace_id: str | None = None) -> None:
+    """Raise InvalidIntegrationReferencesError unless every `integrationId` is an integration of
+    the workflow's workspace (default: the user's personal one) of the type its node expects."""
     refs = integration_references(document)
     if not refs:
         return
+    workspace_id = workspace_id or store_workspaces.personal_workspace_id(s, user_id)
     rows = s.exec(select(Integration.id, Integration.type)
-                  .where(Integration.user_id == user_id, Integration.id.in_(list(refs)))).all()
+                  .where(Integration.workspace_id == workspace_id, Integration.id.in_(list(refs)))).all()
     owned = {row[0]: row[1] for row in rows}
     for ref, expected_types in refs.items():
         if ref not in owned or any(t and t != owned[ref] for t in expected_types):

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wayvo_app.core.errors import (
     BadRequestError,
+    ConflictError,
     EventAlreadyReceivedError,
     NotFoundError,
     NoWaitingEventError,
@@ -17,6 +18,7 @@ from wayvo_app.core.errors import (
 )
 from wayvo_app.core.times import parse_duration
 from wayvo_app.engine import wakeup
+from wayvo_app.settings import get_settings
 from wayvo_app.store import db
 from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
@@ -46,24 +48,28 @@ def refusal_body(exc: WorkflowError) -> dict[str, Any]:
     return {"success": False, "workflowResumed": False, "code": exc.code, "error": exc.message}
 
 
-def _no_waiter(s, namespace: str, key: str, user_id: str) -> dict[str, Any]:
-    if store_waits.last_event_status(s, namespace, key, user_id) == "received":
+def _no_waiter(s, workspace_id: str, namespace: str, key: str) -> dict[str, Any]:
+    if store_waits.last_event_status(s, workspace_id, namespace, key) == "received":
         return refusal_body(EventAlreadyReceivedError(f'Event "{namespace}" / "{key}" was already received'))
     return refusal_body(NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"'))
 
 
-def _signal(s, namespace, key, payload, source, user_id, buffer_for) -> dict[str, Any]:
+def _signal(s, workspace_id, namespace, key, payload, source, user_id, buffer_for) -> dict[str, Any]:
+    """Resume the workspace's wait for the pair, or buffer the signal in that workspace."""
     now = utcnow()
-    row = store_waits.waiting_event(s, namespace, key, user_id)
+    row = store_waits.waiting_event(s, workspace_id, namespace, key)
     if row is not None and store_waits.receive_event(s, row, payload, source, now):
         return {"success": True, "waitEventId": row.id, "executionId": row.execution_id, "workflowResumed": True}
     if buffer_for:
-        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
+        limit = get_settings().max_buffered_signals
+        if store_waits.unconsumed_signals(s, workspace_id, now) >= limit:
+            raise ConflictError(f"This workspace already holds {limit} buffered signals that no wait has taken "
+                                f"(the limit is the setting WAYVO_MAX_BUFFERED_SIGNALS)")
         signal = store_waits.buffer_signal(s, workspace_id=workspace_id, namespace=namespace, key=key, payload=payload, source=source,
                                            user_id=user_id, now=now, expires_at=now + parse_duration(buffer_for))
         return {"success": True, "buffered": True, "signalId": signal.id,
                 "expiresAt": signal.expires_at.isoformat(), "workflowResumed": False}
-    return _no_waiter(s, namespace, key, user_id)
+    return _no_waiter(s, workspace_id, namespace, key)
 
 
 def _outcome(body: dict[str, Any]) -> SignalResult:
@@ -74,27 +80,46 @@ def _outcome(body: dict[str, Any]) -> SignalResult:
     return SignalResult(body)
 
 
+def _check_buffer_for(buffer_for: str) -> None:
+    try:
+        asked = parse_duration(buffer_for)
+    except ValueError as exc:
+        raise BadRequestError(f"bufferFor: {exc}")
+    longest = get_settings().max_buffer_for
+    if asked > parse_duration(longest):
+        raise BadRequestError(f'bufferFor "{buffer_for}" is longer than {longest} '
+                              f"(the limit is the setting WAYVO_MAX_BUFFER_FOR)")
+
+
+def _workspace_of_signal(s, user_id: str, workspace_id: str | None, namespace: str, key: str) -> str:
+    """The signal's workspace (its key's, or the sender's personal one); a sender outside it
+    finds no waiting event, exactly as if nothing waited there."""
+    workspace_id = workspace_id or store_workspaces.personal_workspace_id(s, user_id)
+    if not workspace_id or store_workspaces.member_role(s, user_id, workspace_id) is None:
+        raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
+    return workspace_id
+
+
 def deliver_signal(*, namespace: str, key: str, payload: Any = None, source: str | None = None, user_id: str,
                    buffer_for: str | None = None, idempotency_key: str | None = None,
-                   scope: str | None = None) -> SignalResult:
-    """Deliver a signal as `user_id` (only that user's executions can be resumed). Raises
-    NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets the first
-    answer again, result or error."""
+                   scope: str | None = None, workspace_id: str | None = None) -> SignalResult:
+    """Deliver a signal as `user_id` into `workspace_id` (its key's workspace; default the user's
+    personal one): only waits of that workspace can be resumed, and a buffered signal is taken only
+    there. Raises NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets
+    the first answer again, result or error."""
     namespace, key = (namespace or "").strip(), (key or "").strip()
     if not namespace or not key:
         raise BadRequestError("eventNamespace and eventKey are required")
     if buffer_for:
-        try:
-            parse_duration(buffer_for)
-        except ValueError as exc:
-            raise BadRequestError(f"bufferFor: {exc}")
+        _check_buffer_for(buffer_for)
     record_scope = f"signal:{scope or user_id}"
     try:
         with db.session() as s:
             seen = store_idempotency.recorded_response(s, record_scope, idempotency_key) if idempotency_key else None
             if seen is not None:
                 return _outcome(seen.response)
-            body = _signal(s, namespace, key, payload, source, user_id, buffer_for)
+            target = _workspace_of_signal(s, user_id, workspace_id, namespace, key)
+            body = _signal(s, target, namespace, key, payload, source, user_id, buffer_for)
             if idempotency_key:
                 store_idempotency.record_response(s, record_scope, idempotency_key, body)
     except IntegrityError:
@@ -107,7 +132,8 @@ def deliver_signal(*, namespace: str, key: str, payload: Any = None, source: str
 
 
 def signal_event(*, event_namespace: str, event_key: str, payload: Any = None, user_name: str,
-                 source: str = "application", buffer_for: str | None = None) -> dict[str, Any]:
+                 source: str = "application", buffer_for: str | None = None,
+                 workspace_id: str | None = None) -> dict[str, Any]:
     """For application code: signal as `user_name`; returns the API's success body, raises
     NotFoundError (no waiting event) or ConflictError (already received)."""
     with db.read_session() as s:
@@ -115,4 +141,4 @@ def signal_event(*, event_namespace: str, event_key: str, payload: Any = None, u
     if user is None:
         raise NotFoundError(f'User "{user_name}" not found')
     return deliver_signal(namespace=event_namespace, key=event_key, payload=payload, source=source,
-                          user_id=user.id, buffer_for=buffer_for).body
+                          user_id=user.id, buffer_for=buffer_for, workspace_id=workspace_id).body

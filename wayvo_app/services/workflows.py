@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import DocumentValidationError, NotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.engine.registry import get_registry
@@ -87,13 +87,10 @@ def create_workflow(s: Session, owner_id: str, document: dict, workspace_id: str
 
 
 def get_owned(s: Session, workflow_id: str, owner_id: str, *, lock: bool = False) -> Workflow:
-    stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.owner_id == owner_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    wf = s.exec(stmt).scalars().first()
-    if wf is None:
-        raise WorkflowNotFoundError()
-    return wf
+    """The workflow if `owner_id` may edit it (an editor of its workspace); see access.py."""
+    from wayvo_app.services import access  # access reads workflows; a late import keeps the graph acyclic
+
+    return access.workflow_for(s, workflow_id, owner_id, "workflow.edit", lock=lock)
 
 
 def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict, *,
@@ -193,7 +190,7 @@ def version_for_run(s: Session, wf: Workflow, version: int | None, *, draft: boo
 
 def list_workflows(s: Session, owner_id: str) -> list[WorkflowSummary]:
     out = []
-    for wf, status, started in workflows_with_last_run(s, owner_id):
+    for wf, status, started in workflows_with_last_run(s, store_workspaces.visible_workflows(owner_id)):
         ahead = wf.published_version is not None and wf.published_revision != wf.revision
         out.append(WorkflowSummary(wf.id, wf.name, wf.revision, wf.published_version, ahead,
                                    wf.updated_at, status, started))

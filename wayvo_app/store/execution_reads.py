@@ -16,6 +16,7 @@ from wayvo_app.store.models import (
     Execution,
     ExecutionLog,
     ExecutionStep,
+    User,
     WaitEvent,
     Workflow,
 )
@@ -29,10 +30,14 @@ class ExecutionFilter:
     workflow_id: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    started_by: str = ""  # a user name
 
 
-def _conditions(user_id: str, flt: ExecutionFilter) -> list:
-    conditions = [Execution.user_id == user_id]
+def _conditions(visible: Any, flt: ExecutionFilter) -> list:
+    """`visible`: the caller's clause from access.visible_executions (lists filter in SQL)."""
+    conditions = [visible]
+    if flt.started_by:
+        conditions.append(Execution.user_id.in_(select(User.id).where(User.user_name == flt.started_by.strip().lower())))
     if flt.status:
         conditions.append(Execution.status == flt.status)
     if flt.workflow_id:
@@ -44,17 +49,18 @@ def _conditions(user_id: str, flt: ExecutionFilter) -> list:
     return conditions
 
 
-def count_executions(s: Session, user_id: str, flt: ExecutionFilter) -> int:
-    return s.exec(select(func.count()).select_from(Execution).where(*_conditions(user_id, flt))).scalar_one()
+def count_executions(s: Session, visible: Any, flt: ExecutionFilter) -> int:
+    return s.exec(select(func.count()).select_from(Execution).where(*_conditions(visible, flt))).scalar_one()
 
 
-def executions_with_names(s: Session, user_id: str, flt: ExecutionFilter, *, offset: int,
-                          limit: int) -> list[tuple[Execution, str]]:
-    """The user's executions newest first, each with its workflow's name."""
-    stmt = (select(Execution, Workflow.name).join(Workflow, Workflow.id == Execution.workflow_id)
-            .where(*_conditions(user_id, flt)).order_by(Execution.started_at.desc(), Execution.id.desc())
+def executions_with_names(s: Session, visible: Any, flt: ExecutionFilter, *, offset: int,
+                          limit: int) -> list[tuple[Execution, str, str]]:
+    """The visible executions newest first, each with its workflow's name and its starter's user name."""
+    stmt = (select(Execution, Workflow.name, User.user_name).join(Workflow, Workflow.id == Execution.workflow_id)
+            .join(User, User.id == Execution.user_id)
+            .where(*_conditions(visible, flt)).order_by(Execution.started_at.desc(), Execution.id.desc())
             .offset(offset).limit(limit))
-    return [(ex, name) for ex, name in s.exec(stmt).all()]
+    return [(ex, name, starter) for ex, name, starter in s.exec(stmt).all()]
 
 
 def pending_approvals_of(s: Session, execution_ids: list[str]) -> list[ApprovalRequest]:
@@ -95,8 +101,8 @@ def execution_by_id(s: Session, execution_id: str) -> Execution | None:
     return s.get(Execution, execution_id)
 
 
-def newest_execution(s: Session, user_id: str) -> Execution | None:
-    return s.exec(select(Execution).where(Execution.user_id == user_id)
+def newest_execution(s: Session, visible: Any) -> Execution | None:
+    return s.exec(select(Execution).where(visible)
                   .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
 
 
@@ -126,15 +132,15 @@ def events_of(s: Session, execution_id: str) -> list[WaitEvent]:
     return list(s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).scalars())
 
 
-def workflows_with_last_run(s: Session, owner_id: str) -> list[tuple[Workflow, str | None, datetime | None]]:
-    """The owner's workflows, newest edit first, each with its latest execution's status and start."""
+def workflows_with_last_run(s: Session, visible: Any) -> list[tuple[Workflow, str | None, datetime | None]]:
+    """The visible workflows (access.visible_workflows), newest edit first, each with its latest execution's status and start."""
     last = (select(Execution.workflow_id, func.max(Execution.started_at).label("started"))
             .group_by(Execution.workflow_id).subquery())
     stmt = (
         select(Workflow, Execution.status, last.c.started)
         .outerjoin(last, last.c.workflow_id == Workflow.id)
         .outerjoin(Execution, (Execution.workflow_id == Workflow.id) & (Execution.started_at == last.c.started))
-        .where(Workflow.owner_id == owner_id)
+        .where(visible)
         .order_by(Workflow.updated_at.desc())
     )
     return [(wf, status, started) for wf, status, started in s.exec(stmt).all()]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from wayvo_app.store.models import ApprovalDecision, ApprovalRequest, Execution, User, Workflow
+from wayvo_app.store.workspaces import workspaces_of
 
 
 def execution_starters(s: Session, execution_ids: set[str]) -> list[tuple[str, str | None, str | None, str]]:
@@ -34,9 +35,10 @@ def decisions_by_request(s: Session, request_ids: set[str]) -> dict[str, list[tu
 
 
 def requests_of_owner(s: Session, owner_id: str, limit: int) -> list[tuple[ApprovalRequest, str]]:
-    """Requests raised by the owner's workflows, newest first, with the workflow's name."""
+    """Requests raised in the workspaces where the user is an operator or above, newest first,
+    with the workflow's name."""
     rows = s.exec(select(ApprovalRequest, Workflow.name).join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
-                  .where(Workflow.owner_id == owner_id)
+                  .where(ApprovalRequest.workspace_id.in_(workspaces_of(owner_id, "operator")))
                   .order_by(ApprovalRequest.created_at.desc()).limit(limit)).all()
     return [(request, name) for request, name in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -145,11 +145,11 @@ def _take_buffered(s: Session, workspace_id: str, namespace: str, key: str, wait
     return None
 
 
-def waiting_event(s: Session, namespace: str, key: str, user_id: str) -> WaitEvent | None:
-    """The user's open wait for (namespace, key), locked so that one signal resumes it."""
-    stmt = (select(WaitEvent).join(Execution, Execution.id == WaitEvent.execution_id)
-            .where(WaitEvent.namespace == namespace, WaitEvent.event_key == key, WaitEvent.status == "waiting",
-                   Execution.user_id == user_id))
+def waiting_event(s: Session, workspace_id: str, namespace: str, key: str) -> WaitEvent | None:
+    """The workspace's open wait for (namespace, key), locked so that one signal resumes it."""
+    stmt = (select(WaitEvent)
+            .where(WaitEvent.workspace_id == workspace_id, WaitEvent.namespace == namespace,
+                   WaitEvent.event_key == key, WaitEvent.status == "waiting"))
     return s.exec(dialect.locked(s, stmt, of=WaitEvent)).scalars().first()
 
 
@@ -165,11 +165,11 @@ def receive_event(s: Session, row: WaitEvent, payload: Any, source: str | None, 
     return True
 
 
-def last_event_status(s: Session, namespace: str, key: str, user_id: str) -> str | None:
-    """The status of the user's latest wait for (namespace, key), if any."""
-    return s.exec(select(WaitEvent.status).join(Execution, Execution.id == WaitEvent.execution_id)
-                  .where(WaitEvent.namespace == namespace, WaitEvent.event_key == key,
-                         Execution.user_id == user_id)
+def last_event_status(s: Session, workspace_id: str, namespace: str, key: str) -> str | None:
+    """The status of the workspace's latest wait for (namespace, key), if any."""
+    return s.exec(select(WaitEvent.status)
+                  .where(WaitEvent.workspace_id == workspace_id, WaitEvent.namespace == namespace,
+                         WaitEvent.event_key == key)
                   .order_by(WaitEvent.created_at.desc()).limit(1)).scalar()
 
 
@@ -180,6 +180,13 @@ def buffer_signal(s: Session, *, workspace_id: str, namespace: str, key: str, pa
                             received_from=source, user_id=user_id, created_at=now, expires_at=expires_at)
     s.add(signal)
     return signal
+
+
+def unconsumed_signals(s: Session, workspace_id: str, now: datetime) -> int:
+    """How many live buffered signals of the workspace still wait for their wait."""
+    B = BufferedSignal
+    return s.exec(select(func.count()).select_from(B).where(B.workspace_id == workspace_id,
+                                                            B.consumed_at.is_(None), B.expires_at > now)).scalar_one()
 
 
 def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = True) -> dict[str, Any] | None:

@@ -1,11 +1,14 @@
-"""Workspaces and their members: creating a user's personal workspace, looking up roles."""
+"""Workspaces and their members: personal workspaces, roles, and the SQL clauses that limit a
+query to what a user may see (lists filter in SQL, never fetch-then-check)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from wayvo_app.store.models import Workspace, WorkspaceMember
+from wayvo_app.store.models import Execution, Integration, Workflow, Workspace, WorkspaceMember
 
 ROLES = ("member", "operator", "editor", "admin")  # lowest first: each role includes the ones before it
 
@@ -31,3 +34,43 @@ def member_role(s: Session, user_id: str, workspace_id: str) -> str | None:
     """The user's role in the workspace, None when not a member."""
     return s.exec(select(WorkspaceMember.role).where(WorkspaceMember.user_id == user_id,
                                                      WorkspaceMember.workspace_id == workspace_id)).scalar()
+
+
+def roles_from(lowest: str) -> tuple[str, ...]:
+    """`lowest` and every role above it."""
+    return ROLES[ROLES.index(lowest):]
+
+
+def workspaces_of(user_id: str, lowest: str = "member") -> Any:
+    """A subquery of the ids of the workspaces where the user holds `lowest` or a higher role."""
+    return select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user_id,
+                                                      WorkspaceMember.role.in_(roles_from(lowest)))
+
+
+def visible_workflows(user_id: str) -> Any:
+    """Workflows of the workspaces the user belongs to (any role)."""
+    return Workflow.workspace_id.in_(workspaces_of(user_id))
+
+
+def visible_executions(user_id: str) -> Any:
+    """Every execution of the workspaces where the user is an operator or above, and the ones
+    the user started in a workspace they still belong to."""
+    return or_(Execution.workspace_id.in_(workspaces_of(user_id, "operator")),
+               and_(Execution.user_id == user_id, Execution.workspace_id.in_(workspaces_of(user_id))))
+
+
+def visible_integrations(user_id: str) -> Any:
+    return Integration.workspace_id.in_(workspaces_of(user_id, "editor"))
+
+
+def set_member(s: Session, workspace_id: str, user_id: str, role: str) -> WorkspaceMember:
+    """Add the user to the workspace with `role`, or change their role."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    row = s.exec(select(WorkspaceMember).where(WorkspaceMember.workspace_id == workspace_id,
+                                               WorkspaceMember.user_id == user_id)).scalars().first()
+    row = row or WorkspaceMember(workspace_id=workspace_id, user_id=user_id, role=role)
+    row.role = role
+    s.add(row)
+    s.flush()
+    return row
