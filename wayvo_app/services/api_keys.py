@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, ForbiddenError, NotFoundError
 from wayvo_app.core.times import aware
+from wayvo_app.services import access
 from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import ApiKey, User, utcnow
@@ -74,10 +75,10 @@ def _workspace_for_new_key(s: Session, user_id: str, workspace_id: str | None) -
     """The key's workspace (default: the creator's personal one); §7: editors and admins manage keys."""
     if not workspace_id:
         workspace_id = store_workspaces.personal_workspace_id(s, user_id)
-    role = store_workspaces.member_role(s, user_id, workspace_id) if workspace_id else None
+    role = access.role_in(s, user_id, workspace_id)
     if role is None:
         raise NotFoundError("Workspace not found")
-    if store_workspaces.ROLES.index(role) < store_workspaces.ROLES.index("editor"):
+    if not access.at_least(role, "editor"):
         raise ForbiddenError("Creating API keys in this workspace needs the editor or admin role")
     return workspace_id
 

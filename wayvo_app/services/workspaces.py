@@ -7,18 +7,15 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from wayvo_app.services import access
 from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import User, Workspace, WorkspaceMember
 from wayvo_app.store.users import user_by_name
 
-ROLES = store_workspaces.ROLES  # lowest first
+ROLES = access.ROLES  # lowest first
 NOT_FOUND = "Workspace not found"
 LAST_ADMIN = "The last admin of a workspace cannot be removed"
-
-
-def role_at_least(role: str | None, needed: str) -> bool:
-    return role is not None and ROLES.index(role) >= ROLES.index(needed)
 
 
 def _check_role(role: str) -> str:
@@ -30,7 +27,7 @@ def _check_role(role: str) -> str:
 def _visible(s: Session, workspace_id: str, user_id: str, only: str | None) -> tuple[Workspace, str]:
     """The workspace and the caller's role; 404 for a non-member (or outside an API key's workspace)."""
     ws = s.get(Workspace, workspace_id) if workspace_id else None
-    role = store_workspaces.member_role(s, user_id, workspace_id) if ws else None
+    role = access.role_in(s, user_id, workspace_id) if ws else None
     if ws is None or role is None or (only is not None and only != workspace_id):
         raise NotFoundError(NOT_FOUND)
     return ws, role
@@ -79,7 +76,7 @@ def list_members(s: Session, workspace_id: str, user_id: str, only: str | None =
 def _require_admin(s: Session, workspace_id: str, actor_id: str | None, only: str | None) -> Workspace:
     if actor_id is not None:
         _, role = _visible(s, workspace_id, actor_id, only)
-        if role != "admin":
+        if not access.at_least(role, "admin"):
             raise ForbiddenError("Only a workspace admin can change its members")
     ws = _locked(s, workspace_id)
     if ws.personal:
@@ -177,4 +174,4 @@ def put_member_as_installation(workspace: str, user_name: str, role: str) -> dic
 
 def role_in(user_id: str, workspace_id: str) -> str | None:
     with db.read_session() as s:
-        return store_workspaces.member_role(s, user_id, workspace_id)
+        return access.role_in(s, user_id, workspace_id)
