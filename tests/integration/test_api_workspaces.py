@@ -3,6 +3,8 @@ CLI's workspace commands, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -159,3 +161,25 @@ def test_cli_creates_a_workspace_and_adds_a_member(db_url):
     assert missing.exit_code == 1 and "nobody" in missing.output
     bad = runner.invoke(cli.main, ["workspaces", "create", "X", "--admin", "ghost"])
     assert bad.exit_code == 1 and "ghost" in bad.output
+
+
+async def test_a_keys_signal_reaches_only_the_waits_of_the_keys_workspace(api):
+    from tests.integration.test_workspaces import _start, _status, team, team_workflow, wait_doc
+    from wayvo_app.engine.registry import set_registry
+    from wayvo_app.nodes import default_registry
+
+    set_registry(default_registry())
+    try:
+        ws = team({"bob": "editor"})
+        # The engine's drain runs its own event loop: in a thread, beside this test's loop.
+        run = await asyncio.to_thread(_start, team_workflow(ws, wait_doc()), "lead")
+        bob = make_user("bob")
+        signal = {"eventNamespace": "orders", "eventKey": "order-1", "payload": {"paid": True}}
+        personal = {"Authorization": f"Bearer {api_keys.new_api_key(bob, 'mine').key}"}
+        r = await api.post("/api/workflow/events/signal", json=signal, headers=personal)
+        assert r.status_code == 404 and _status(run) == "paused"
+        team_key = {"Authorization": f"Bearer {api_keys.new_api_key(bob, 'team', workspace_id=ws).key}"}
+        r = await api.post("/api/workflow/events/signal", json=signal, headers=team_key)
+        assert r.status_code == 200 and r.json()["executionId"] == run
+    finally:
+        set_registry(None)
