@@ -68,9 +68,15 @@ def decide(role: str | None, action: str, *, own: bool = False) -> str:
     return "403"
 
 
-def require(s: Session, user_id: str, action: str, obj: Any) -> Any:
-    """`obj` (a row with `workspace_id`; executions also `user_id`) if the user may do `action` to
-    it; the object's not-found error or ForbiddenError otherwise."""
+def _id(who: Any) -> str:
+    """A user id from a user id or a principal (anything with `.id`)."""
+    return getattr(who, "id", who)
+
+
+def require(s: Session, user_id: Any, action: str, obj: Any) -> Any:
+    """`obj` (a row with `workspace_id`; executions also `user_id`) if the user (an id or a
+    principal) may do `action` to it; the object's not-found error or ForbiddenError otherwise."""
+    user_id = _id(user_id)
     noun = action.split(".")[0]
     if obj is None:
         raise _NOT_FOUND[noun]()

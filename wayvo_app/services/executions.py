@@ -99,9 +99,13 @@ def _notify_after_commit(session: Session) -> None:
 
 def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_id: str, workflow_id: str,
                           user_id: str, input: Any) -> str:
-    """Trigger Workflow: a child execution of a workflow of the same owner, in the step's transaction."""
+    """Trigger Workflow: a child execution of a workflow of the parent's workspace that the user may
+    run, in the step's transaction."""
     user = s.get(User, user_id)
     wf = owned_workflow(s, workflow_id, user_id)
+    parent = store.get_execution(s, parent_execution_id)
+    if parent is not None and parent.workspace_id != wf.workspace_id:
+        raise WorkflowNotFoundError()  # a child runs in its parent's workspace, never across
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("Trigger Workflow input must be a JSON object")
     child = start_execution(s, wf, user, input, trigger_type="Workflow",
