@@ -118,6 +118,7 @@ def worker(concurrency: int | None, poll_interval: float) -> None:
     import signal
 
     from wayvo_app.plugins.client_plugins import check_plugins
+    from wayvo_app.runtime.presence import run_worker
     from wayvo_app.runtime.worker import Worker
 
     check_plugins()
@@ -129,7 +130,7 @@ def worker(concurrency: int | None, poll_interval: float) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine_worker.stop)
-        await engine_worker.run()
+        await run_worker(engine_worker)  # heartbeats for /api/health; leases released on stop
 
     asyncio.run(_run())
 

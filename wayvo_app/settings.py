@@ -57,6 +57,7 @@ class Settings:
     old_secret_keys: tuple[str, ...] = field(default=())
     max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
     max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
+    client_plugins: tuple[str, ...] = field(default=())
 
 
 def load_settings() -> Settings:
@@ -82,6 +83,7 @@ def load_settings() -> Settings:
         old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
         max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
         max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
+        client_plugins=_list(os.environ.get("WAYVO_CLIENT_PLUGINS")),
     )
 
 

@@ -8,6 +8,7 @@ from wayvo_app import routes
 from wayvo_app.api import (
     routes_auth,
     routes_executions,
+    routes_health,
     routes_integrations,
     routes_waits,
     routes_workflows,
@@ -28,6 +29,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_executions.router)
     api.include_router(routes_waits.router)
     api.include_router(routes_workspaces.router)
+    api.include_router(routes_health.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)
     return api

@@ -12,6 +12,7 @@ APPROVALS = routes.API_APPROVALS
 # (method, route path as registered) -> scope. A route missing here fails tests/integration/test_api_scopes.py.
 ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", routes.API_LOGIN): None,  # no caller yet
+    ("GET", "/api/health"): None,  # open: for load balancers and supervisors
     ("POST", routes.execute("{workflow_id}")): "execute",
     ("POST", routes.webhook("{workflow_id}")): "execute",
     ("GET", EXECUTIONS + "/{execution_id}/status"): "execute",
