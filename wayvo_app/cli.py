@@ -1,4 +1,4 @@
-"""The `wayvo` command: users, workflows import/export, migrations, the worker and the demo."""
+"""The `wayvo` command: users, workspaces, workflows import/export, migrations, the worker and the demo."""
 
 from __future__ import annotations
 
@@ -176,6 +176,44 @@ def workflows_export(workflow_id: str) -> None:
         click.echo("Error: Workflow not found", err=True)
         sys.exit(1)
     click.echo(_dump(document))
+
+
+@main.group("workspaces")
+def workspaces_group() -> None:
+    """Shared workspaces and their members (contract §7)."""
+
+
+@workspaces_group.command("create")
+@click.argument("name")
+@click.option("--admin", "admin", required=True, help="User name of the workspace's first admin.")
+def workspaces_create(name: str, admin: str) -> None:
+    """Create a shared workspace; prints its id."""
+    from wayvo_app.core.errors import WorkflowError
+    from wayvo_app.services import workspaces
+
+    try:
+        created = workspaces.create_for_admin(name, admin)
+        click.echo(f"Created workspace {created['name']} ({created['id']}), admin {admin}")
+    except WorkflowError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+@workspaces_group.command("add-member")
+@click.argument("workspace")
+@click.argument("user")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "operator", "member"]))
+def workspaces_add_member(workspace: str, user: str, role: str) -> None:
+    """Add USER to WORKSPACE (its id or name) with ROLE, or change their role."""
+    from wayvo_app.core.errors import WorkflowError
+    from wayvo_app.services import workspaces
+
+    try:
+        member = workspaces.put_member_as_installation(workspace, user, role)
+        click.echo(f"{member['userName']} is now {member['role']} of {workspace}")
+    except WorkflowError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ EXECUTIONS = "/workflows/executions"
 APPROVALS = "/workflows/approvals"
 SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_INTEGRATIONS = "/settings/integrations"
+SETTINGS_MEMBERS = "/settings/members"
 SETTINGS_PROFILE = "/settings/profile"
 SETTINGS_USERS = "/settings/users"
 DEMO_ORDER_STATUS = "/demo/order-status"
@@ -36,6 +37,7 @@ API_WORKFLOWS = "/api/workflows"
 API_EXECUTIONS = "/api/workflows/executions"
 API_SIGNAL = "/api/workflow/events/signal"
 API_APPROVALS = "/api/workflow/approvals"
+API_WORKSPACES = "/api/workspaces"
 
 
 def workflow(workflow_id: str) -> str:

@@ -12,10 +12,11 @@ from reflex.state import StateUpdate
 from reflex_base.event import Event
 
 from wayvo_app import routes
-from wayvo_app.services import accounts
+from wayvo_app.services import accounts, workspaces
 from wayvo_app.settings import get_settings
 
 SESSION_COOKIE = "wayvo_session"
+WORKSPACE_STORAGE = "wayvo_workspace"
 # How often an idle tab asks whether its session still lives (the check runs in SessionGuard).
 SESSION_CHECK_MS = 3000
 ADMIN_ROLE = "admin"
@@ -27,6 +28,30 @@ class AuthState(rx.State):
     user_name: str = ""
     display_name: str = ""
     roles: list[str] = []
+    # The current workspace (the switcher in the app shell): kept in the browser, checked on each load.
+    workspace_id: str = rx.LocalStorage("", name=WORKSPACE_STORAGE, sync=True)
+    workspace_name: str = ""
+    workspace_role: str = ""
+    workspace_personal: bool = True
+    workspace_options: list[dict[str, str]] = []
+
+    def _load_workspaces(self) -> None:
+        """The user's workspaces; the current one falls back to the personal one when gone."""
+        mine = workspaces.workspaces_of(self.user_id)
+        self.workspace_options = [{"id": w["id"], "label": w["name"] + (" (personal)" if w["personal"] else "")}
+                                  for w in mine]
+        current = next((w for w in mine if w["id"] == self.workspace_id), None) or (mine[0] if mine else None)
+        self.workspace_id = current["id"] if current else ""
+        self.workspace_name = current["name"] if current else ""
+        self.workspace_role = current["role"] if current else ""
+        self.workspace_personal = bool(current["personal"]) if current else True
+
+    @rx.event
+    def switch_workspace(self, workspace_id: str):
+        """The switcher: make `workspace_id` current and load the page again for its objects."""
+        self.workspace_id = workspace_id
+        self._load_workspaces()
+        return rx.redirect(self.router.url.path or routes.WORKFLOWS)
 
     @rx.var
     def is_admin(self) -> bool:
@@ -67,6 +92,7 @@ class AuthState(rx.State):
         if not self._load_user():
             self.user_id = ""
             return self._back_to_login()
+        self._load_workspaces()
         return None
 
     @rx.event

@@ -19,6 +19,7 @@ from wayvo_app.pages import (
     not_found,
     settings_api_keys,
     settings_integrations,
+    settings_members,
     settings_profile,
     settings_users,
     workflows,
@@ -58,6 +59,8 @@ def build_app() -> rx.App:
     app.add_page(settings_integrations.integrations_page, route=routes.SETTINGS_INTEGRATIONS,
                  title="Integrations · Wayvo",
                  on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
+    app.add_page(settings_members.members_page, route=routes.SETTINGS_MEMBERS, title="Members · Wayvo",
+                 on_load=[AuthState.require_login, settings_members.MembersState.load])
     app.add_page(settings_users.users_page, route=routes.SETTINGS_USERS, title="Users · Wayvo",
                  on_load=[AuthState.require_login, settings_users.UsersState.load])
     app.add_page(settings_profile.profile_page, route=routes.SETTINGS_PROFILE, title="Profile · Wayvo",

@@ -1,7 +1,7 @@
 """worker heartbeats (GET /api/health)
 
 Revision ID: 0006
-Revises: 0004 (0005 once the API-key scopes land)
+Revises: 0005
 Create Date: 2026-11-30 06:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlmodel  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision: str = '0006'
-down_revision: Union[str, Sequence[str], None] = '0004'
+down_revision: Union[str, Sequence[str], None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

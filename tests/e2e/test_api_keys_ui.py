@@ -22,6 +22,7 @@ def test_create_copy_list_and_revoke_an_api_key(app_server, new_page):
     page.locator("#no-keys").wait_for()
 
     page.fill("#key-name", name)
+    page.get_by_role("checkbox", name="manage").click()  # listing keys needs the manage scope
     page.click("#create-key")
     key = page.locator("#new-key").inner_text()
     assert key.startswith("wfb_") and len(key) > 30
@@ -33,6 +34,7 @@ def test_create_copy_list_and_revoke_an_api_key(app_server, new_page):
 
     listed = httpx.get(f"{base}/api/api-keys", headers={"Authorization": f"Bearer {key}"}, timeout=10)
     assert listed.status_code == 200 and [k["name"] for k in listed.json()] == [name]
+    assert listed.json()[0]["scopes"] == ["execute", "signal", "manage"]
     row = page.locator(".key-row", has_text=name)
     assert key[:9] in row.inner_text() and "never" in row.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)

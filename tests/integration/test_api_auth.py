@@ -55,7 +55,8 @@ async def test_missing_field_is_a_400_naming_it(client):
 
 async def test_api_keys_create_list_revoke(client):
     headers = {"Authorization": f"Bearer {await _token(client)}"}
-    created = (await client.post("/api/api-keys/create", json={"name": "CI"}, headers=headers)).json()
+    created = (await client.post("/api/api-keys/create", json={"name": "CI", "scopes": ["manage"]},
+                                 headers=headers)).json()
     assert created["key"].startswith("wfb_")
     listed = (await client.get("/api/api-keys", headers=headers)).json()
     assert [k["name"] for k in listed] == ["CI"] and "key" not in listed[0]

@@ -12,6 +12,7 @@ from wayvo_app.api import (
     routes_integrations,
     routes_waits,
     routes_workflows,
+    routes_workspaces,
 )
 from wayvo_app.api.body_guard import BodyGuard
 from wayvo_app.api.docs import install_openapi
@@ -27,6 +28,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_workflows.router)
     api.include_router(routes_executions.router)
     api.include_router(routes_waits.router)
+    api.include_router(routes_workspaces.router)
     api.include_router(routes_health.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 
 from wayvo_app.api.rate_limit import TOKEN_FAILURES, client_key
-from wayvo_app.core.errors import AuthenticationError
+from wayvo_app.api.scopes import refusal, scope_for
+from wayvo_app.core.errors import AuthenticationError, ForbiddenError
 from wayvo_app.services import accounts, api_keys
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
@@ -34,9 +35,19 @@ def _checked(request: Request, token: str, message: str) -> Principal:
     return principal
 
 
+def _in_scope(request: Request, principal: Principal) -> Principal:
+    """An API key may call only the routes its scopes cover (api/scopes.py); 403 naming the scope."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    why = refusal(scope_for(request.method, path), principal.scopes, request.method, path)
+    if why:
+        raise ForbiddenError(why)
+    return principal
+
+
 def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the caller, from a session token or an API key; 401 otherwise."""
-    return _checked(request, _bearer(request), "Invalid or expired token")
+    """FastAPI dependency: the caller, from a session token or an API key in scope; 401/403 otherwise."""
+    return _in_scope(request, _checked(request, _bearer(request), "Invalid or expired token"))
 
 
 def api_key_principal(request: Request) -> Principal:
@@ -44,4 +55,4 @@ def api_key_principal(request: Request) -> Principal:
     token = _bearer(request)
     if not token.startswith(api_keys.KEY_PREFIX):
         raise AuthenticationError("This route needs a workflow API key (wfb_...)")
-    return _checked(request, token, "Invalid or revoked API key")
+    return _in_scope(request, _checked(request, token, "Invalid or revoked API key"))

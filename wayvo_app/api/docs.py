@@ -11,9 +11,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
 from wayvo_app import routes
+from wayvo_app.api.scopes import scope_text
 
 AUTH_TEXT = ("Send `Authorization: Bearer <token>`: a session token from POST /api/auth/login, or a "
-             "workflow API key (`wfb_...`) from POST /api/api-keys/create, which acts for its creator. "
+             "workflow API key (`wfb_...`) from POST /api/api-keys/create, which acts for its creator "
+             "(with the creator's current role, in the key's workspace only, within its scopes: execute, "
+             "signal, approve, manage; a route outside them answers 403). "
              "The signal and webhook routes take API keys only. Errors are "
              '{"error": "<message>", "code": "<snake_case_code>"}.')
 
@@ -43,8 +46,9 @@ def install_openapi(api: FastAPI) -> None:
                                             "content": {"application/json": {"schema": {"type": "object"}}}}
         for path, operations in spec["paths"].items():
             if path not in (routes.API_LOGIN, routes.API_DOCS):
-                for operation in operations.values():
+                for method, operation in operations.items():
                     operation.setdefault("security", [{"bearer": []}])  # an open route declares []
+                    operation["x-api-key-scope"] = scope_text(method, path)
         api.openapi_schema = spec
         return spec
 
@@ -70,7 +74,7 @@ def _operation_html(path: str, method: str, op: dict) -> str:
         schema = body.get("content", {}).get("application/json", {}).get("schema", {})
         parts.append(f"<p>Body: {html.escape(body.get('description', ''))}</p>")
         parts.append(f"<pre>{html.escape(json.dumps(schema, indent=2))}</pre>")
-    auth = "Bearer token or API key" if op.get("security") else "none"
+    auth = f"Bearer token or API key ({op.get('x-api-key-scope')})" if op.get("security") else "none"
     parts.append(f"<p class='auth'>Authentication: {auth}</p></section>")
     return "".join(parts)
 

@@ -9,6 +9,7 @@ from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
 from wayvo_app.api.rate_limit import LOGIN_FAILURES, client_key
 from wayvo_app.core.errors import AuthenticationError
+from wayvo_app.core.times import aware
 from wayvo_app.services import accounts, api_keys
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
@@ -23,10 +24,13 @@ class LoginBody(BaseModel):
 
 class ApiKeyBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+    workspaceId: str | None = Field(default=None, max_length=36)
+    scopes: list[str] | None = Field(default=None, max_length=4)
+    expiresAt: str | None = Field(default=None, max_length=40)
 
 
 def _iso(value):
-    return value.isoformat() if value else None
+    return aware(value).isoformat() if value else None
 
 
 @router.post(routes.API_LOGIN, tags=["auth"])
@@ -44,14 +48,24 @@ def login(body: LoginBody, request: Request):
 
 @router.post(routes.API_KEYS + "/create", tags=["api keys"])
 def create_api_key(body: ApiKeyBody, me: Principal = Depends(current_principal)):
-    new = api_keys.new_api_key(me.id, body.name)
-    return {"id": new.row.id, "name": new.row.name, "key": new.key, "keyPrefix": new.row.key_prefix}
+    """A new key (shown once) for `workspaceId` (default: the caller's personal workspace), with
+    `scopes` (default execute + signal) and an optional `expiresAt` (a date or an ISO date-time)."""
+    new = api_keys.new_api_key(me.id, body.name, workspace_id=body.workspaceId, scopes=body.scopes,
+                               expires_at=body.expiresAt)
+    return _key_json(new.row) | {"key": new.key}
+
+
+def _key_json(row) -> dict:
+    return {"id": row.id, "name": row.name, "keyPrefix": row.key_prefix,
+            "workspaceId": getattr(row, "workspace_id", None), "scopes": list(row.scopes or ()),
+            "expiresAt": _iso(row.expires_at), "createdAt": _iso(row.created_at),
+            "lastUsedAt": _iso(row.last_used_at)}
 
 
 @router.get(routes.API_KEYS, tags=["api keys"])
-def list_api_keys(me: Principal = Depends(current_principal)):
-    return [{"id": r.id, "name": r.name, "keyPrefix": r.key_prefix, "createdAt": _iso(r.created_at),
-             "lastUsedAt": _iso(r.last_used_at)} for r in api_keys.api_keys_of(me.id)]
+def list_api_keys(workspaceId: str | None = None, me: Principal = Depends(current_principal)):
+    """The caller's live keys (an API key sees only those of its own workspace)."""
+    return [_key_json(r) for r in api_keys.api_keys_of(me.id, workspaceId or me.workspace_id)]
 
 
 @router.delete(routes.API_KEYS + "/{key_id}", tags=["api keys"])

@@ -38,7 +38,8 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     try:
         result = await asyncio.to_thread(
             deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
-            user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"))
+            user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"),
+            workspace_id=me.workspace_id)  # the key's workspace: a signal never leaves it
     except (NoWaitingEventError, EventAlreadyReceivedError) as exc:  # 404 / 409 in the signal's own shape
         return JSONResponse(refusal_body(exc), status_code=status_for(exc))
     return JSONResponse(result.body, status_code=202 if result.buffered else 200)

@@ -1,4 +1,4 @@
-"""The app shell: top navigation, the signed-in user and sign-out, and the page frame."""
+"""The app shell: top navigation, the workspace switcher, the signed-in user and sign-out, and the page frame."""
 
 from __future__ import annotations
 
@@ -73,6 +73,21 @@ def _user_menu() -> rx.Component:
     return rx.fragment(menu, session_ping())
 
 
+def workspace_switcher() -> rx.Component:
+    """The current workspace; choosing another shows that workspace's objects on every page."""
+    return rx.cond(
+        AuthState.workspace_options.length() > 1,
+        rx.select.root(
+            rx.select.trigger(placeholder="Workspace", variant="soft", color_scheme="gray", max_width="14rem",
+                              id="workspace-switcher", aria_label="Current workspace"),
+            rx.select.content(rx.foreach(AuthState.workspace_options,
+                                         lambda w: rx.select.item(w["label"], value=w["id"]))),
+            value=AuthState.workspace_id, on_change=AuthState.switch_workspace, size="2",
+        ),
+        rx.fragment(),
+    )
+
+
 def navbar() -> rx.Component:
     return rx.hstack(
         rx.hstack(
@@ -82,7 +97,7 @@ def navbar() -> rx.Component:
             rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="1", wrap="wrap"),
             spacing=rx.breakpoints(initial="3", sm="6"), align="center",
         ),
-        _user_menu(),
+        rx.hstack(workspace_switcher(), _user_menu(), spacing="3", align="center"),
         justify="between", align="center", width="100%", padding_y="0.6rem",
         padding_x=rx.breakpoints(initial="0.75rem", sm="1.25rem"),
         border_bottom=f"1px solid {rx.color('gray', 5)}", background=rx.color("gray", 1),
@@ -109,6 +124,7 @@ def page_frame(title: str, *children: rx.Component, actions: rx.Component | None
 
 SETTINGS_TABS = [("API keys", routes.SETTINGS_API_KEYS, "key-round"),
                  ("Integrations", routes.SETTINGS_INTEGRATIONS, "plug"),
+                 ("Members", routes.SETTINGS_MEMBERS, "users-round"),
                  ("Profile", routes.SETTINGS_PROFILE, "user-pen")]
 # Shown to installation administrators only.
 ADMIN_SETTINGS_TABS = [("Users", routes.SETTINGS_USERS, "users")]

@@ -1,4 +1,5 @@
-"""/settings/api-keys: create a workflow API key (shown once, with a copy button), list and revoke."""
+"""/settings/api-keys: create a workflow API key for a workspace, with scopes and an optional expiry
+(shown once, with a copy button), list and revoke."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from wayvo_app.core.times import ago, stamp
 from wayvo_app.services import api_keys
 from wayvo_app.state import AuthState
 
+SCOPE_HELP = [("execute", "Run workflows, webhooks, read executions"), ("signal", "Send signals to waiting events"),
+              ("approve", "List, read and decide approvals"), ("manage", "Everything else you may do")]
 
-def _row(key) -> dict[str, Any]:
+
+def _row(key, workspace_names: dict[str, str]) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {"id": key.id, "name": key.name, "prefix": key.key_prefix + "…", "created": stamp(key.created_at),
             "createdAgo": ago(key.created_at, now),
-            "lastUsed": ago(key.last_used_at, now) if key.last_used_at else "never"}
+            "lastUsed": ago(key.last_used_at, now) if key.last_used_at else "never",
+            "workspace": workspace_names.get(key.workspace_id, "—"), "scopes": ", ".join(key.scopes or ()),
+            "expires": stamp(key.expires_at) if key.expires_at else "No expiry"}
 
 
 class ApiKeysState(AuthState):
@@ -31,15 +37,29 @@ class ApiKeysState(AuthState):
     copied: bool = False
     revoke_id: str = ""
     revoke_name: str = ""
+    key_workspace: str = ""
+    key_scopes: list[str] = list(api_keys.DEFAULT_SCOPES)
 
     def _reload(self) -> None:
-        self.keys = [_row(k) for k in api_keys.api_keys_of(self.user_id)]
+        names = {w["id"]: w["label"] for w in self.workspace_options}
+        self.keys = [_row(k, names) for k in api_keys.api_keys_of(self.user_id)]
         self.loaded = True
+
+    @rx.event
+    def set_key_workspace(self, workspace_id: str):
+        self.key_workspace = workspace_id
+
+    @rx.event
+    def toggle_scope(self, scope: str, on: bool):
+        wanted = set(self.key_scopes) | {scope} if on else set(self.key_scopes) - {scope}
+        self.key_scopes = [name for name in api_keys.SCOPES if name in wanted]
 
     @rx.event
     def load(self):
         self.new_key = self.new_key_name = self.error = self.revoke_id = ""
         self.copied = False
+        self.key_workspace = self.workspace_id
+        self.key_scopes = list(api_keys.DEFAULT_SCOPES)
         if self.user_id:
             self._reload()
 
@@ -47,13 +67,15 @@ class ApiKeysState(AuthState):
     def create(self, form: dict):
         self.error, self.copied = "", False
         try:
-            created = api_keys.new_api_key(self.user_id, form.get("name", ""))
+            created = api_keys.new_api_key(self.user_id, form.get("name", ""),
+                                           workspace_id=self.key_workspace or self.workspace_id or None,
+                                           scopes=self.key_scopes, expires_at=form.get("expires_at") or None)
             self.new_key, self.new_key_name = created.key, created.row.name
         except WorkflowError as exc:
             self.error = exc.message
             return None
         self._reload()
-        return rx.set_value("key-name", "")
+        return [rx.set_value("key-name", ""), rx.set_value("key-expiry", "")]
 
     @rx.event
     def copy_key(self):
@@ -85,18 +107,45 @@ class ApiKeysState(AuthState):
         return rx.toast.success(f"API key \u201c{self.revoke_name}\u201d revoked")
 
 
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), control, spacing="1")
+
+
+def _toggler(scope: str):
+    return lambda on: ApiKeysState.toggle_scope(scope, on)
+
+
+def _key_options() -> rx.Component:
+    """Workspace, scopes and expiry of the new key."""
+    s = ApiKeysState
+    scopes = rx.flex(*[
+        rx.tooltip(rx.checkbox(name, checked=s.key_scopes.contains(name), id=f"scope-{name}",
+                               on_change=_toggler(name)), content=help_text)
+        for name, help_text in SCOPE_HELP], gap="1rem", wrap="wrap")
+    workspace = rx.select.root(
+        rx.select.trigger(id="key-workspace", min_width="12rem"),
+        rx.select.content(rx.foreach(s.workspace_options, lambda w: rx.select.item(w["label"], value=w["id"]))),
+        value=s.key_workspace, on_change=s.set_key_workspace)
+    expiry = rx.input(type="date", name="expires_at", id="key-expiry", aria_label="Expires on (optional)")
+    return rx.flex(_labelled("Workspace", workspace), _labelled("Scopes", scopes),
+                   _labelled("Expires (optional, end of day UTC)", expiry), gap="1.25rem", wrap="wrap",
+                   align="start", width="100%")
+
+
 def _create_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
                 rx.heading("Create an API key", size="3"),
-                rx.text("Keys let other systems trigger your workflows and send signals. A key acts as you.",
+                rx.text("Keys let other systems trigger workflows and send signals. A key acts as you, with "
+                        "your current role in its workspace, and only within its scopes.",
                         size="2", color_scheme="gray"),
                 rx.flex(
                     rx.input(name="name", id="key-name", placeholder="Name, e.g. Stripe webhook", required=True,
                              max_length=200, flex="1", min_width="12rem", size="3"),
                     rx.button(rx.icon("plus", size=16), "Create key", type="submit", size="3", id="create-key"),
                     gap="0.75rem", wrap="wrap", width="100%"),
+                _key_options(),
                 rx.cond(ApiKeysState.error != "", rx.callout(ApiKeysState.error, icon="triangle-alert",
                                                               color_scheme="red", role="alert", width="100%")),
                 spacing="3", width="100%",
@@ -139,6 +188,9 @@ def _key_row(key) -> rx.Component:
         rx.table.row_header_cell(rx.text(key["name"], weight="medium", word_break="break-word"),
                                  rx.code(key["prefix"], variant="ghost", size="1", display=_NARROW)),
         rx.table.cell(rx.code(key["prefix"], variant="ghost"), display=_WIDE),
+        rx.table.cell(rx.text(key["workspace"], size="2"), display=_WIDE),
+        rx.table.cell(rx.text(key["scopes"], size="2", color_scheme="gray"), class_name="key-scopes"),
+        rx.table.cell(rx.text(key["expires"], size="2", color_scheme="gray", white_space="nowrap"), display=_WIDE),
         rx.table.cell(rx.text(key["createdAgo"], title=key["created"], color_scheme="gray", white_space="nowrap"),
                       display=_WIDE),
         rx.table.cell(rx.text(key["lastUsed"], color_scheme="gray", white_space="nowrap")),
@@ -154,6 +206,8 @@ def _keys_table() -> rx.Component:
     table = rx.table.root(
         rx.table.header(rx.table.row(
             rx.table.column_header_cell("Name"), rx.table.column_header_cell("Key", display=_WIDE),
+            rx.table.column_header_cell("Workspace", display=_WIDE), rx.table.column_header_cell("Scopes"),
+            rx.table.column_header_cell("Expires", display=_WIDE),
             rx.table.column_header_cell("Created", display=_WIDE), rx.table.column_header_cell("Last used"),
             rx.table.column_header_cell(""),
         )),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -38,6 +38,9 @@ class Principal:
     email: str | None
     roles: tuple[str, ...]
     via_api_key: str | None = None
+    # Set for an API key only (contract §7): what the key may do and the workspace it acts in.
+    scopes: tuple[str, ...] | None = None
+    workspace_id: str | None = None
 
     def to_json(self) -> dict:
         return {"userName": self.user_name, "displayName": self.display_name, "roles": list(self.roles)}
@@ -46,6 +49,12 @@ class Principal:
 def principal_of(user: User, via_api_key: str | None = None) -> Principal:
     return Principal(user.id, user.user_name, user.display_name or user.user_name, user.email,
                      tuple(user.roles or ()), via_api_key)
+
+
+def principal_of_key(user: User, key) -> Principal:
+    """The caller of an API-key request: the key's creator, limited to the key's scopes and workspace."""
+    return replace(principal_of(user, via_api_key=key.name), scopes=tuple(key.scopes or ()),
+                   workspace_id=key.workspace_id)
 
 
 def normalize_user_name(name: str) -> str:
@@ -207,7 +216,7 @@ def principal_for_token(token: str, secret_key: str) -> Principal | None:
     with db.session() as s:
         if token.startswith(api_keys.KEY_PREFIX):
             found = api_keys.user_for_api_key(s, token)
-            return principal_of(found[0], via_api_key=found[1].name) if found else None
+            return principal_of_key(*found) if found else None
         user = user_for_session(s, token, secret_key)
         return principal_of(user) if user else None
 

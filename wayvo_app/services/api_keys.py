@@ -1,20 +1,26 @@
-"""Workflow API keys: `wfb_` + a random secret, shown once, stored as a SHA-256 hash."""
+"""Workflow API keys: `wfb_` + a random secret, shown once, stored as a SHA-256 hash. A key belongs
+to one workspace, carries scopes (contract §7) and may expire; it acts with its creator's current role."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, NotFoundError
+from wayvo_app.core.errors import BadRequestError, ForbiddenError, NotFoundError
+from wayvo_app.core.times import aware
+from wayvo_app.services import access
 from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import ApiKey, User, utcnow
 
 KEY_PREFIX = "wfb_"
+SCOPES = ("execute", "signal", "approve", "manage")
+DEFAULT_SCOPES = ("execute", "signal")
 
 
 @dataclass(frozen=True)
@@ -27,22 +33,78 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(s: Session, user_id: str, name: str) -> NewApiKey:
+def clean_scopes(scopes) -> list[str]:
+    """The scopes in their canonical order; unknown names or an empty list are a 400."""
+    if scopes is None:
+        return list(DEFAULT_SCOPES)
+    if not isinstance(scopes, (list, tuple)) or not all(isinstance(x, str) for x in scopes):
+        raise BadRequestError("scopes must be a list of execute, signal, approve, manage")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise BadRequestError(f"Unknown scope '{unknown[0]}' (expected execute, signal, approve or manage)")
+    if not scopes:
+        raise BadRequestError("An API key needs at least one scope")
+    return [scope for scope in SCOPES if scope in scopes]
+
+
+def parse_expiry(value, now: datetime | None = None) -> datetime | None:
+    """An expiry from `YYYY-MM-DD` (valid through that UTC day) or an ISO date-time; it must be future."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = aware(value)
+    elif isinstance(value, date):
+        moment = datetime.combine(value + timedelta(days=1), time(), UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                moment = datetime.combine(date.fromisoformat(text) + timedelta(days=1), time(), UTC)
+            else:
+                moment = aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            raise BadRequestError("expiresAt must be a date (YYYY-MM-DD) or an ISO date-time")
+    else:
+        raise BadRequestError("expiresAt must be a date (YYYY-MM-DD) or an ISO date-time")
+    if moment <= (now or utcnow()):
+        raise BadRequestError("expiresAt must be in the future")
+    return moment.astimezone(UTC)
+
+
+def _workspace_for_new_key(s: Session, user_id: str, workspace_id: str | None) -> str:
+    """The key's workspace (default: the creator's personal one); §7: editors and admins manage keys."""
+    if not workspace_id:
+        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
+    role = access.role_in(s, user_id, workspace_id)
+    if role is None:
+        raise NotFoundError("Workspace not found")
+    if not access.at_least(role, "editor"):
+        raise ForbiddenError("Creating API keys in this workspace needs the editor or admin role")
+    return workspace_id
+
+
+def create_api_key(s: Session, user_id: str, name: str, *, workspace_id: str | None = None,
+                   scopes=None, expires_at=None) -> NewApiKey:
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise BadRequestError("API key name must be 1 to 200 characters")
+    clean = clean_scopes(scopes)
+    expiry = parse_expiry(expires_at)
+    workspace_id = _workspace_for_new_key(s, user_id, workspace_id)
     parts = [secrets.token_urlsafe(12) for _ in range(3)]
     key = KEY_PREFIX + "-".join(parts)
-    row = ApiKey(user_id=user_id, name=name, key_hash=_hash(key), key_prefix=key[:9],
-                 workspace_id=store_workspaces.personal_workspace_id(s, user_id))
+    row = ApiKey(user_id=user_id, name=name, key_hash=_hash(key), key_prefix=key[:9], scopes=clean,
+                 expires_at=expiry, workspace_id=workspace_id)
     s.add(row)
     s.flush()
     return NewApiKey(row, key)
 
 
-def list_api_keys(s: Session, user_id: str) -> list[ApiKey]:
+def list_api_keys(s: Session, user_id: str, workspace_id: str | None = None) -> list[ApiKey]:
     stmt = (select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
             .order_by(ApiKey.created_at.desc()))
+    if workspace_id is not None:
+        stmt = stmt.where(ApiKey.workspace_id == workspace_id)
     return list(s.exec(stmt).scalars())
 
 
@@ -53,36 +115,38 @@ def revoke_api_key(s: Session, user_id: str, key_id: str) -> None:
         raise NotFoundError("API key not found")
 
 
-def user_for_api_key(s: Session, key: str) -> tuple[User, ApiKey] | None:
-    """The key's live owner, or None for an unknown, revoked or disabled-user key."""
+def user_for_api_key(s: Session, key: str, now: datetime | None = None) -> tuple[User, ApiKey] | None:
+    """The key's live owner, or None for an unknown, revoked, expired or disabled-user key."""
     if not key.startswith(KEY_PREFIX):
         return None
+    now = now or utcnow()
     row = s.exec(
         select(User, ApiKey).join(ApiKey, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None), User.disabled.is_(False))
+        .where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None), User.disabled.is_(False),
+               or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now))
     ).first()
     if row is None:
         return None
     user, api_key = row
-    now = utcnow()
     # Coarse last-used stamp: one write a minute per key at most, not one per request.
-    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+    if api_key.last_used_at is None or (now - aware(api_key.last_used_at)).total_seconds() > 60:
         s.exec(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
     return user, api_key
 
 
 # Entry points for the web layer: each opens its own transaction.
 
-def new_api_key(user_id: str, name: str) -> NewApiKey:
+def new_api_key(user_id: str, name: str, *, workspace_id: str | None = None, scopes=None,
+                expires_at=None) -> NewApiKey:
     """A new key for the user; `key` is the secret, shown once."""
     with db.session() as s:
-        return create_api_key(s, user_id, name)
+        return create_api_key(s, user_id, name, workspace_id=workspace_id, scopes=scopes, expires_at=expires_at)
 
 
-def api_keys_of(user_id: str) -> list[ApiKey]:
-    """The user's live keys, newest first."""
+def api_keys_of(user_id: str, workspace_id: str | None = None) -> list[ApiKey]:
+    """The user's live keys (of one workspace when given), newest first."""
     with db.read_session() as s:
-        return list_api_keys(s, user_id)
+        return list_api_keys(s, user_id, workspace_id)
 
 
 def revoke(user_id: str, key_id: str) -> None:

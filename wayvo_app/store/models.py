@@ -279,6 +279,10 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # Contract §7: what a key may do (execute, signal, approve, manage) and when it stops working.
+    scopes: list[str] = Field(default_factory=lambda: ["execute", "signal"],
+                              sa_column=Column(JSON, nullable=False))
+    expires_at: datetime | None = None
 
 
 class Integration(SQLModel, table=True):
