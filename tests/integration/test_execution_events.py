@@ -120,3 +120,11 @@ async def test_a_user_who_may_not_see_the_execution_gets_404(base_url):
         denied = await client.get(url, headers=other)
         assert denied.status_code == 404 and denied.json()["error"] == "Execution not found"
         assert (await client.get("/api/workflows/executions/nope/events", headers=headers)).status_code == 404
+
+
+async def test_the_route_is_in_the_openapi_document(db_url):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_api()), base_url="http://t") as c:
+        spec = (await c.get("/api/openapi.json")).json()
+    route = spec["paths"]["/api/workflows/executions/{execution_id}/events"]["get"]
+    assert "text/event-stream" in route["responses"]["200"]["content"]
+    assert route["security"] == [{"bearer": []}]

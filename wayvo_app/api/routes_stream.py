@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Header
@@ -16,12 +17,14 @@ from fastapi.responses import StreamingResponse
 
 from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
+from wayvo_app.core.times import utcnow
 from wayvo_app.services.accounts import Principal
-from wayvo_app.services.execution_views import FINISHED, events_after
+from wayvo_app.services.execution_views import FINISHED, event_micros, events_after
 from wayvo_app.services.revision_hub import RevisionHub, hub
 
 router = APIRouter(tags=["executions"])
 HEARTBEAT_SECONDS = 15.0  # a comment line this often keeps proxies from closing an idle stream
+SETTLE_SECONDS = 0.5  # longer than a step's recording transaction takes to commit
 
 
 def _frame(event: dict) -> str:
@@ -29,23 +32,35 @@ def _frame(event: dict) -> str:
 
 
 async def event_stream(execution_id: str, user_id: str, cursor: str, first: tuple[list[dict], str], *,
-                       heartbeat: float, revisions: RevisionHub = hub) -> AsyncIterator[str]:
-    """Frames from `first` on, then after each change the hub reports; ends after the final status."""
+                       heartbeat: float, settle: float = SETTLE_SECONDS,
+                       revisions: RevisionHub = hub) -> AsyncIterator[str]:
+    """Frames from `first` on, then after each change the hub reports; ends after the final status.
+    Events younger than `settle` wait for the next pass: a transaction that took its timestamp earlier
+    but commits later (a parallel branch) is then already visible, so no event slips under the cursor."""
     events, status = first
-    last_status = None
+    last_status, quiet_since = None, time.monotonic()
     sub = revisions.subscribe(execution_id, "")
     try:
         while True:
+            horizon = event_micros(utcnow()) - int(settle * 1_000_000)
+            held = False
             for event in events:
+                if status not in FINISHED and event_micros(event["id"]) > horizon:
+                    held = True  # later ones too: ids only grow, so the cursor stays before this one
+                    break
                 cursor = event["id"]
                 if event["event"] == "execution":
                     if event["data"]["status"] == last_status:
                         continue  # updated_at moved but the status did not: not a change to report
                     last_status = event["data"]["status"]
+                quiet_since = time.monotonic()
                 yield _frame(event)
-            if status in FINISHED:
-                return
-            if not await sub.wait(heartbeat):
+            else:
+                if status in FINISHED:
+                    return
+            await sub.wait(settle if held else heartbeat)
+            if time.monotonic() - quiet_since >= heartbeat:
+                quiet_since = time.monotonic()
                 yield ": heartbeat\n\n"
             events, status = await asyncio.to_thread(events_after, execution_id, user_id, cursor)
     finally:

@@ -98,6 +98,11 @@ def _event_id(when: datetime, kind: int, key: str) -> str:
     return f"{_micros(when):017d}.{kind}.{key}"
 
 
+def event_micros(value: datetime | str) -> int:
+    """The instant of a time or of an event id, in µs since the epoch (ids start with it)."""
+    return _micros(value) if isinstance(value, datetime) else int(value.split(".", 1)[0])
+
+
 def _since(cursor: str) -> datetime | None:
     head = cursor.split(".", 1)[0]
     return _EPOCH + timedelta(microseconds=int(head)) if head.isdigit() else None

@@ -1,5 +1,5 @@
-"""One database poll per web process for every open viewer: each tick reads the revision
-(`updated_at` + status) of all watched executions in one query and wakes the viewers whose one changed.
+"""One database poll per web process for every open viewer and SSE stream: each tick reads the revision
+(`updated_at` + status) of all watched executions in one query and wakes the watchers whose one changed.
 """
 
 from __future__ import annotations
