@@ -10,6 +10,7 @@ from wayvo_app.api import (
     routes_executions,
     routes_health,
     routes_integrations,
+    routes_stream,
     routes_waits,
     routes_workflows,
     routes_workspaces,
@@ -27,6 +28,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_integrations.router)
     api.include_router(routes_workflows.router)
     api.include_router(routes_executions.router)
+    api.include_router(routes_stream.router)
     api.include_router(routes_waits.router)
     api.include_router(routes_workspaces.router)
     api.include_router(routes_health.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -10,7 +11,7 @@ from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.registry import action_labels_of, step_labels
 from wayvo_app.services.executions import owned_execution
 from wayvo_app.store import db
-from wayvo_app.store.execution_reads import logs_of
+from wayvo_app.store.execution_reads import logs_of, stream_rows_since
 from wayvo_app.store.executions import steps_of
 from wayvo_app.store.models import Execution, ExecutionStep
 
@@ -80,3 +81,55 @@ def details_of(execution_id: str, user_id: str) -> dict[str, Any]:
     """The execution with its steps, node statuses and logs; NotFoundError unless the user owns it."""
     with db.read_session() as s:
         return execution_details(s, owned_execution(s, execution_id, user_id))
+
+
+FINISHED = ("success", "error", "cancelled")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(value: datetime) -> int:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def _event_id(when: datetime, kind: int, key: str) -> str:
+    """`<µs since epoch>.<kind>.<row key>`: fixed-width prefix so ids sort as strings in event order
+    (steps before logs before the execution's status at the same instant)."""
+    return f"{_micros(when):017d}.{kind}.{key}"
+
+
+def event_micros(value: datetime | str) -> int:
+    """The instant of a time or of an event id, in µs since the epoch (ids start with it)."""
+    return _micros(value) if isinstance(value, datetime) else int(value.split(".", 1)[0])
+
+
+def _since(cursor: str) -> datetime | None:
+    head = cursor.split(".", 1)[0]
+    return _EPOCH + timedelta(microseconds=int(head)) if head.isdigit() else None
+
+
+def events_after(execution_id: str, user_id: str, cursor: str = "") -> tuple[list[dict[str, Any]], str]:
+    """The stream's events after `cursor` (a previous event id; empty for all), oldest first, and the
+    execution's status; NotFoundError unless the user may see the execution (as for the details).
+    A step yields one event per status it reaches, stamped with the time of that change, so a later
+    change always gets a larger id and resuming after any id neither repeats nor skips one."""
+    with db.read_session() as s:
+        owned_execution(s, execution_id, user_id)
+        execution, steps, logs = stream_rows_since(s, execution_id, _since(cursor))
+        graph = graph_of_version(s, execution.version_id)
+        labels, actions = step_labels(graph), action_labels_of(graph)
+        events = []
+        for st in steps:
+            when = max(t for t in (st.queued_at, st.started_at, st.finished_at) if t is not None)
+            events.append({"id": _event_id(when, 1, st.id), "event": "step",
+                           "data": step_json(st, labels.get(st.node_id, st.node_id), actions.get(st.node_id, ""))})
+        for log in logs:
+            events.append({"id": _event_id(log.created_at, 2, f"{log.id:012d}"), "event": "log",
+                           "data": {"id": log.id, "nodeId": log.node_id, "label": labels.get(log.node_id or "", ""),
+                                    "stepId": log.step_id, "level": log.level, "message": log.message,
+                                    "createdAt": _iso(log.created_at)}})
+        events.append({"id": _event_id(execution.updated_at, 3, "0"), "event": "execution",
+                       "data": {"id": execution.id, "status": execution.status, "output": execution.output,
+                                "error": execution.error, "completedAt": _iso(execution.completed_at)}})
+        events = sorted((e for e in events if e["id"] > cursor), key=lambda e: e["id"])
+        return events, execution.status

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from wayvo_app.store.models import (
@@ -144,3 +144,17 @@ def workflows_with_last_run(s: Session, visible: Any) -> list[tuple[Workflow, st
         .order_by(Workflow.updated_at.desc())
     )
     return [(wf, status, started) for wf, status, started in s.exec(stmt).all()]
+
+
+def stream_rows_since(s: Session, execution_id: str, since: datetime | None
+                      ) -> tuple[Execution | None, list[ExecutionStep], list[ExecutionLog]]:
+    """The execution, its steps touched at or after `since` and its logs written since then (all when
+    None): what the event stream turns into events after a cursor."""
+    T, L = ExecutionStep, ExecutionLog
+    steps = select(T).where(T.execution_id == execution_id)
+    logs = select(L).where(L.execution_id == execution_id)
+    if since is not None:
+        steps = steps.where(or_(T.queued_at >= since, T.started_at >= since, T.finished_at >= since))
+        logs = logs.where(L.created_at >= since)
+    return (s.get(Execution, execution_id), list(s.exec(steps).scalars()),
+            list(s.exec(logs.order_by(L.id)).scalars()))

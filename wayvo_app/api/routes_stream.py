@@ -1,0 +1,80 @@
+"""Route: an execution's live events as Server-Sent Events (steps, logs, status), resumable by id.
+
+Written with Starlette's StreamingResponse in the SSE wire format (sse-starlette is not installed
+here; the frames are the same). Clients wait on the per-process revision hub, so an open stream adds
+no polling of its own: one query per tick for all watched executions, then one read per change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import StreamingResponse
+
+from wayvo_app import routes
+from wayvo_app.api.auth import current_principal
+from wayvo_app.core.times import utcnow
+from wayvo_app.services.accounts import Principal
+from wayvo_app.services.execution_views import FINISHED, event_micros, events_after
+from wayvo_app.services.revision_hub import RevisionHub, hub
+
+router = APIRouter(tags=["executions"])
+HEARTBEAT_SECONDS = 15.0  # a comment line this often keeps proxies from closing an idle stream
+SETTLE_SECONDS = 0.5  # longer than a step's recording transaction takes to commit
+
+
+def _frame(event: dict) -> str:
+    return f"id: {event['id']}\nevent: {event['event']}\ndata: {json.dumps(event['data'], default=str)}\n\n"
+
+
+async def event_stream(execution_id: str, user_id: str, cursor: str, first: tuple[list[dict], str], *,
+                       heartbeat: float, settle: float = SETTLE_SECONDS,
+                       revisions: RevisionHub = hub) -> AsyncIterator[str]:
+    """Frames from `first` on, then after each change the hub reports; ends after the final status.
+    Events younger than `settle` wait for the next pass: a transaction that took its timestamp earlier
+    but commits later (a parallel branch) is then already visible, so no event slips under the cursor."""
+    events, status = first
+    last_status, quiet_since = None, time.monotonic()
+    sub = revisions.subscribe(execution_id, "")
+    try:
+        while True:
+            horizon = event_micros(utcnow()) - int(settle * 1_000_000)
+            held = False
+            for event in events:
+                if status not in FINISHED and event_micros(event["id"]) > horizon:
+                    held = True  # later ones too: ids only grow, so the cursor stays before this one
+                    break
+                cursor = event["id"]
+                if event["event"] == "execution":
+                    if event["data"]["status"] == last_status:
+                        continue  # updated_at moved but the status did not: not a change to report
+                    last_status = event["data"]["status"]
+                quiet_since = time.monotonic()
+                yield _frame(event)
+            else:
+                if status in FINISHED:
+                    return
+            await sub.wait(settle if held else heartbeat)
+            if time.monotonic() - quiet_since >= heartbeat:
+                quiet_since = time.monotonic()
+                yield ": heartbeat\n\n"
+            events, status = await asyncio.to_thread(events_after, execution_id, user_id, cursor)
+    finally:
+        revisions.unsubscribe(sub)
+
+
+@router.get(routes.API_EXECUTIONS + "/{execution_id}/events", response_class=StreamingResponse,
+            responses={200: {"description": "Server-Sent Events: `step`, `log` and `execution` events, "
+                                            "each with an `id` to resume from with `Last-Event-ID`",
+                             "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+async def execution_events(execution_id: str, last_event_id: str = Header("", alias="Last-Event-ID"),
+                           me: Principal = Depends(current_principal)):
+    cursor = last_event_id.strip()
+    first = await asyncio.to_thread(events_after, execution_id, me.id, cursor)  # 404 before streaming
+    return StreamingResponse(event_stream(execution_id, me.id, cursor, first, heartbeat=HEARTBEAT_SECONDS),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

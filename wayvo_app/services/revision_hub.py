@@ -1,0 +1,83 @@
+"""One database poll per web process for every open viewer and SSE stream: each tick reads the revision
+(`updated_at` + status) of all watched executions in one query and wakes the watchers whose one changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from wayvo_app.services.execution_lists import revisions
+
+log = logging.getLogger("wayvo.viewer")
+TICK_SECONDS = 0.1
+
+
+def _read(execution_ids: list[str]) -> dict[str, str]:
+    return revisions(execution_ids)
+
+
+class Subscription:
+    """A viewer's interest in one execution; `changed` is set when its revision moves."""
+
+    def __init__(self, execution_id: str, revision: str):
+        self.execution_id = execution_id
+        self.revision = revision
+        self.changed = asyncio.Event()
+        self.closed = False
+
+    async def wait(self, timeout: float) -> bool:
+        """True when the revision changed (or the subscription was closed) within `timeout`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.changed.wait(), timeout)
+        fired = self.changed.is_set()
+        self.changed.clear()
+        return fired
+
+    def close(self) -> None:
+        self.closed = True
+        self.changed.set()
+
+
+class RevisionHub:
+    def __init__(self, read: Callable[[list[str]], dict[str, str]] = _read, tick: float = TICK_SECONDS):
+        self._read, self._tick = read, tick
+        self._subs: dict[str, set[Subscription]] = {}
+        self._task: asyncio.Task | None = None
+
+    def subscribe(self, execution_id: str, revision: str) -> Subscription:
+        sub = Subscription(execution_id, revision)
+        self._subs.setdefault(execution_id, set()).add(sub)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="wayvo-viewer-hub")
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.execution_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subs[sub.execution_id]
+
+    async def _run(self) -> None:
+        while self._subs:
+            await asyncio.sleep(self._tick)
+            ids = list(self._subs)
+            if not ids:
+                break
+            try:
+                revisions = await asyncio.to_thread(self._read, ids)
+            except Exception:  # noqa: BLE001 - a failed read (database busy) is retried next tick
+                log.exception("viewer revision poll failed")
+                continue
+            for execution_id in ids:
+                current = revisions.get(execution_id, "")
+                for sub in list(self._subs.get(execution_id, ())):
+                    if current != sub.revision:
+                        sub.revision = current
+                        sub.changed.set()
+
+
+hub = RevisionHub()
