@@ -55,6 +55,7 @@ class Settings:
     data_sources: tuple[str, ...]
     server_actions: tuple[str, ...]
     old_secret_keys: tuple[str, ...] = field(default=())
+    max_workflow_depth: int = 10
 
 
 def load_settings() -> Settings:
@@ -78,6 +79,7 @@ def load_settings() -> Settings:
         data_sources=_list(os.environ.get("WAYVO_DATA_SOURCES")),
         server_actions=_list(os.environ.get("WAYVO_SERVER_ACTIONS")),
         old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
+        max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
     )
 
 

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, ConflictError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    StepError,
+    WorkflowNotFoundError,
+)
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
 from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.integrations import check_integration_references
 from wayvo_app.services.workflows import version_for_run
-from wayvo_app.store import db
+from wayvo_app.settings import get_settings
+from wayvo_app.store import child_runs, db
 from wayvo_app.store import executions as store
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import steps_of  # noqa: F401  (re-exported for callers)
@@ -97,15 +105,28 @@ def _notify_after_commit(session: Session) -> None:
 
 def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_id: str, workflow_id: str,
                           user_id: str, input: Any) -> str:
-    """Trigger Workflow: a child execution of a workflow of the same owner, in the step's transaction."""
+    """Trigger Workflow: a child execution of a workflow of the same owner, in the step's transaction.
+    Refused when the workflow is already running above it (a cycle) or the chain is too deep."""
     user = s.get(User, user_id)
     wf = owned_workflow(s, workflow_id, user_id)
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("Trigger Workflow input must be a JSON object")
+    _check_lineage(s, parent_execution_id, wf)
     child = start_execution(s, wf, user, input, trigger_type="Workflow",
                             parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
     _notify_after_commit(s)
     return child.id
+
+
+def _check_lineage(s: Session, parent_execution_id: str, wf: Workflow) -> None:
+    max_depth = get_settings().max_workflow_depth
+    ancestors = child_runs.ancestor_workflows(s, parent_execution_id, max_depth + 1)
+    if wf.id in ancestors:
+        raise StepError(f'Trigger Workflow refused: "{wf.name}" is already running above this step '
+                        "(a cycle of workflows starting each other)", retryable=False)
+    if len(ancestors) > max_depth:
+        raise StepError(f"Trigger Workflow refused: workflows nested deeper than {max_depth} levels "
+                        "(WAYVO_MAX_WORKFLOW_DEPTH)", retryable=False)
 
 
 def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False) -> Execution:
@@ -122,13 +143,20 @@ def cancel_execution(execution_id: str, user_id: str) -> Execution:
         if execution.status not in ("running", "paused"):
             raise ConflictError(f"Execution is already {execution.status}")
         now = utcnow()
-        store.touch_execution(s, execution.id, now, status="cancelled", completed_at=now,
-                              error="Cancelled by user")
-        store.cancel_open_steps(s, execution.id, now, "Cancelled by user")
-        store_waits.cancel_waits(s, execution.id, now)
+        _cancel(s, execution.id, now, "Cancelled by user")
         wake_parent(s, execution, now)  # a parent waiting on this child sees it cancelled
+        for child_id in child_runs.open_descendants(s, execution.id):
+            child = store.lock_execution(s, child_id)
+            if child is not None and child.status in ("running", "paused"):
+                _cancel(s, child_id, now, "Cancelled: its parent execution was cancelled")
         execution.status = "cancelled"
         return execution
+
+
+def _cancel(s: Session, execution_id: str, now: datetime, reason: str) -> None:
+    store.touch_execution(s, execution_id, now, status="cancelled", completed_at=now, error=reason)
+    store.cancel_open_steps(s, execution_id, now, reason)
+    store_waits.cancel_waits(s, execution_id, now)
 
 
 def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
+from wayvo_app.core.workflow_links import self_reference_problems
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.store.execution_reads import workflows_with_last_run
 from wayvo_app.store.models import Workflow, WorkflowVersion, utcnow
@@ -54,12 +55,14 @@ def content_hash(document: dict) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def check_document(document: Any, *, strict: bool = True) -> tuple[WorkflowGraph, dict]:
-    """Parse and validate a workflow document; returns the graph and the normalized JSON."""
+def check_document(document: Any, *, strict: bool = True,
+                   workflow_id: str | None = None) -> tuple[WorkflowGraph, dict]:
+    """Parse and validate a workflow document (of `workflow_id`, when saved: it may not start
+    itself); returns the graph and the normalized JSON."""
     if not isinstance(document, dict):
         raise DocumentValidationError([])
     graph = parse_document(document)
-    problems = validate(graph, get_registry())
+    problems = validate(graph, get_registry()) + self_reference_problems(graph, workflow_id, get_registry())
     if problems and strict:
         raise DocumentValidationError(problems)
     name = str(document.get("name") or "").strip() or "Untitled workflow"
@@ -97,7 +100,7 @@ def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict,
                     strict: bool = True) -> Workflow:
     """Save the draft. `strict=False` (the builder's autosave) keeps an invalid draft."""
     wf = get_owned(s, workflow_id, owner_id, lock=True)
-    graph, doc = check_document(document, strict=strict)
+    graph, doc = check_document(document, strict=strict, workflow_id=wf.id)
     wf.document, wf.name, wf.description = doc, doc["name"], doc["description"]
     wf.trigger_type = _trigger_type(graph)
     wf.revision += 1
@@ -108,7 +111,7 @@ def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict,
 
 def publish_workflow(s: Session, workflow_id: str, owner_id: str, created_by: str | None = None) -> WorkflowVersion:
     wf = get_owned(s, workflow_id, owner_id, lock=True)
-    check_document(wf.document)
+    check_document(wf.document, workflow_id=wf.id)
     number = (wf.published_version or 0) + 1
     version = WorkflowVersion(workflow_id=wf.id, version=number, content_hash=content_hash(wf.document),
                               document=copy.deepcopy(wf.document), created_by=created_by)
