@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from wayvo_app.core.errors import (
@@ -20,11 +21,13 @@ from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
 from wayvo_app.services.access import owned_workflow
+from wayvo_app.services.idempotency import checked_key
 from wayvo_app.services.integrations import check_integration_references
 from wayvo_app.services.workflows import version_for_run
 from wayvo_app.settings import get_settings
 from wayvo_app.store import child_runs, db
 from wayvo_app.store import executions as store
+from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import steps_of  # noqa: F401  (re-exported for callers)
 from wayvo_app.store.models import Execution, User, Workflow, new_id, utcnow
@@ -74,17 +77,35 @@ def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = N
     """Start a workflow as `user_name`. With `session`, the execution is part of that transaction."""
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("input must be an object")
+    idempotency_key = checked_key(idempotency_key)
     if session is not None:
-        user = _user(session, user_name)
-        execution = start_execution(session, owned_workflow(session, workflow_id, user.id), user, input,
-                                    version=version, trigger_type=trigger_type, idempotency_key=idempotency_key)
-        _notify_after_commit(session)
-        return TriggerWorkflowResult(execution.id)
-    with db.session() as s:
-        user = _user(s, user_name)
-        execution = start_execution(s, owned_workflow(s, workflow_id, user.id), user, input, version=version,
-                                    trigger_type=trigger_type, idempotency_key=idempotency_key)
-    wakeup.notify_work()
+        return _trigger(session, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+    try:
+        with db.session() as s:
+            result = _trigger(s, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        with db.read_session() as s:  # the same key raced us: the first request's execution is the answer
+            first = store_idempotency.execution_for_key(s, workflow_id, idempotency_key)
+        if first is None:
+            raise
+        return TriggerWorkflowResult(first)
+    return result  # local workers were woken after the commit (_notify_after_commit)
+
+
+def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: int | None,
+             trigger_type: str | None, idempotency_key: str | None) -> TriggerWorkflowResult:
+    """Start the execution in `s`; a repeated Idempotency-Key returns the first one instead."""
+    user = _user(s, user_name)
+    wf = owned_workflow(s, workflow_id, user.id)
+    if idempotency_key is not None:
+        first = store_idempotency.execution_for_key(s, wf.id, idempotency_key)
+        if first is not None:
+            return TriggerWorkflowResult(first)
+    execution = start_execution(s, wf, user, input, version=version, trigger_type=trigger_type,
+                                idempotency_key=idempotency_key)
+    _notify_after_commit(s)
     return TriggerWorkflowResult(execution.id)
 
 
