@@ -75,3 +75,27 @@ async def test_a_repeated_idempotency_key_on_execute_returns_the_first_execution
     elsewhere = await api.post(f"/api/workflow/{other}/execute", headers=keyed, json={})
     assert elsewhere.status_code == 200 and elsewhere.json()["executionId"] != first.json()["executionId"]
     assert _count() == 2
+
+
+async def test_execution_details_use_the_node_status_vocabulary(api):
+    from tests.helpers import adrain
+
+    headers = _token("owner")
+    owner = make_user("owner")
+    wf = create_workflow(owner, document([node("t", "Trigger"), node("z", "Nap", "Sleep", duration="1h")],
+                                         [edge("t", "z")]))
+    run = await api.post(f"/api/workflow/{wf}/execute", headers=headers, json={})
+    await adrain()
+    execution_id = run.json()["executionId"]
+    status = (await api.get(f"/api/workflows/executions/{execution_id}/status", headers=headers)).json()
+    details = (await api.get(f"/api/workflows/executions/{execution_id}", headers=headers)).json()
+    nap = [step for step in details["steps"] if step["nodeId"] == "z"]
+    assert status["status"] == details["status"] == "paused"
+    assert {row["nodeId"]: row["status"] for row in status["nodeStatuses"]}["z"] == "paused"
+    assert [step["status"] for step in nap] == ["paused"]
+    vocabulary = {"idle", "running", "paused", "success", "error", "cancelled", "skipped"}
+    assert {step["status"] for step in details["steps"]} <= vocabulary
+    assert {row["status"] for row in details["nodeStatuses"]} <= vocabulary
+    await api.post(f"/api/workflows/executions/{execution_id}/cancel", headers=headers)
+    cancelled = (await api.get(f"/api/workflows/executions/{execution_id}", headers=headers)).json()
+    assert [step["status"] for step in cancelled["steps"] if step["nodeId"] == "z"] == ["cancelled"]
