@@ -3,7 +3,8 @@ Pages register `*_ROUTE` patterns (Reflex's `[param]` syntax); links call the bu
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from urllib.parse import quote, urlsplit
 
 # Pages
 INDEX = "/"
@@ -68,3 +69,18 @@ def execute(workflow_id: str) -> str:
 def webhook(workflow_id: str) -> str:
     """The API path that starts a workflow from another system."""
     return f"{API_WORKFLOWS}/{workflow_id}/webhook"
+
+
+# Browsers drop tabs and newlines and read a backslash as "/": "/\\evil.example" would leave the origin.
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def local_path(target: str | None, default: str = WORKFLOWS) -> str:
+    """`target` when a URL parser says it is a path on this origin (the `?next=` after sign-in),
+    else `default`: no scheme, no host, one leading slash, nothing a browser rewrites."""
+    if not target or _UNSAFE_IN_URL.search(target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return default
+    return target
