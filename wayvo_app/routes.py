@@ -73,6 +73,7 @@ def webhook(workflow_id: str) -> str:
 
 # Browsers drop tabs and newlines and read a backslash as "/": "/\\evil.example" would leave the origin.
 _UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\\]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def local_path(target: str | None, default: str = WORKFLOWS) -> str:
@@ -84,3 +85,21 @@ def local_path(target: str | None, default: str = WORKFLOWS) -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return default
     return target
+
+
+def is_under(url: str | None, base: str) -> bool:
+    """Whether `url` is an absolute URL on `base`'s origin, at or below its path (the app's own links)."""
+    if not url or _UNSAFE_IN_URL.search(url):
+        return False
+    u, b = urlsplit(url), urlsplit(base)
+    try:
+        u_port, b_port = u.port, b.port
+    except ValueError:
+        return False
+    scheme = u.scheme.lower()
+    if not scheme or scheme != b.scheme.lower() or u.username is not None or u.password is not None:
+        return False
+    if u.hostname != b.hostname or (u_port or _DEFAULT_PORTS.get(scheme)) != (b_port or _DEFAULT_PORTS.get(scheme)):
+        return False
+    prefix = b.path.rstrip("/")
+    return not prefix or u.path == prefix or u.path.startswith(prefix + "/")
