@@ -99,3 +99,55 @@ async def test_execution_details_use_the_node_status_vocabulary(api):
     await api.post(f"/api/workflows/executions/{execution_id}/cancel", headers=headers)
     cancelled = (await api.get(f"/api/workflows/executions/{execution_id}", headers=headers)).json()
     assert [step["status"] for step in cancelled["steps"] if step["nodeId"] == "z"] == ["cancelled"]
+
+
+SCHEMA = {"type": "object", "properties": {"orderId": {"type": "string"}, "amount": {"type": "number"},
+                                           "vip": {"type": "boolean"}}, "required": ["orderId", "amount"]}
+
+
+def _schema_doc(trigger_type: str = "Manual", name: str = "Orders") -> dict:
+    import json
+
+    return document([node("t", "Trigger", triggerType=trigger_type, inputSchema=json.dumps(SCHEMA)),
+                     node("c", "Check", "Condition", condition="true")], [edge("t", "c")], name)
+
+
+async def test_execute_and_webhook_check_the_input_against_the_trigger_schema(api):
+    headers = _token("owner")
+    owner = make_user("owner")
+    wf = create_workflow(owner, _schema_doc())
+    hook = create_workflow(owner, _schema_doc("Webhook", "Hook"))
+    bad = await api.post(f"/api/workflow/{wf}/execute", headers=headers,
+                         json={"input": {"amount": "ten", "vip": "yes"}})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_input"
+    fields = {p["field"] for p in bad.json()["problems"]}
+    assert fields == {"orderId", "amount", "vip"}
+    assert all(p["message"].startswith(p["field"] + ":") for p in bad.json()["problems"])
+    assert "orderId" in bad.json()["error"] and "amount" in bad.json()["error"] and "vip" in bad.json()["error"]
+    hooked = await api.post(f"/api/workflows/{hook}/webhook", headers=_key(owner), json={"orderId": 7})
+    assert hooked.status_code == 400 and {p["field"] for p in hooked.json()["problems"]} == {"orderId", "amount"}
+    assert _count() == 0
+    ok = await api.post(f"/api/workflow/{wf}/execute", headers=headers, json={"input": {"orderId": "A1", "amount": 5}})
+    hooked = await api.post(f"/api/workflows/{hook}/webhook", headers=_key(owner), json={"orderId": "A", "amount": 1})
+    assert ok.status_code == hooked.status_code == 200 and _count() == 2
+
+
+def test_application_code_and_trigger_workflow_check_the_child_input(db_url):
+    from tests.helpers import drain
+    from wayvo_app.server import ValidationError
+    from wayvo_app.services import executions as commands
+
+    owner = make_user("owner")
+    child = create_workflow(owner, _schema_doc(name="Child"))
+    with pytest.raises(ValidationError) as caught:
+        commands.trigger_workflow(workflow_id=child, user_name="owner", input={"orderId": "A1"})
+    assert [p.field for p in caught.value.problems] == ["amount"]
+    parent = create_workflow(owner, document(
+        [node("t", "Trigger"), node("w", "Start", "Trigger Workflow", workflowId=child, input='{"amount": "x"}')],
+        [edge("t", "w")], "Parent"))
+    result = commands.trigger_workflow(workflow_id=parent, user_name="owner")
+    drain()
+    with db.read_session() as s:
+        runs = s.exec(select(Execution)).scalars().all()
+    assert [r.id for r in runs] == [result.execution_id] and runs[0].status == "error"
+    assert "orderId: is required" in runs[0].error and "amount: 'x' is not of type 'number'" in runs[0].error

@@ -15,6 +15,7 @@ from wayvo_app.core.errors import (
     ConflictError,
     NotFoundError,
     StepError,
+    ValidationError,
     WorkflowNotFoundError,
 )
 from wayvo_app.engine import wakeup
@@ -23,6 +24,7 @@ from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
 from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.services.integrations import check_integration_references
+from wayvo_app.services.trigger_input import check_input as check_trigger_input
 from wayvo_app.services.workflows import version_for_run
 from wayvo_app.settings import get_settings
 from wayvo_app.store import child_runs, db
@@ -43,11 +45,15 @@ class TriggerWorkflowResult:
 def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version: int | None = None,
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
-                    idempotency_key: str | None = None, draft: bool = False) -> Execution:
-    """Insert the execution pinned to its version, the finished trigger step and the first steps."""
+                    idempotency_key: str | None = None, draft: bool = False,
+                    check_input: bool = False) -> Execution:
+    """Insert the execution pinned to its version, the finished trigger step and the first steps.
+    With `check_input`, the input must match the trigger's input schema (ValidationError)."""
     pinned = version_for_run(s, wf, version, draft=draft)
     check_integration_references(s, pinned.document, user.id)
     graph = graph_of_version(s, pinned.id)
+    if check_input and graph.trigger() is not None:
+        check_trigger_input(graph.trigger().config, input)
     now = utcnow()
     execution = Execution(id=new_id(), workflow_id=wf.id, version_id=pinned.id, user_id=user.id,
                           status="running", trigger_type=trigger_type or wf.trigger_type,
@@ -104,7 +110,7 @@ def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: 
         if first is not None:
             return TriggerWorkflowResult(first)
     execution = start_execution(s, wf, user, input, version=version, trigger_type=trigger_type,
-                                idempotency_key=idempotency_key)
+                                idempotency_key=idempotency_key, check_input=True)
     _notify_after_commit(s)
     return TriggerWorkflowResult(execution.id)
 
@@ -133,8 +139,11 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("Trigger Workflow input must be a JSON object")
     _check_lineage(s, parent_execution_id, wf)
-    child = start_execution(s, wf, user, input, trigger_type="Workflow",
-                            parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
+    try:
+        child = start_execution(s, wf, user, input, trigger_type="Workflow", check_input=True,
+                                parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
+    except ValidationError as exc:  # the parent's step fails, naming the child's refused fields
+        raise StepError(f'"{wf.name}" refused its input: {exc.message}', retryable=False) from exc
     _notify_after_commit(s)
     return child.id
 
