@@ -25,7 +25,7 @@ def test_parse_duration_accepts(text, seconds):
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "5x", "-5s", "0s", "0", "-1", "30 parsecs"])
+@pytest.mark.parametrize("text", ["", "   ", "abc", "5x", "-5s", "-1", "30 parsecs"])
 def test_parse_duration_rejects_with_a_clear_message(text):
     with pytest.raises(ValueError) as caught:
         parse_duration(text)

@@ -319,13 +319,13 @@ def test_durations_must_parse_unless_templated():
             trigger(),
             action("a1", "Nap", "Sleep", duration="5 fortnights"),
             action("a2", "Wait", "Sleep", duration="{{Trigger.wait}}"),
-            sms("a3", expiresIn="0s"),
+            sms("a3", expiresIn="-5m"),
         ]
     )
     assert messages(doc) == [
         'Node "Nap" (a1): field "Duration" (duration): Invalid duration \'5 fortnights\': '
         "expected e.g. 30s, 5m, 24h, 7d",
-        'Node "Send SMS" (a3): field "expiresIn": Invalid duration \'0s\': expected e.g. 30s, 5m, 24h, 7d',
+        'Node "Send SMS" (a3): field "expiresIn": Invalid duration \'-5m\': expected e.g. 30s, 5m, 24h, 7d',
     ]
 
 

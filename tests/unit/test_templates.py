@@ -1,10 +1,12 @@
 """Templates: reference syntax, rendering (raw values, text, JSON fields), conditions, the sandbox."""
 
 import time
+from dataclasses import replace
 
 import pytest
 
 from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.sandbox import RenderBudget
 from wayvo_app.core.templates import (
     Reference,
     TemplateScope,
@@ -32,8 +34,13 @@ SCOPE = TemplateScope(
 )
 
 
+def step_scope():
+    """SCOPE with the fresh time budget one step gets (renders with one scope share one)."""
+    return replace(SCOPE, budget=RenderBudget())
+
+
 def r(text):
-    return render(text, SCOPE, node_label="Send Email")
+    return render(text, step_scope(), node_label="Send Email")
 
 
 def refs(text):
@@ -59,8 +66,9 @@ def test_find_references_keeps_the_raw_text_and_skips_filters():
 
 
 def test_find_references_ignores_other_jinja():
-    text = "{{ 1 + 2 }} {{ 'x' | upper }} {{ true }} {{ range(3) | list }} {# {{Hidden.x}} #} {{ not Trigger.x }}"
+    text = "{{ 1 + 2 }} {{ 'x' | upper }} {{ true }} {{ range(3) | list }} {# {{Hidden.x}} #} {{ not x }}"
     assert refs(text) == []
+    # `{{ not Trigger.x }}` is an expression around a reference now (tests/unit/test_template_expressions.py)
 
 
 def test_find_references_sees_references_inside_statements_but_not_loop_variables():
@@ -166,19 +174,19 @@ def test_bad_jinja_fails_loudly_naming_the_node():
 
 def test_render_value_walks_dicts_and_lists():
     value = {"to": "{{Fetch User.body.email}}", "n": 3, "tags": ["{{Trigger.country}}", "{{Trigger.amount}}"]}
-    assert render_value(value, SCOPE, node_label="X") == {
+    assert render_value(value, step_scope(), node_label="X") == {
         "to": "ada@example.com",
         "n": 3,
         "tags": ["US", 150],
     }
-    assert render_value({"{{Trigger.name}}": 1}, SCOPE, node_label="X") == {"{{Trigger.name}}": 1}
+    assert render_value({"{{Trigger.name}}": 1}, step_scope(), node_label="X") == {"{{Trigger.name}}": 1}
 
 
 # --- render_json ---
 
 
 def j(value):
-    return render_json(value, SCOPE, node_label="Call API")
+    return render_json(value, step_scope(), node_label="Call API")
 
 
 def test_render_json_parses_json_then_renders_its_strings():
@@ -208,7 +216,7 @@ def test_render_json_refuses_text_that_is_not_json():
 
 
 def c(expr):
-    return evaluate_condition(expr, SCOPE, node_label="Check")
+    return evaluate_condition(expr, step_scope(), node_label="Check")
 
 
 @pytest.mark.parametrize(

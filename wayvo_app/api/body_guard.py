@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -18,6 +20,22 @@ class BadBody(Exception):
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not allowed in JSON")
+
+
+# Escapes first (so `\"` cannot end a string), then string literals: both linear, no backtracking.
+_ESCAPE = re.compile(r"\\.", re.S)
+_STRING = re.compile(r'"[^"]*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _text_depth(text: str) -> int:
+    """How deep the brackets of JSON text nest, found by counting (the parser would recurse and
+    raise RecursionError on 100,000 `[`). Strings are left out; malformed text is the parser's job."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def _depth(value, limit: int) -> int:
@@ -37,8 +55,16 @@ def _depth(value, limit: int) -> int:
 def check_json_object(raw: bytes) -> dict:
     """The body as a dict, or BadBody(400) for malformed JSON, NaN/Infinity, or a non-object."""
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadBody(400, f"Malformed JSON body: {exc}", "invalid_json")
+    if _text_depth(text) > MAX_JSON_DEPTH:
+        raise BadBody(400, f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels", "invalid_json")
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:  # belt and braces: the count above should have refused it
+        raise BadBody(400, f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels", "invalid_json")
+    except ValueError as exc:
         raise BadBody(400, f"Malformed JSON body: {exc}", "invalid_json")
     if not isinstance(value, dict):
         raise BadBody(400, "The JSON body must be an object", "invalid_json")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from wayvo_app import routes
 from wayvo_app.api.auth import api_key_principal, current_principal
 from wayvo_app.api.errors import status_for
 from wayvo_app.core.errors import BadRequestError, EventAlreadyReceivedError, NoWaitingEventError
@@ -24,7 +25,7 @@ class DecisionBody(BaseModel):
     comment: str | None = Field(default=None, max_length=5000)
 
 
-@router.post("/api/workflow/events/signal", tags=["events"])
+@router.post(routes.API_SIGNAL, tags=["events"])
 async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     body: dict[str, Any] = await request.json() if (await request.body()).strip() else {}
     namespace, key = body.get("eventNamespace"), body.get("eventKey")
@@ -43,19 +44,19 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
     return JSONResponse(result.body, status_code=202 if result.buffered else 200)
 
 
-@router.get("/api/workflow/approvals", tags=["approvals"])
+@router.get(routes.API_APPROVALS, tags=["approvals"])
 def list_approvals(status: str | None = Query(default=None), me: Principal = Depends(current_principal)):
     if status is not None and status not in ("pending", "approved", "rejected", "expired", "cancelled"):
         raise BadRequestError("status must be pending, approved, rejected, expired or cancelled")
     return decisions.list_approvals(user_id=me.id, status=status)
 
 
-@router.get("/api/workflow/approvals/{request_id}", tags=["approvals"])
+@router.get(routes.API_APPROVALS + "/{request_id}", tags=["approvals"])
 def read_approval(request_id: str, me: Principal = Depends(current_principal)):
     return decisions.read_approval(request_id=request_id, user_id=me.id)
 
 
-@router.post("/api/workflow/approvals/{request_id}/decide", tags=["approvals"])
+@router.post(routes.API_APPROVALS + "/{request_id}/decide", tags=["approvals"])
 def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
     return decisions.decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
                            comment=body.comment)

@@ -1,35 +1,39 @@
-"""Template references (`{{Label.path}}`, `{{@id:Label.path}}`, `{{Trigger.x}}`): found in text,
-rewritten into jinja variables, and resolved against the outputs of earlier nodes.
-"""
+"""Template references (`{{Label.path}}`, `{{@id:Label.path}}`, `{{Trigger.x}}`, and inside
+expressions `{{Trigger.n + 1}}`): found in text in linear time, rewritten into jinja variables, and
+resolved against the outputs of earlier nodes."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.sandbox import RenderBudget
+from wayvo_app.core.template_exprs import expression_references
+from wayvo_app.core.template_scan import EXPRESSION, STATEMENT, Block, blocks, substitute
 
 TRIGGER_ALIAS = "Trigger"
 
-_BLOCK = re.compile(r"\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#.*?#\}", re.S)
-_EXPRESSION_BLOCK = re.compile(r"\{\{(.*?)\}\}", re.S)
 # A plain label starts with a letter or "_" and may hold spaces and most punctuation, but not what
 # jinja expressions are made of (quotes, brackets, operators); other labels need the @id: form.
-_REFERENCE = re.compile(
-    r"""\s*
-    (?: @(?P<node_id>[\w-]+):(?P<stored_label>[^.\[\]|{}]+?)
-      | (?P<label>[^\W\d][^.\[\]|{}()'"+*/%<>=!~,:]*?) )
-    (?P<path>(?:\.[^.\[\]\s|{}]+|\[\d+\])*)
-    \s*(?P<filters>\|.*)?""",
-    re.S | re.X,
-)
+# Every pattern below is applied with match() at a known position and cannot backtrack far: the
+# old single pattern took quadratic time on `{{a` followed by thousands of spaces.
+_STORED_HEAD = re.compile(r"@([\w-]+):([^.\[\]|{}]+)")
+_PLAIN_LABEL = re.compile(r"""[^\W\d][^.\[\]|{}()'"+*/%<>=!~,:]*""")
+_PATH = re.compile(r"(?:\.[^.\[\]\s|{}]+|\[\d+\])*")
+_SPACE = re.compile(r"\s*")
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
-_LOCAL_BINDING = re.compile(
-    r"\{%[-+]?\s*(?:for\s+(?P<targets>[\w\s,]+?)\s+in\b|(?:set|with)\s+(?P<name>\w+))"
-)
+_FOR_TARGETS = re.compile(r"for\s+([\w\s,]*)")
+_IN = re.compile(r"(?<!\s)\s+in\b")
+_SET_NAMES = re.compile(r"(?:set|with)\s+([\w\s,]*)")
+_MACRO_PARAMETERS = re.compile(r"macro\s+\w+\s*\(([^()]*+)\)")  # possessive: no backtracking
 _JINJA_NAMES = frozenset({"true", "false", "none", "True", "False", "None", "loop", "range", "namespace"})
+NESTED_BLOCK = (
+    'a "{{" inside another "{{ }}": inside an expression, write references without braces, '
+    "e.g. {{Trigger.amount + 1}}"
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,14 @@ class Reference:
 
 @dataclass(frozen=True)
 class TemplateScope:
-    """What templates can see: outputs by node id (a node without one has not run), labels to ids."""
+    """What templates can see: outputs by node id (a node without one has not run), labels to ids,
+    and the time budget its renders share."""
 
     outputs: Mapping[str, Any]
     labels: Mapping[str, str]
     trigger_id: str
+    # One step renders all its fields with one scope, so they share one time budget.
+    budget: RenderBudget = field(default_factory=RenderBudget, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class JinjaSource:
 
     source: str
     references: tuple[Reference, ...]
+    problem: str | None = None  # why the text cannot be a template, found before jinja parses it
 
 
 def variable_name(index: int) -> str:
@@ -68,17 +76,28 @@ def variable_name(index: int) -> str:
 
 
 def parse_block(inner: str, local_names: frozenset[str] = frozenset()) -> tuple[Reference, str] | None:
-    """The reference and filter text of the inside of one `{{ }}`, or None if it is other jinja."""
-    match = _REFERENCE.fullmatch(inner)
-    if match is None:
+    """The reference and filter text of the inside of one `{{ }}` when it is a plain reference
+    (`Label.path`, `@id:Label.path`, then `| filters`), or None if it is other jinja."""
+    position = _SPACE.match(inner).end()
+    stored = _STORED_HEAD.match(inner, position)
+    if stored is not None:
+        node_id, label, position = stored[1], stored[2], stored.end()
+    else:
+        plain = _PLAIN_LABEL.match(inner, position)
+        if plain is None:
+            return None
+        node_id, label, position = None, plain[0], plain.end()
+    path_end = _PATH.match(inner, position).end()
+    filters_at = _SPACE.match(inner, path_end).end()
+    if filters_at < len(inner) and inner[filters_at] != "|":
         return None
-    label = (match["stored_label"] or match["label"]).strip()
-    if match["label"] is not None and _is_jinja_name(label, local_names):
+    label = label.strip()
+    if node_id is None and _is_jinja_name(label, local_names):
         return None
-    path = tuple(_segment(name, index) for name, index in _SEGMENT.findall(match["path"]))
-    raw = inner[: match.start("filters")] if match["filters"] else inner
-    reference = Reference(node_id=match["node_id"], label=label, path=path, raw=raw.strip())
-    return reference, match["filters"] or ""
+    path = _path(inner[position:path_end])
+    filters = inner[filters_at:]
+    raw = inner[:filters_at] if filters else inner
+    return Reference(node_id=node_id, label=label, path=path, raw=raw.strip()), filters
 
 
 def _is_jinja_name(label: str, local_names: frozenset[str]) -> bool:
@@ -91,17 +110,27 @@ def _segment(name: str, index: str) -> str | int:
     return int(text) if text.isdecimal() else text
 
 
+def _path(text: str) -> tuple[str | int, ...]:
+    if "[" not in text:  # the common `.a.b` form, without a pattern
+        return tuple(int(name) if name.isdecimal() else name for name in text[1:].split(".")) if text else ()
+    return tuple(_segment(name, index) for name, index in _SEGMENT.findall(text))
+
+
 def find_references(text: str) -> list[Reference]:
-    """Every reference in `text`, in `{{ }}` blocks and inside `{% %}` statements."""
+    """Every reference in `text`: in `{{ }}` blocks (alone or inside an expression) and inside
+    `{% %}` statements. A block that cannot be read (a nested `{{`) adds none."""
     return list(_Rewriter(text).rewrite().references)
 
 
 def single_reference(text: str) -> Reference | None:
     """The reference when `text` is exactly one `{{reference}}` without filters, else None."""
-    match = _BLOCK.fullmatch(text.strip())
-    if match is None or match["expr"] is None or "{{" in match["expr"] or "}}" in match["expr"]:
+    stripped = text.strip()
+    if len(stripped) < 4 or not stripped.startswith("{{") or not stripped.endswith("}}"):
         return None
-    parsed = parse_block(match["expr"], _local_names(text))
+    inner = stripped[2:-2]
+    if "{{" in inner or "}}" in inner:
+        return None
+    parsed = parse_block(inner, _local_names(text))
     if parsed is None or parsed[1]:
         return None
     return parsed[0]
@@ -113,10 +142,20 @@ def to_jinja(text: str, *, expression: bool = False) -> JinjaSource:
 
 
 def _local_names(text: str) -> frozenset[str]:
+    """Names the template binds itself (`{% for a, b in ... %}`, `{% set x %}`, `{% with x %}`,
+    macro parameters)."""
     names: set[str] = set()
-    for match in _LOCAL_BINDING.finditer(text):
-        targets = match["targets"] or match["name"]
-        names.update(name.strip() for name in targets.split(",") if name.strip())
+    for block in blocks(text, STATEMENT):
+        statement = block.inner(text).lstrip("-+").lstrip()
+        if (targets := _FOR_TARGETS.match(statement)) is not None:
+            found_in = _IN.search(targets[1])
+            bound = targets[1][: found_in.start()] if found_in else ""
+            names.update(name.strip() for name in bound.split(",") if name.strip())
+        elif (assigned := _SET_NAMES.match(statement)) is not None:  # `set a, b = ...`, `with x = 1`
+            names.update(name.strip() for name in assigned[1].split(",") if name.strip())
+        elif (macro := _MACRO_PARAMETERS.match(statement)) is not None:  # `macro row(item, sep=",")`
+            parameters = (part.split("=", 1)[0].strip() for part in macro[1].split(","))
+            names.update(name for name in parameters if name.isidentifier())
     return frozenset(names)
 
 
@@ -127,31 +166,60 @@ class _Rewriter:
         self.text = text
         self.local_names = _local_names(text)
         self.references: list[Reference] = []
+        self.problem: str | None = None
 
     def rewrite(self, *, expression: bool = False) -> JinjaSource:
-        source = self._expression_text(self.text) if expression else _BLOCK.sub(self._block, self.text)
-        return JinjaSource(source=source, references=tuple(self.references))
+        if expression:
+            source = self._expression_text(self.text)
+        else:
+            source = substitute(self.text, blocks(self.text), self._block)
+        return JinjaSource(source=source, references=tuple(self.references), problem=self.problem)
 
-    def _block(self, match: re.Match) -> str:
-        if match["expr"] is not None:
-            lead, inner, trail = _whitespace_markers(match["expr"])
+    def _block(self, block: Block) -> str:
+        inner = block.inner(self.text)
+        if block.kind == EXPRESSION:
+            lead, inner, trail = _whitespace_markers(inner)
             return "{{" + lead + self._variable(inner, parenthesize=False) + trail + "}}"
-        if match["stmt"] is not None:
-            return "{%" + self._expression_text(match["stmt"]) + "%}"
-        return match[0]
+        if block.kind == STATEMENT:
+            return "{%" + self._expression_text(inner) + "%}"
+        return self.text[block.start : block.end]
 
     def _expression_text(self, text: str) -> str:
-        return _EXPRESSION_BLOCK.sub(lambda m: self._variable(m[1], parenthesize=True), text)
+        return substitute(text, blocks(text, EXPRESSION),
+                          lambda block: self._variable(block.inner(text), parenthesize=True))
 
     def _variable(self, inner: str, *, parenthesize: bool) -> str:
+        if "{{" in inner:
+            self.problem = self.problem or NESTED_BLOCK
+            return f"({inner})" if parenthesize else inner
         parsed = parse_block(inner, self.local_names)
         if parsed is None:
+            inner = self._expression(inner)
             return f"({inner})" if parenthesize else inner
         reference, filters = parsed
-        name = variable_name(len(self.references))
-        self.references.append(reference)
+        name = self._bind(reference)
+        filters = self._expression(filters)  # `| default(Order.id)`: references in filter arguments
         text = f" {name} {filters} " if filters else f" {name} "
         return f"({text})" if parenthesize else text
+
+    def _expression(self, inner: str) -> str:
+        """Jinja expression text with each reference inside it replaced by its variable."""
+        found = expression_references(inner, self.local_names, TRIGGER_ALIAS)
+        if not found:
+            return inner
+        parts, position = [], 0
+        for start, end, node_id, label, path_text in found:
+            path = _path(path_text)
+            raw = inner[start:end].strip()
+            parts.append(inner[position:start])
+            parts.append(self._bind(Reference(node_id=node_id, label=label, path=path, raw=raw)))
+            position = end
+        parts.append(inner[position:])
+        return "".join(parts)
+
+    def _bind(self, reference: Reference) -> str:
+        self.references.append(reference)
+        return variable_name(len(self.references) - 1)
 
 
 def _whitespace_markers(inner: str) -> tuple[str, str, str]:

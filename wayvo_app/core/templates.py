@@ -14,6 +14,7 @@ from jinja2.exceptions import SecurityError
 
 from wayvo_app.core.errors import TemplateError
 from wayvo_app.core.sandbox import (
+    NESTED_TOO_DEEPLY,
     BudgetExceeded,
     evaluate_source,
     render_source,
@@ -21,6 +22,8 @@ from wayvo_app.core.sandbox import (
     to_text,
 )
 from wayvo_app.core.template_refs import (
+    NESTED_BLOCK,
+    JinjaSource,
     Reference,
     TemplateScope,
     find_references,
@@ -29,6 +32,8 @@ from wayvo_app.core.template_refs import (
     to_jinja,
     variable_name,
 )
+from wayvo_app.core.template_scan import Block, bare_json_blocks, substitute
+from wayvo_app.settings import get_document_limits
 
 __all__ = [
     "Reference",
@@ -41,8 +46,6 @@ __all__ = [
     "syntax_problem",
 ]
 
-# In JSON text: a string literal (left alone) or a bare `{{ }}` block (replaced by a marker string).
-_JSON_STRING_OR_BLOCK = re.compile(r'"(?:[^"\\]|\\.)*"|(\{\{.*?\}\})', re.S)
 _MARKER = re.compile("\x00(\\d+)\x00")
 
 
@@ -50,19 +53,23 @@ def render(text: str, scope: TemplateScope, *, node_label: str) -> Any:
     """The raw value when `text` is one plain reference, else the rendered string."""
     if "{{" not in text and "{%" not in text:
         return text
+    _check_length(text, node_label)
     reference = single_reference(text)
     if reference is not None:
         return resolve_value(reference, scope, node_label)
-    jinja = to_jinja(text)
+    jinja = _checked(to_jinja(text), node_label)
     variables = _bind(jinja.references, scope, node_label)
-    return _guarded(node_label, lambda: render_source(jinja.source, variables))
+    return _guarded(node_label, lambda: render_source(jinja.source, variables, scope.budget))
 
 
 def syntax_problem(text: str) -> str | None:
     """For save-time checks: why `text` is not a valid template, or None."""
     if "{{" not in text and "{%" not in text:
         return None
-    message = syntax_error(to_jinja(text).source)
+    if len(text) > max_config_string():
+        return too_long(text)
+    jinja = to_jinja(text)
+    message = jinja.problem or syntax_error(jinja.source)
     return f"template syntax error: {message}" if message else None
 
 
@@ -83,9 +90,10 @@ def render_json(value: Any, scope: TemplateScope, *, node_label: str) -> Any:
         return render_value(value, scope, node_label=node_label)
     if not value.strip():
         return None
+    _check_length(value, node_label)
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return _render_bare_json(value, scope, node_label)
     return render_value(parsed, scope, node_label=node_label)
 
@@ -94,13 +102,36 @@ def evaluate_condition(expr: str, scope: TemplateScope, *, node_label: str) -> b
     """A sandboxed expression over references, e.g. `{{Trigger.amount}} > 100 and not {{Check.ok}}`."""
     if not expr.strip():
         raise TemplateError(f'Node "{node_label}": the condition is empty')
+    _check_length(expr, node_label)
     return bool(_evaluate(expr, scope, node_label))
 
 
 def _evaluate(expr: str, scope: TemplateScope, node_label: str) -> Any:
-    jinja = to_jinja(expr, expression=True)
+    jinja = _checked(to_jinja(expr, expression=True), node_label)
     variables = _bind(jinja.references, scope, node_label)
-    return _guarded(node_label, lambda: _defined(evaluate_source(jinja.source, variables)))
+    return _guarded(node_label, lambda: _defined(evaluate_source(jinja.source, variables, scope.budget)))
+
+
+def max_config_string() -> int:
+    return get_document_limits().max_config_string
+
+
+def too_long(text: str) -> str:
+    """Why `text` may not be a config string (one scan of it must stay cheap)."""
+    limit = max_config_string()
+    return f"the text is {len(text)} characters long; the limit is {limit} (WAYVO_MAX_CONFIG_STRING)"
+
+
+def _check_length(text: str, node_label: str) -> None:
+    if len(text) > max_config_string():
+        raise TemplateError(f'Node "{node_label}": {too_long(text)}')
+
+
+def _checked(jinja: JinjaSource, node_label: str) -> JinjaSource:
+    """`jinja`, unless the rewrite found a problem jinja itself would choke on (a nested `{{`)."""
+    if jinja.problem:
+        raise TemplateError(f'Node "{node_label}": template syntax error: {jinja.problem}')
+    return jinja
 
 
 def _defined(value: Any) -> Any:
@@ -134,6 +165,8 @@ def _guarded(node_label: str, action: Callable[[], Any]) -> Any:
         raise TemplateError(f'Node "{node_label}": {exc}') from exc
     except TemplateSyntaxError as exc:
         raise TemplateError(f'Node "{node_label}": template syntax error: {exc.message}') from exc
+    except RecursionError as exc:
+        raise TemplateError(f'Node "{node_label}": template syntax error: {NESTED_TOO_DEEPLY}') from exc
     except SecurityError as exc:
         raise TemplateError(f'Node "{node_label}": not allowed in a template: {exc}') from exc
     except Exception as exc:  # user expressions can raise anything (TypeError, ZeroDivisionError...)
@@ -141,19 +174,21 @@ def _guarded(node_label: str, action: Callable[[], Any]) -> Any:
 
 
 def _render_bare_json(text: str, scope: TemplateScope, node_label: str) -> Any:
-    blocks: list[str] = []
+    found: list[str] = []
 
-    def mark(match: re.Match) -> str:
-        if match[1] is None:
-            return match[0]
-        blocks.append(match[1])
-        return json.dumps(f"\x00{len(blocks) - 1}\x00")
+    def mark(block: Block) -> str:
+        if "{{" in block.inner(text):
+            raise TemplateError(f'Node "{node_label}": template syntax error: {NESTED_BLOCK}')
+        found.append(text[block.start : block.end])
+        return json.dumps(f"\x00{len(found) - 1}\x00")
 
     try:
-        parsed = json.loads(_JSON_STRING_OR_BLOCK.sub(mark, text))
+        parsed = json.loads(substitute(text, bare_json_blocks(text), mark))
+    except RecursionError as exc:
+        raise TemplateError(f'Node "{node_label}": field is not valid JSON: it is nested too deeply') from exc
     except json.JSONDecodeError as exc:
         raise TemplateError(f'Node "{node_label}": field is not valid JSON after rendering: {exc}') from exc
-    values = [_evaluate(block, scope, node_label) for block in blocks]
+    values = [_evaluate(block, scope, node_label) for block in found]
     return _fill(parsed, values, scope, node_label)
 
 

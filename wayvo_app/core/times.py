@@ -26,9 +26,10 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def parse_duration(text: str) -> timedelta:
-    """A positive duration: `30s`, `5m`, `24h`, `7d`, `1w`, `1h30m`, or a number of seconds."""
+    """A duration of zero or more: `0s`, `30s`, `5m`, `24h`, `7d`, `1w`, `1h30m`, or a number of
+    seconds. Zero is valid (a Sleep of `0s` continues at once); negative ones are not."""
     seconds = _seconds(text.strip()) if isinstance(text, str) else None
-    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"Invalid duration '{text}': expected e.g. 30s, 5m, 24h, 7d")
     try:
         return timedelta(seconds=seconds)

@@ -15,8 +15,9 @@ from wayvo_app.core.errors import Problem
 from wayvo_app.core.retry import policy_from_config
 from wayvo_app.core.specs import ConfigField, NodeSpec, Registry, RetryPolicy
 from wayvo_app.core.template_refs import TRIGGER_ALIAS, find_references, resolve_node
-from wayvo_app.core.templates import syntax_problem
+from wayvo_app.core.templates import max_config_string, syntax_problem, too_long
 from wayvo_app.core.times import parse_duration
+from wayvo_app.settings import get_document_limits
 
 if TYPE_CHECKING:
     from wayvo_app.core.graph import Edge, Node, WorkflowGraph
@@ -27,6 +28,9 @@ DURATION_KEYS = ("expiresIn", "duration")
 
 def validate(graph: WorkflowGraph, registry: Registry) -> list[Problem]:
     """Every problem of the graph; an empty list means it can be saved and run."""
+    too_big = _document_size_problem(graph)
+    if too_big is not None:  # checking the rest would cost what the limit is there to prevent
+        return [too_big]
     problems = [*_structure_problems(graph), *_edge_problems(graph, registry)]
     labels: dict[str, str] = {}
     for node in graph.nodes:
@@ -34,6 +38,17 @@ def validate(graph: WorkflowGraph, registry: Registry) -> list[Problem]:
     for node in graph.nodes:
         problems.extend(_node_problems(node, graph, registry, labels))
     return list(dict.fromkeys(problems))
+
+
+def _document_size_problem(graph: WorkflowGraph) -> Problem | None:
+    limit = get_document_limits().max_document_bytes
+    try:
+        size = len(json.dumps(graph.to_document(), ensure_ascii=False, default=str).encode())
+    except (RecursionError, ValueError):  # a config nested deeper than JSON can be written
+        return Problem("Workflow document is nested too deeply to be stored")
+    if size <= limit:
+        return None
+    return Problem(f"Workflow document is {size} bytes; the limit is {limit} bytes (WAYVO_MAX_DOCUMENT_BYTES)")
 
 
 def _problem(node: Node, text: str, field: str | None = None) -> Problem:
@@ -97,6 +112,12 @@ def _node_problems(
     node: Node, graph: WorkflowGraph, registry: Registry, labels: Mapping[str, str]
 ) -> Iterator[Problem]:
     spec = registry.get(node.action_type)
+    limit = max_config_string()
+    too_long_texts = [(key, text) for key, text in _strings(node.config) if len(text) > limit]
+    for key, text in too_long_texts:  # nothing else is read from such a node: each check scans
+        yield _problem(node, f"{_field_name(spec, key)}: {too_long(text)}", key)
+    if too_long_texts:
+        return
     if node.is_trigger:
         yield from _trigger_problems(node)
     elif not node.action_type:
@@ -205,7 +226,7 @@ def _json(value: Any) -> Any:
         return value
     try:
         return json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
 
 
@@ -261,13 +282,15 @@ def _template_problems(
                 )
 
 
-def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    """Every string in a config, with the top-level key it sits under."""
-    if isinstance(value, str):
-        yield key, value
-    elif isinstance(value, Mapping):
-        for name, item in value.items():
-            yield from _strings(item, key or str(name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item, key)
+def _strings(config: Any) -> Iterator[tuple[str, str]]:
+    """Every string in a config, with the top-level key it sits under (a loop, not recursion:
+    a config can nest deeper than Python's stack)."""
+    pending: list[tuple[str, Any]] = [("", config)]
+    while pending:
+        key, value = pending.pop()
+        if isinstance(value, str):
+            yield key, value
+        elif isinstance(value, Mapping):
+            pending.extend((key or str(name), item) for name, item in reversed(list(value.items())))
+        elif isinstance(value, list | tuple):
+            pending.extend((key, item) for item in reversed(value))

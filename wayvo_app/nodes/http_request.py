@@ -13,6 +13,7 @@ import httpx
 from wayvo_app.core.errors import StepError
 from wayvo_app.core.outcomes import Completed
 from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, RetryPolicy, SelectOption
+from wayvo_app.core.template_scan import bare_json_blocks, substitute
 from wayvo_app.engine.http_guard import DEFAULT_MAX_BYTES, make_http_client, read_limited
 from wayvo_app.nodes.fields import aware, choice, is_empty, maybe_render, render_object, render_text
 
@@ -21,8 +22,6 @@ METHOD_OPTIONS = tuple(SelectOption(method, method) for method in METHODS)
 DEFAULT_TIMEOUT = 30.0
 EXCERPT_CHARS = 300
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "api-key")
-# JSON text once every bare `{{ }}` block outside string literals stands for a value.
-_STRING_OR_BLOCK = re.compile(r'"(?:[^"\\]|\\.)*"|\{\{.*?\}\}', re.S)
 
 
 async def run(ctx: Any, config: dict[str, Any]) -> Completed:
@@ -98,10 +97,11 @@ def _body(ctx: Any, raw: Any) -> tuple[str, Any] | None:
 
 
 def _is_json_text(text: str) -> bool:
-    stripped = _STRING_OR_BLOCK.sub(lambda m: m[0] if m[0].startswith('"') else "null", text)
+    """JSON once every bare `{{ }}` block outside string literals stands for a value (a linear scan)."""
+    stripped = substitute(text, bare_json_blocks(text), lambda block: "null")
     try:
         json.loads(stripped)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return True
 

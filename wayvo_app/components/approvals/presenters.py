@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from wayvo_app import routes
 from wayvo_app.core.times import ago, stamp, time_left, utcnow
 
 STATUS_COLORS = {"pending": "amber", "approved": "green", "rejected": "red", "expired": "gray",
@@ -29,7 +30,7 @@ def _times(data: dict[str, Any], now: datetime) -> dict[str, str]:
 def inbox_row(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """One inbox row with its link, colour and time texts."""
     now = now or utcnow()
-    return {**row, "href": f"/workflows/approvals/{row['id']}", **_times(row, now)}
+    return {**row, "href": routes.approval(row["id"]), **_times(row, now)}
 
 
 def approval_page(view: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
