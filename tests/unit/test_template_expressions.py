@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.graph import parse_document
 from wayvo_app.core.templates import (
     TemplateScope,
     evaluate_condition,
@@ -14,6 +14,7 @@ from wayvo_app.core.templates import (
     render_json,
     syntax_problem,
 )
+from wayvo_app.core.validation import validate
 from wayvo_app.nodes import default_registry
 
 TRIGGER = {"n": 2, "a": "x", "total": 10.5, "name": "ada", "items": [{"sku": "A1"}, {"sku": "B2"}], "ok": True}

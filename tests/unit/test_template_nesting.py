@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from wayvo_app.core.errors import TemplateError
-from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.graph import parse_document
 from wayvo_app.core.templates import TemplateScope, evaluate_condition, render, render_json, syntax_problem
+from wayvo_app.core.validation import validate
 from wayvo_app.nodes import default_registry
 
 SCOPE = TemplateScope(outputs={"t1": {"n": 2}}, labels={"Trigger": "t1"}, trigger_id="t1")

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from wayvo_app.core.errors import StepError
-from wayvo_app.core.graph import parse_document, validate
+from wayvo_app.core.graph import parse_document
 from wayvo_app.core.outcomes import Completed
 from wayvo_app.core.template_refs import TemplateScope
 from wayvo_app.core.times import parse_duration
+from wayvo_app.core.validation import validate
 from wayvo_app.engine.context import StepContext
 from wayvo_app.nodes import default_registry, sleep
 
