@@ -112,3 +112,23 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=drop)
     # Browser tests last: sync Playwright keeps an event loop running that async tests after it trip on.
     items[:] = sorted(keep, key=lambda item: "/tests/e2e/" in str(item.path))
+
+
+@pytest.fixture
+def sms_example(monkeypatch):
+    """The SMS example plugin turned on by configuration (it is off by default), both halves."""
+    from wayvo_app.plugins.client_plugins import (
+        EXAMPLE_CLIENT_PLUGIN,
+        EXAMPLE_SERVER_PLUGIN,
+        reset_node_registry,
+    )
+
+    monkeypatch.setenv("WAYVO_WORKFLOW_PLUGINS", EXAMPLE_SERVER_PLUGIN)
+    monkeypatch.setenv("WAYVO_CLIENT_PLUGINS", EXAMPLE_CLIENT_PLUGIN)
+    reset_settings()
+    reset_node_registry()
+    yield
+    monkeypatch.delenv("WAYVO_WORKFLOW_PLUGINS")
+    monkeypatch.delenv("WAYVO_CLIENT_PLUGINS")
+    reset_settings()
+    reset_node_registry()

@@ -56,6 +56,45 @@ def users_create(name: str, password: str, roles: tuple[str, ...], email: str | 
         sys.exit(1)
 
 
+@users.command("set-roles")
+@click.argument("name")
+@click.argument("roles", nargs=-1)
+def users_set_roles(name: str, roles: tuple[str, ...]) -> None:
+    """Replace a user's roles (none given: no roles)."""
+    from wayvo_app.services import user_admin
+
+    _users_call(lambda: user_admin.cli_set_roles(name, list(roles)),
+                lambda u: f"User {u.user_name} now has roles: {', '.join(u.roles) or 'none'}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable a user: no sign-in; their sessions end and their API keys stop."""
+    from wayvo_app.services import user_admin
+
+    _users_call(lambda: user_admin.cli_set_disabled(name, True), lambda u: f"User {u.user_name} disabled")
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Enable a disabled user again."""
+    from wayvo_app.services import user_admin
+
+    _users_call(lambda: user_admin.cli_set_disabled(name, False), lambda u: f"User {u.user_name} enabled")
+
+
+def _users_call(action, describe) -> None:
+    from wayvo_app.core.errors import WorkflowError
+
+    try:
+        click.echo(describe(action()))
+    except WorkflowError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+
+
 @main.command()
 def demo() -> None:
     """Load the demo: sample users (and the sample workflows of the built features)."""
@@ -79,6 +118,7 @@ def worker(concurrency: int | None, poll_interval: float) -> None:
     import signal
 
     from wayvo_app.plugins.client_plugins import check_plugins
+    from wayvo_app.runtime.presence import run_worker
     from wayvo_app.runtime.worker import Worker
 
     check_plugins()
@@ -90,7 +130,7 @@ def worker(concurrency: int | None, poll_interval: float) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine_worker.stop)
-        await engine_worker.run()
+        await run_worker(engine_worker)  # heartbeats for /api/health; leases released on stop
 
     asyncio.run(_run())
 

@@ -15,6 +15,8 @@ EXECUTIONS = "/workflows/executions"
 APPROVALS = "/workflows/approvals"
 SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_INTEGRATIONS = "/settings/integrations"
+SETTINGS_PROFILE = "/settings/profile"
+SETTINGS_USERS = "/settings/users"
 DEMO_ORDER_STATUS = "/demo/order-status"
 
 # Page patterns for `app.add_page(route=...)`

@@ -55,6 +55,7 @@ class Settings:
     data_sources: tuple[str, ...]
     server_actions: tuple[str, ...]
     old_secret_keys: tuple[str, ...] = field(default=())
+    client_plugins: tuple[str, ...] = field(default=())
     max_workflow_depth: int = 10
 
 
@@ -79,6 +80,7 @@ def load_settings() -> Settings:
         data_sources=_list(os.environ.get("WAYVO_DATA_SOURCES")),
         server_actions=_list(os.environ.get("WAYVO_SERVER_ACTIONS")),
         old_secret_keys=_list(os.environ.get("WAYVO_OLD_SECRET_KEYS")),
+        client_plugins=_list(os.environ.get("WAYVO_CLIENT_PLUGINS")),
         max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
     )
 
@@ -91,39 +93,3 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment between cases)."""
     get_settings.cache_clear()
-    get_document_limits.cache_clear()
-
-
-# --- Limits on workflow documents and templates (issue 16) ---------------------------------------
-# Read on their own, without the secret key, because the pure core (validation, templates) asks.
-
-DEFAULT_MAX_CONFIG_STRING = 64 * 1024
-DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class DocumentLimits:
-    max_config_string: int  # WAYVO_MAX_CONFIG_STRING: characters in one config string
-    max_document_bytes: int  # WAYVO_MAX_DOCUMENT_BYTES: one workflow document as UTF-8 JSON
-
-
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, found {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, found {value}")
-    return value
-
-
-@lru_cache(maxsize=1)
-def get_document_limits() -> DocumentLimits:
-    load_dotenv(PROJECT_DIR / ".env", override=False)
-    return DocumentLimits(
-        max_config_string=_positive_int("WAYVO_MAX_CONFIG_STRING", DEFAULT_MAX_CONFIG_STRING),
-        max_document_bytes=_positive_int("WAYVO_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES),
-    )

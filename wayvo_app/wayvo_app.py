@@ -18,11 +18,13 @@ from wayvo_app.pages import (
     login,
     settings_api_keys,
     settings_integrations,
+    settings_profile,
+    settings_users,
     workflows,
 )
 from wayvo_app.plugins.client_plugins import check_plugins, node_registry
 from wayvo_app.runtime.embedded import embedded_worker_lifespan
-from wayvo_app.state import AuthState
+from wayvo_app.state import AuthState, SessionGuard
 
 
 def _index() -> rx.Component:
@@ -37,6 +39,7 @@ def build_app() -> rx.App:
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],
     )
     app.register_lifespan_task(embedded_worker_lifespan)
+    app.add_middleware(SessionGuard())
     app.add_page(_index, route=routes.INDEX, title="Wayvo Workflows", on_load=rx.redirect(routes.WORKFLOWS))
     app.add_page(login.login_page, route=routes.LOGIN, title="Sign in · Wayvo", on_load=login.LoginState.on_load)
     app.add_page(login.setup_page, route=routes.SETUP, title="Set up · Wayvo", on_load=login.SetupState.on_load)
@@ -53,6 +56,10 @@ def build_app() -> rx.App:
     app.add_page(settings_integrations.integrations_page, route=routes.SETTINGS_INTEGRATIONS,
                  title="Integrations · Wayvo",
                  on_load=[AuthState.require_login, settings_integrations.IntegrationsState.load])
+    app.add_page(settings_users.users_page, route=routes.SETTINGS_USERS, title="Users · Wayvo",
+                 on_load=[AuthState.require_login, settings_users.UsersState.load])
+    app.add_page(settings_profile.profile_page, route=routes.SETTINGS_PROFILE, title="Profile · Wayvo",
+                 on_load=[AuthState.require_login, settings_profile.ProfileState.load])
     _add_execution_pages(app)
     return app
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from wayvo_app.demo import load_demo
+from wayvo_app.plugins.client_plugins import EXAMPLE_CLIENT_PLUGIN, EXAMPLE_SERVER_PLUGIN
 from wayvo_app.store import db
 from wayvo_app.store.migrations import upgrade
 
@@ -81,7 +82,9 @@ def app_server(tmp_path_factory, browser):
     db.dispose_engines()
     env = {**os.environ, "DATABASE_URL": url, "WAYVO_PORT": str(PORT), "APP_URL": f"http://localhost:{PORT}",
            "WAYVO_SECRET_KEY": "e2e-secret-key", "REFLEX_USE_SYSTEM_BUN": "1",
-           "REFLEX_CHECK_LATEST_VERSION": "0", "PYTHONUNBUFFERED": "1"}
+           "REFLEX_CHECK_LATEST_VERSION": "0", "PYTHONUNBUFFERED": "1",
+           # The SMS example is opt-in; the builder tests use it as the plugin node.
+           "WAYVO_WORKFLOW_PLUGINS": EXAMPLE_SERVER_PLUGIN, "WAYVO_CLIENT_PLUGINS": EXAMPLE_CLIENT_PLUGIN}
     env["PATH"] = f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{env['PATH']}"
     log = workdir / "app.log"
     with open(log, "w") as out:

@@ -32,7 +32,7 @@ def _create(s, user_id, config=None, type="sms"):
 
 
 @pytest.fixture
-def users(db_url):
+def users(db_url, sms_example):
     with db.session() as s:
         alice = accounts.create_user(s, "alice", "password1")
         bob = accounts.create_user(s, "bob", "password2")

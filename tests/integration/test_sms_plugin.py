@@ -62,6 +62,7 @@ def provider():
 def setup(db_url, provider, monkeypatch):
     """Alice's SMS integration pointing at the loopback provider; the plugin set by configuration."""
     monkeypatch.setenv("WAYVO_WORKFLOW_PLUGINS", "wayvo_app.plugins.examples.sms.server:sms_server_plugin")
+    monkeypatch.setenv("WAYVO_CLIENT_PLUGINS", "wayvo_app.plugins.examples.sms.client:sms_client_plugin")
     reset_settings()
     reset_node_registry()
     with db.session() as s:

@@ -32,7 +32,7 @@ def test_first_run_setup_then_sign_in_and_out(db_url):
     assert accounts.principal_for_token(token, SECRET).id == owner.id
 
 
-def test_api_keys_and_integrations_for_one_user(db_url):
+def test_api_keys_and_integrations_for_one_user(db_url, sms_example):
     me = accounts.add_user("kim", "password1", roles=["approver"])
     assert me.roles == ("approver",)
     created = api_keys.new_api_key(me.id, "CI")

@@ -4,8 +4,10 @@ lazy step imports cached, and the plugin step runner (sync/async, failures, secr
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -14,10 +16,23 @@ from wayvo_app.core.outcomes import Completed
 from wayvo_app.core.specs import ConfigField, OutputField
 from wayvo_app.core.templates import TemplateScope
 from wayvo_app.engine.context import SECRET_MASK, StepContext
-from wayvo_app.plugins.client_plugins import CLIENT_PLUGINS, node_registry, reset_node_registry
+from wayvo_app.plugins.client_plugins import (
+    CLIENT_PLUGINS,
+    EXAMPLE_CLIENT_PLUGIN,
+    EXAMPLE_SERVER_PLUGIN,
+    check_plugins,
+    integration_specs,
+    node_registry,
+    reset_node_registry,
+)
 from wayvo_app.plugins.examples.sms.client import sms_client_plugin
 from wayvo_app.plugins.examples.sms.server import sms_server_plugin
-from wayvo_app.plugins.registry import load_server_plugins, plugin_specs, validate_plugins
+from wayvo_app.plugins.registry import (
+    load_client_plugins,
+    load_server_plugins,
+    plugin_specs,
+    validate_plugins,
+)
 from wayvo_app.plugins.types import (
     FormField,
     IntegrationSpec,
@@ -45,6 +60,9 @@ def client(actions=None, form_fields=(), label="Echo", type="echo") -> WorkflowC
 
 def server(function=echo_step, action_id="echo/say", name="tests.echo:plugin") -> WorkflowServerPlugin:
     return WorkflowServerPlugin(step_importers=[StepImporter(action_id, step_function=function)], name=name)
+
+
+ECHO_CLIENT, ECHO_SERVER = client(), server(name="")
 
 
 def make_ctx(credentials=None) -> StepContext:
@@ -148,16 +166,73 @@ def test_server_plugins_load_from_paths_named_by_their_path():
     assert import_object("wayvo_app.plugins.types:FormField") is FormField
 
 
-def test_node_registry_has_built_ins_and_the_sms_plugin(monkeypatch):
-    monkeypatch.delenv("WAYVO_WORKFLOW_PLUGINS", raising=False)
+def test_node_registry_has_built_ins_and_the_sms_example_only_when_configured(monkeypatch):
     from wayvo_app.settings import load_settings
 
+    monkeypatch.delenv("WAYVO_WORKFLOW_PLUGINS", raising=False)
+    monkeypatch.delenv("WAYVO_CLIENT_PLUGINS", raising=False)
     reset_node_registry()
     registry = node_registry(load_settings())
-    assert "sms/send" in registry and "HTTP Request" in registry
+    assert "HTTP Request" in registry and "sms/send" not in registry  # the example is opt-in
+    assert sms_client_plugin not in CLIENT_PLUGINS and "sms" not in integration_specs(load_settings())
+    monkeypatch.setenv("WAYVO_WORKFLOW_PLUGINS", EXAMPLE_SERVER_PLUGIN)
+    monkeypatch.setenv("WAYVO_CLIENT_PLUGINS", EXAMPLE_CLIENT_PLUGIN)
+    registry = node_registry(load_settings())
+    assert "sms/send" in registry and "HTTP Request" in registry  # added to the built-ins
     assert registry.get("sms/send").category == "SMS"
-    assert sms_client_plugin in CLIENT_PLUGINS
+    assert registry.get("sms/send").step_label == "Send SMS"
+    assert integration_specs(load_settings())["sms"].label == "SMS"
     reset_node_registry()
+
+
+def test_a_server_plugin_without_its_client_plugin_is_a_startup_error_naming_both(monkeypatch):
+    from wayvo_app.settings import load_settings
+
+    monkeypatch.setenv("WAYVO_WORKFLOW_PLUGINS", EXAMPLE_SERVER_PLUGIN)
+    monkeypatch.delenv("WAYVO_CLIENT_PLUGINS", raising=False)
+    reset_node_registry()
+    with pytest.raises(PluginError, match=f'Workflow plugin "{EXAMPLE_SERVER_PLUGIN}": action "sms/send" has no '
+                                          'client plugin; add the client plugin of integration "sms" to '
+                                          r"WAYVO_CLIENT_PLUGINS \(client plugins: none\)"):
+        check_plugins(load_settings())
+    monkeypatch.setenv("WAYVO_WORKFLOW_PLUGINS", f"tests.unit.test_plugins:ECHO_SERVER,{EXAMPLE_SERVER_PLUGIN}")
+    monkeypatch.setenv("WAYVO_CLIENT_PLUGINS", "tests.unit.test_plugins:ECHO_CLIENT")
+    with pytest.raises(PluginError, match='client plugins: "tests.unit.test_plugins:ECHO_CLIENT"'):
+        node_registry(load_settings())
+    reset_node_registry()
+
+
+def test_a_client_plugin_without_its_server_plugin_is_a_startup_error_naming_both(monkeypatch):
+    from wayvo_app.settings import load_settings
+
+    monkeypatch.delenv("WAYVO_WORKFLOW_PLUGINS", raising=False)
+    monkeypatch.setenv("WAYVO_CLIENT_PLUGINS", EXAMPLE_CLIENT_PLUGIN)
+    reset_node_registry()
+    with pytest.raises(PluginError, match=f'Client plugin "SMS" \\(sms\\) from "{EXAMPLE_CLIENT_PLUGIN}": action '
+                                          '"sms/send" has no step importer; add the server plugin declaring it '
+                                          r"to WAYVO_WORKFLOW_PLUGINS \(server plugins: none\)"):
+        check_plugins(load_settings())
+    reset_node_registry()
+
+
+def test_client_plugins_load_from_paths_named_by_their_path():
+    [plugin] = load_client_plugins([EXAMPLE_CLIENT_PLUGIN])
+    assert plugin.name == EXAMPLE_CLIENT_PLUGIN and plugin.integration == sms_client_plugin.integration
+    with pytest.raises(PluginError, match=f'Client plugin "{EXAMPLE_SERVER_PLUGIN}" is a WorkflowServerPlugin'):
+        load_client_plugins([EXAMPLE_SERVER_PLUGIN])
+    with pytest.raises(PluginError, match='Client plugin "nope:x" cannot be loaded'):
+        load_client_plugins(["nope:x"])
+
+
+def test_env_example_names_objects_that_exist():
+    """Every "pkg.module:object" path in .env.example imports (a user copies these lines)."""
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    settings = r"WAYVO_(?:WORKFLOW_PLUGINS|CLIENT_PLUGINS|DATA_SOURCES|SERVER_ACTIONS)"
+    values = re.findall(rf"^#?\s*{settings}=(.*)$", text, flags=re.M)
+    paths = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    assert EXAMPLE_SERVER_PLUGIN in paths and EXAMPLE_CLIENT_PLUGIN in paths
+    for path in paths:
+        assert import_object(path) is not None
 
 
 async def test_sync_and_async_steps_run_with_rendered_input():

@@ -11,12 +11,13 @@ import pytest
 
 from wayvo_app.core.errors import TemplateError
 from wayvo_app.core.graph import parse_document
+from wayvo_app.core.limits import get_document_limits
 from wayvo_app.core.template_refs import find_references, single_reference, to_jinja
 from wayvo_app.core.templates import TemplateScope, evaluate_condition, render, render_json, syntax_problem
 from wayvo_app.core.validation import validate
 from wayvo_app.nodes import default_registry
 from wayvo_app.nodes.http_request import _is_json_text
-from wayvo_app.settings import get_document_limits, reset_settings
+from wayvo_app.settings import reset_settings
 
 MIB = 1024 * 1024
 N = MIB // 2

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from wayvo_app import routes
-from wayvo_app.api import routes_auth, routes_executions, routes_integrations, routes_waits, routes_workflows
+from wayvo_app.api import (
+    routes_auth,
+    routes_executions,
+    routes_health,
+    routes_integrations,
+    routes_waits,
+    routes_workflows,
+)
 from wayvo_app.api.body_guard import BodyGuard
 from wayvo_app.api.docs import install_openapi
 from wayvo_app.api.errors import install_error_handlers
@@ -20,6 +27,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_workflows.router)
     api.include_router(routes_executions.router)
     api.include_router(routes_waits.router)
+    api.include_router(routes_health.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)
     return api

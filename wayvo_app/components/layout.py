@@ -6,7 +6,7 @@ import reflex as rx
 
 from wayvo_app import routes
 from wayvo_app.components.approvals.badge import pending_badge
-from wayvo_app.state import AuthState
+from wayvo_app.state import AuthState, session_ping
 
 # (label, path, icon); pages join this list as they are built.
 NAV_ITEMS: list[tuple[str, str, str]] = [
@@ -31,7 +31,7 @@ def _nav_link(label: str, path: str, icon: str) -> rx.Component:
 
 
 def _user_menu() -> rx.Component:
-    return rx.menu.root(
+    menu = rx.menu.root(
         rx.menu.trigger(
             rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.display_name, display=_WIDE_ONLY),
                       variant="ghost", color_scheme="gray", id="user-menu"),
@@ -39,10 +39,18 @@ def _user_menu() -> rx.Component:
         rx.menu.content(
             rx.box(rx.text(AuthState.user_name, size="1", color_scheme="gray"), padding_x="0.5rem", padding_y="0.25rem"),
             rx.menu.separator(),
+            rx.menu.item(rx.hstack(rx.icon("user-pen", size=14), rx.text("Profile")),
+                         on_click=rx.redirect(routes.SETTINGS_PROFILE), id="menu-profile"),
+            rx.cond(AuthState.is_admin,
+                    rx.menu.item(rx.hstack(rx.icon("users", size=14), rx.text("Users")),
+                                 on_click=rx.redirect(routes.SETTINGS_USERS), id="menu-users")),
+            rx.menu.separator(),
             rx.menu.item(rx.hstack(rx.icon("log-out", size=14), rx.text("Sign out")),
                          on_click=AuthState.logout, id="sign-out"),
         ),
     )
+    # Every signed-in page shows this menu, so the idle session check rides along with it.
+    return rx.fragment(menu, session_ping())
 
 
 def navbar() -> rx.Component:
@@ -80,7 +88,10 @@ def page_frame(title: str, *children: rx.Component, actions: rx.Component | None
 
 
 SETTINGS_TABS = [("API keys", routes.SETTINGS_API_KEYS, "key-round"),
-                 ("Integrations", routes.SETTINGS_INTEGRATIONS, "plug")]
+                 ("Integrations", routes.SETTINGS_INTEGRATIONS, "plug"),
+                 ("Profile", routes.SETTINGS_PROFILE, "user-pen")]
+# Shown to installation administrators only.
+ADMIN_SETTINGS_TABS = [("Users", routes.SETTINGS_USERS, "users")]
 
 
 def settings_tabs(current: str) -> rx.Component:
@@ -92,4 +103,6 @@ def settings_tabs(current: str) -> rx.Component:
                        href=path, underline="none", color_scheme="gray", high_contrast=active,
                        padding_x="0.75rem", padding_y="0.35rem", border_radius="6px",
                        background=rx.color("accent", 3) if active else "transparent")
-    return rx.hstack(*[tab(*item) for item in SETTINGS_TABS], spacing="1", id="settings-tabs")
+    admin_tabs = [rx.cond(AuthState.is_admin, tab(*item)) for item in ADMIN_SETTINGS_TABS]
+    return rx.hstack(*[tab(*item) for item in SETTINGS_TABS], *admin_tabs, spacing="1", wrap="wrap",
+                     id="settings-tabs")

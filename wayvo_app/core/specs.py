@@ -101,10 +101,10 @@ class NodeSpec:
     resume: Callable[..., Any] | None = None
     integration_type: str | None = None
     validate: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+    step_label: str = ""  # a plugin's actionLabel: names its steps in logs, timeline and viewer
 
     def field(self, key: str) -> ConfigField | None:
         return next((f for f in self.config_fields if f.key == key), None)
-
 
 class Registry:
     """Node types by `actionType` (the trigger is registered under "trigger")."""

@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 
 from wayvo_app.core.errors import TemplateError
+from wayvo_app.core.limits import get_document_limits
 from wayvo_app.core.sandbox import (
     NESTED_TOO_DEEPLY,
     BudgetExceeded,
@@ -33,7 +34,6 @@ from wayvo_app.core.template_refs import (
     variable_name,
 )
 from wayvo_app.core.template_scan import Block, bare_json_blocks, substitute
-from wayvo_app.settings import get_document_limits
 
 __all__ = [
     "Reference",

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from wayvo_app.core.errors import Problem
+from wayvo_app.core.limits import get_document_limits
 from wayvo_app.core.retry import policy_from_config
 from wayvo_app.core.specs import ConfigField, NodeSpec, Registry, RetryPolicy
 from wayvo_app.core.template_refs import TRIGGER_ALIAS, find_references, resolve_node
 from wayvo_app.core.templates import max_config_string, syntax_problem, too_long
 from wayvo_app.core.times import parse_duration
-from wayvo_app.settings import get_document_limits
 
 if TYPE_CHECKING:
     from wayvo_app.core.graph import Edge, Node, WorkflowGraph

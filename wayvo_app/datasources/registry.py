@@ -3,10 +3,12 @@ by configuration; queried and saved (I/U/D rows, hooks in the caller's transacti
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import importlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,7 +22,8 @@ from wayvo_app.datasources.filters import coerce, order_by, where_clause
 from wayvo_app.store.models import Execution, User
 
 Hook = Callable[..., Any]
-"""`hook(*, rows, previous_rows (update/delete), user, session) -> rows`."""
+"""`hook(*, rows, previous_rows (update/delete), user, session) -> rows`, a plain or `async def`
+function; either runs in the caller's transaction."""
 
 
 @dataclass(frozen=True)
@@ -229,9 +232,26 @@ def _run_hook(ds: DataSource, hook_name: str, rows: list[dict], **kwargs: Any) -
         return rows
     result = hook(rows=rows, **kwargs)
     if inspect.isawaitable(result):
-        getattr(result, "close", lambda: None)()
-        raise ConfigurationError(f'DataSource "{ds.name}": {hook_name} must be a plain (not async) function')
+        result = _finish(result)
     return rows if result is None else list(result)
+
+
+def _finish(awaitable: Any) -> Any:
+    """Run an `async def` hook to its end here, before the caller's transaction goes on: the hook
+    uses the same (sync) session, so it commits or rolls back with the caller's writes. Inside a
+    running event loop (an async caller) we cannot block that loop's thread on it, so the hook gets
+    a loop of its own in a helper thread while this thread waits: still one session, used by one
+    thread at a time."""
+
+    async def wrapper() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrapper())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wayvo-hook") as pool:
+        return pool.submit(asyncio.run, wrapper()).result()
 
 
 def save_data_source(session: Session, user: Any, data_source: DataSource | str,

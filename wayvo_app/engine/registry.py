@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wayvo_app.core.errors import ConfigurationError
+from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.specs import Registry
 
 _pinned: Registry | None = None
@@ -25,6 +26,22 @@ def set_registry_source(source: Callable[[], Registry] | None) -> None:
     """Where the registry comes from, asked on each use (it follows the current settings)."""
     global _source
     _source = source
+
+
+def action_label(action_type: str) -> str:
+    """What a step of this type does, in words: a plugin's actionLabel, else the node type's label."""
+    spec = get_registry().get(action_type)
+    return (spec.step_label or spec.label) if spec is not None else action_type
+
+
+def step_labels(graph: WorkflowGraph) -> dict[str, str]:
+    """Each node's name in logs, the timeline and the viewer: its label, else its action label."""
+    return {node.id: node.label.strip() or action_label(node.action_type) for node in graph.nodes}
+
+
+def action_labels_of(graph: WorkflowGraph) -> dict[str, str]:
+    """Each node's action label (shown beside its name, e.g. "Notify Ada · Send SMS")."""
+    return {node.id: action_label(node.action_type) for node in graph.nodes}
 
 
 def set_registry(registry: Registry | None) -> None:

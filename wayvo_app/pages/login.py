@@ -8,7 +8,7 @@ from wayvo_app import routes
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.services import accounts
 from wayvo_app.settings import get_settings
-from wayvo_app.state import AuthState
+from wayvo_app.state import AuthState, public_state
 
 
 def _safe_next(target: str) -> str:
@@ -16,6 +16,7 @@ def _safe_next(target: str) -> str:
     return routes.local_path(target, routes.WORKFLOWS)
 
 
+@public_state
 class LoginState(AuthState):
     error: str = ""
     busy: bool = False
@@ -43,6 +44,7 @@ class LoginState(AuthState):
         return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "")))
 
 
+@public_state
 class SetupState(AuthState):
     error: str = ""
 

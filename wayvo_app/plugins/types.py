@@ -129,6 +129,8 @@ class IntegrationSpec:
 
 @dataclass(frozen=True)
 class WorkflowClientPlugin:
-    """The integration definition the builder renders (palette, config forms, credentials)."""
+    """The integration definition the builder renders (palette, config forms, credentials).
+    `name` (optional) names it in errors; plugins loaded from settings are named by their path."""
 
     integration: IntegrationSpec
+    name: str = ""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 
+from wayvo_app.runtime.presence import run_worker
 from wayvo_app.runtime.worker import Worker
 
 log = logging.getLogger("wayvo.worker")
@@ -17,7 +18,7 @@ def start_worker_thread(**kwargs) -> Worker:
 
     def _main() -> None:
         try:
-            asyncio.run(worker.run())
+            asyncio.run(run_worker(worker))
         except Exception:  # noqa: BLE001
             log.exception("embedded worker stopped")
 

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
 from wayvo_app.services import api_keys
 from wayvo_app.store import db
+from wayvo_app.store.dialect import is_postgres
 from wayvo_app.store.models import LoginSession, User, utcnow
 from wayvo_app.store.users import user_by_name
 
@@ -62,29 +63,44 @@ def find_user(s: Session, user_name: str) -> User | None:
     return user_by_name(s, user_name)
 
 
+def check_password(password: str) -> None:
+    if len(password or "") < 8:
+        raise BadRequestError("Password must have at least 8 characters")
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def clean_roles(roles) -> list[str]:
+    """Sorted, unique role names; a role is one word (no spaces or commas)."""
+    names = {r.strip() for r in roles if r and r.strip()}
+    bad = sorted(r for r in names if any(c.isspace() or c == "," for c in r))
+    if bad:
+        raise BadRequestError(f'Role "{bad[0]}" must be one word, without spaces or commas')
+    return sorted(names)
+
+
 def create_user(s: Session, user_name: str, password: str, *, roles=(), email: str | None = None,
                 display_name: str | None = None) -> User:
     name = normalize_user_name(user_name)
     if not name or any(c.isspace() or c == "," for c in name):
         raise BadRequestError("User name must be non-empty, without spaces or commas")
-    if len(password or "") < 8:
-        raise BadRequestError("Password must have at least 8 characters")
+    check_password(password)
     if find_user(s, name) is not None:
         raise ConflictError(f'User "{name}" already exists')
-    clean_roles = sorted({r.strip() for r in roles if r and r.strip()})
     user = User(user_name=name, display_name=(display_name or name).strip(), email=email or None,
-                password_hash=_hasher.hash(password), roles=clean_roles)
+                password_hash=_hasher.hash(password), roles=clean_roles(roles))
     s.add(user)
     s.flush()
-    return user
-
-
-def set_roles(s: Session, user_name: str, roles: list[str]) -> User:
-    user = find_user(s, user_name)
-    if user is None:
-        raise BadRequestError(f'User "{user_name}" not found')
-    user.roles = sorted(set(roles))
-    s.add(user)
     return user
 
 
@@ -132,6 +148,22 @@ def end_session(s: Session, token: str) -> None:
     s.exec(update(LoginSession).where(LoginSession.token_hash == hash_token(token)).values(revoked_at=utcnow()))
 
 
+def end_sessions_of(s: Session, user_id: str, keep_token: str | None = None) -> int:
+    """Revokes every live session of the user (but `keep_token`'s); returns how many."""
+    stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(LoginSession.token_hash != hash_token(keep_token))
+    return s.exec(stmt.values(revoked_at=utcnow())).rowcount
+
+
+def lock_users_for_setup(s: Session) -> None:
+    """Serializes first-run setups: on PostgreSQL two transactions would both count zero users
+    (SQLite's BEGIN IMMEDIATE already serializes writers). The mode conflicts with itself and with
+    inserts, so the second setup waits, then counts the first owner."""
+    if is_postgres(s):
+        s.exec(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+
+
 # Entry points for the web layer and the CLI: each opens its own transaction.
 
 def has_users(url: str | None = None) -> bool:
@@ -152,6 +184,7 @@ def set_up_owner(user_name: str, password: str, secret_key: str, *, email: str |
                  display_name: str | None = None) -> str | None:
     """First run: the owner (role admin) and a session token; None when a user already exists."""
     with db.session() as s:
+        lock_users_for_setup(s)
         if count_users(s) > 0:
             return None
         user = create_user(s, user_name, password, roles=["admin"], email=email, display_name=display_name)
@@ -160,8 +193,9 @@ def set_up_owner(user_name: str, password: str, secret_key: str, *, email: str |
 
 
 def signed_in(token: str, secret_key: str) -> Principal | None:
-    """The user of a live session token, or None."""
-    with db.session() as s:
+    """The user of a live session token, or None. A read transaction: every event of an open
+    tab asks (SessionGuard), and on SQLite a write transaction would take the write lock."""
+    with db.read_session() as s:
         user = user_for_session(s, token, secret_key)
         return principal_of(user) if user else None
 

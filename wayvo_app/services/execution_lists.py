@@ -15,6 +15,7 @@ from wayvo_app.core.errors import NotFoundError
 from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.times import aware, format_clock, utcnow
 from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.engine.registry import action_labels_of, step_labels
 from wayvo_app.services.execution_views import execution_json, node_statuses, step_json
 from wayvo_app.services.executions import owned_execution
 from wayvo_app.services.timeline import build_timeline, execution_span
@@ -147,7 +148,7 @@ def _wait_rows(s: Session, execution_id: str) -> tuple[list[dict[str, Any]], dic
 def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = None) -> ViewerSnapshot:
     now = now or utcnow()
     graph = graph_of_version(s, execution.version_id)
-    labels = {node.id: node.label for node in graph.nodes}
+    labels, actions = step_labels(graph), action_labels_of(graph)
     steps = steps_of(s, execution.id)
     statuses = node_statuses(s, execution, steps)
     logs = reads.logs_of(s, execution.id)
@@ -163,12 +164,13 @@ def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = Non
         execution=info, graph=graph, statuses=status_of,
         attempts={row["nodeId"]: row["attempt"] for row in statuses},
         step_status={st.node_id: st.status for st in steps},  # ordered by attempt: the latest wins
-        steps=[step_json(st, labels.get(st.node_id, st.node_id)) for st in steps],
-        logs=[{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
-               "createdAt": format_clock(log.created_at, date=False)} for log in logs],
+        steps=[step_json(st, labels.get(st.node_id, st.node_id), actions.get(st.node_id, "")) for st in steps],
+        logs=[{"nodeId": log.node_id, "label": labels.get(log.node_id or "", ""), "stepId": log.step_id,
+               "level": log.level, "message": log.message, "createdAt": format_clock(log.created_at, date=False)}
+              for log in logs],
         waits=waits,
         timeline=build_timeline(steps, labels, status_of, wait_starts, aware(execution.started_at),
-                                aware(execution.completed_at), now),
+                                aware(execution.completed_at), now, actions=actions),
     )
 
 

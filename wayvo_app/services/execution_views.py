@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.engine.registry import action_labels_of, step_labels
 from wayvo_app.services.executions import owned_execution
 from wayvo_app.store import db
 from wayvo_app.store.execution_reads import logs_of
@@ -39,11 +40,11 @@ def node_statuses(s: Session, execution: Execution, steps: list[ExecutionStep] |
     return out
 
 
-def step_json(step: ExecutionStep, label: str) -> dict[str, Any]:
+def step_json(step: ExecutionStep, label: str, action: str = "") -> dict[str, Any]:
     duration = None
     if step.started_at and step.finished_at:
         duration = int((step.finished_at - step.started_at).total_seconds() * 1000)
-    return {"id": step.id, "nodeId": step.node_id, "label": label, "status": step.status,
+    return {"id": step.id, "nodeId": step.node_id, "label": label, "actionLabel": action, "status": step.status,
             "attempt": step.attempt, "input": step.input, "output": step.output, "error": step.error,
             "waitKind": step.wait_kind, "queuedAt": _iso(step.queued_at), "startedAt": _iso(step.started_at),
             "completedAt": _iso(step.finished_at), "durationMs": duration}
@@ -59,15 +60,16 @@ def execution_json(execution: Execution) -> dict[str, Any]:
 
 def execution_details(s: Session, execution: Execution) -> dict[str, Any]:
     graph = graph_of_version(s, execution.version_id)
-    labels = {node.id: node.label for node in graph.nodes}
+    labels, actions = step_labels(graph), action_labels_of(graph)
     steps = steps_of(s, execution.id)
     logs = logs_of(s, execution.id)
     return {**execution_json(execution),
-            "steps": [{**step_json(st, labels.get(st.node_id, st.node_id)),
+            "steps": [{**step_json(st, labels.get(st.node_id, st.node_id), actions.get(st.node_id, "")),
                        "status": STEP_STATUS.get(st.status, st.status)} for st in steps],
             "nodeStatuses": node_statuses(s, execution, steps),
-            "logs": [{"nodeId": log.node_id, "stepId": log.step_id, "level": log.level, "message": log.message,
-                      "createdAt": _iso(log.created_at)} for log in logs]}
+            "logs": [{"nodeId": log.node_id, "label": labels.get(log.node_id or "", ""), "stepId": log.step_id,
+                      "level": log.level, "message": log.message, "createdAt": _iso(log.created_at)}
+                     for log in logs]}
 
 
 def status_of(execution_id: str, user_id: str) -> dict[str, Any]:

@@ -56,8 +56,10 @@ def _pct(value_ms: float, span_ms: float) -> str:
 
 def build_timeline(steps: list[ExecutionStep], labels: dict[str, str], node_status: dict[str, str],
                    wait_starts: dict[str, datetime], started: datetime, finished: datetime | None,
-                   now: datetime) -> list[dict[str, Any]]:
-    """Rows in the order nodes were reached; bar offsets are percentages of the execution's span."""
+                   now: datetime, actions: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Rows in the order nodes were reached; bar offsets are percentages of the execution's span.
+    `actions` are the nodes' action labels (a plugin's actionLabel), shown beside their names."""
+    actions = actions or {}
     span_start = aware(started)
     span_ms = max(_ms(span_start, finished or now), 1.0)
     rows = []
@@ -70,7 +72,8 @@ def build_timeline(steps: list[ExecutionStep], labels: dict[str, str], node_stat
         active = sum(active_ms(st, now) for st in attempts)
         kind = next((st.wait_kind for st in reversed(attempts) if st.wait_kind), None)
         status = "cancelled" if last.status == "cancelled" else node_status.get(node_id, "idle")
-        row = {"nodeId": node_id, "label": labels.get(node_id, node_id), "status": status,
+        row = {"nodeId": node_id, "label": labels.get(node_id, node_id), "action": actions.get(node_id, ""),
+               "status": status,
                "attempts": len([st for st in attempts if st.status != "skipped"]) or 1,
                "start": format_clock(begin, date=False), "startedAt": begin.isoformat(),
                "duration": format_ms(active) if status != "skipped" else "–",

@@ -53,6 +53,13 @@ def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -
                                            ExecutionStep.status == "running").values(lease_expires_at=until))
 
 
+def release_leases(s: Session, owner: str, now: datetime) -> int:
+    """A worker stopping with steps still running ends their leases now, so recovery hands them to
+    another worker at once instead of after the lease time."""
+    return s.exec(update(ExecutionStep).where(ExecutionStep.lease_owner == owner, ExecutionStep.status == "running")
+                  .values(lease_expires_at=now)).rowcount
+
+
 def expired_leases(s: Session, now: datetime, limit: int = 100) -> list[ExecutionStep]:
     T = ExecutionStep
     stmt = select(T).where(T.status == "running", T.lease_expires_at < now).limit(limit)

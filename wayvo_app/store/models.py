@@ -293,3 +293,16 @@ class ScheduleFire(SQLModel, table=True):
     fire_at: datetime
     execution_id: str | None = Field(default=None, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """An engine worker that is alive: it rewrites `beat_at` every few seconds (GET /api/health
+    counts the fresh rows) and deletes its row when it stops cleanly."""
+
+    __tablename__ = "worker_heartbeats"
+    owner: str = Field(primary_key=True, max_length=200)
+    host: str = Field(max_length=200)
+    pid: int
+    inflight: int = Field(default=0)
+    started_at: datetime = Field(default_factory=utcnow)
+    beat_at: datetime = Field(default_factory=utcnow, index=True)

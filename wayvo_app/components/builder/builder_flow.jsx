@@ -11,13 +11,24 @@ import {
   Zap, Globe, GitBranch, Timer, UserCheck, RadioTower, Workflow, SquareFunction, Mail, Database,
   MessageSquare, Box, CircleAlert,
 } from "lucide-react";
+import { DynamicIcon } from "lucide-react/dynamic";
 
 const dagre = dagreModule.default || dagreModule;
+// The built-in nodes' icons are bundled (they draw at once); any other lucide name (a plugin's
+// icon) loads by name through DynamicIcon, with the box until it arrives or when it is unknown.
 const ICONS = {
   zap: Zap, globe: Globe, "git-branch": GitBranch, timer: Timer, "user-check": UserCheck,
   "radio-tower": RadioTower, workflow: Workflow, "square-function": SquareFunction, mail: Mail,
   database: Database, "message-square": MessageSquare, box: Box,
 };
+const BoxIcon = () => <Box size={14} />;
+
+function NodeIcon({ name }) {
+  const Icon = ICONS[name];
+  if (Icon) return <Icon size={14} />;
+  const kebab = String(name || "box").trim().replace(/_/g, "-").replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+  return <DynamicIcon name={kebab} size={14} fallback={BoxIcon} />;
+}
 const PALETTE_MIME = "application/wayvo-node";
 
 // Palette items carry data-palette-type; one listener puts the type on the drag.
@@ -33,7 +44,6 @@ if (typeof document !== "undefined" && !window.__wayvoPaletteDrag) {
 }
 
 function WayvoNode({ data }) {
-  const Icon = ICONS[data.icon] || Box;
   const all = data.handles || ["default"];
   const branches = all.filter((h) => h !== "error");
   const labelled = branches.length > 1 || branches[0] !== "default";
@@ -41,7 +51,7 @@ function WayvoNode({ data }) {
     <div className="wv-bn-body" title={data.description || undefined}>
       {data.kind !== "trigger" && <Handle type="target" position={Position.Top} className="wv-h-in" />}
       <div className="wv-bn-head">
-        <span className="wv-bn-icon"><Icon size={14} /></span>
+        <span className="wv-bn-icon"><NodeIcon name={data.icon} /></span>
         <span className="wv-bn-label">{data.label}</span>
         {data.problems ? (
           <span className="wv-bn-bad" title={data.problems}><CircleAlert size={14} /></span>

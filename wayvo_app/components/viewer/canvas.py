@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.engine.registry import action_labels_of, step_labels
 
 EDGE_COLORS = {"taken": "#16a34a", "error": "#dc2626", "running": "#2563eb", "idle": "#94a3b8"}
 REACHED = ("running", "paused", "success", "error")
@@ -21,6 +22,7 @@ def flow_nodes(graph: WorkflowGraph, statuses: dict[str, str], attempts: dict[st
     step_status = step_status or {}
     with_outgoing = {edge.source for edge in graph.edges}
     out = []
+    names, actions = step_labels(graph), action_labels_of(graph)
     for node in graph.nodes:
         status = statuses.get(node.id, "idle")
         kind = "input" if node.is_trigger else ("default" if node.id in with_outgoing else "output")
@@ -28,10 +30,10 @@ def flow_nodes(graph: WorkflowGraph, statuses: dict[str, str], attempts: dict[st
         out.append({
             "id": node.id, "type": kind, "position": {"x": float(node.position.get("x", 0) or 0),
                                                       "y": float(node.position.get("y", 0) or 0)},
-            "data": {"label": node_label(node.label or node.action_type,
+            "data": {"label": node_label(names[node.id],
                                          "cancelled" if step_status.get(node.id) == "cancelled" else status,
                                          attempts.get(node.id, 0)),
-                     "status": status, "name": node.label or node.action_type,
+                     "status": status, "name": names[node.id], "action": actions[node.id],
                      "actionType": "Trigger" if node.is_trigger else node.action_type},
             "className": classes, "selected": node.id == selected, "draggable": False, "connectable": False,
             # Sizes before React Flow measures them; the minimap draws only nodes with a size.

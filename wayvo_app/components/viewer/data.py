@@ -10,6 +10,7 @@ from typing import Any
 from wayvo_app import routes
 from wayvo_app.components.viewer.canvas import flow_edges, flow_nodes
 from wayvo_app.core.times import format_clock, format_ms
+from wayvo_app.engine.registry import step_labels
 from wayvo_app.services.execution_lists import ViewerSnapshot
 
 MAX_TEXT = 100_000
@@ -78,7 +79,7 @@ def curl_line(app_url: str, namespace: str, key: str) -> str:
 
 def wait_views(snapshot: ViewerSnapshot, app_url: str) -> list[dict[str, Any]]:
     """Open waits first; resolved approvals and events stay listed with their outcome."""
-    labels = {node.id: node.label for node in snapshot.graph.nodes}
+    labels = step_labels(snapshot.graph)
     out = []
     for wait in snapshot.waits:
         view = {"kind": wait["kind"], "id": wait.get("id", ""), "node": labels.get(wait["nodeId"], wait["nodeId"]),

@@ -163,8 +163,9 @@ def _timeline_row(S, row) -> rx.Component:
         border_radius="4px",
     )
     return rx.table.row(
-        rx.table.cell(rx.link(row["label"], on_click=S.select_node_id(row["nodeId"]), cursor="pointer",
-                              weight="medium", size="2")),
+        rx.table.cell(rx.vstack(rx.link(row["label"], on_click=S.select_node_id(row["nodeId"]), cursor="pointer",
+                                        weight="medium", size="2"),
+                                rx.text(row["action"], size="1", color_scheme="gray"), spacing="0")),
         rx.table.cell(status_badge(row["status"], rx.match(row["status"], ("success", "green"), ("error", "red"),
                                                            ("running", "blue"), ("paused", "amber"), "gray"))),
         rx.table.cell(rx.text(row["start"], size="1", font_family="monospace")),

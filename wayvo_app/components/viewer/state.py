@@ -187,7 +187,7 @@ class ExecutionViewerState(rx.ComponentState):
         if node is None:
             return {"name": "", "type": "", "status": "", "id": ""}
         data = node["data"]
-        return {"name": data.get("name", ""), "type": data.get("actionType", ""),
+        return {"name": data.get("name", ""), "type": data.get("action") or data.get("actionType", ""),
                 "status": data.get("status", "idle"), "id": node["id"]}
 
     @rx.var
