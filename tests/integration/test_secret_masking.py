@@ -39,7 +39,7 @@ REGISTRY = Registry([
 
 
 @pytest.fixture
-def registry(db_url):
+def registry(db_url, sms_example):
     set_registry(REGISTRY)
     yield REGISTRY
     set_registry(None)
