@@ -16,6 +16,7 @@ from wayvo_app.pages import (
     execution_viewer,
     executions,
     login,
+    not_found,
     settings_api_keys,
     settings_integrations,
     settings_profile,
@@ -37,6 +38,7 @@ def build_app() -> rx.App:
     app = rx.App(
         api_transformer=create_api(),
         head_components=[rx.el.meta(name="description", content="Wayvo Workflows")],
+        stylesheets=["/wayvo.css"],  # app-wide fixes (text contrast), see the file
     )
     app.register_lifespan_task(embedded_worker_lifespan)
     app.add_middleware(SessionGuard())
@@ -45,7 +47,7 @@ def build_app() -> rx.App:
     app.add_page(login.setup_page, route=routes.SETUP, title="Set up · Wayvo", on_load=login.SetupState.on_load)
     app.add_page(workflows.workflows_page, route=routes.WORKFLOWS, title="Workflows · Wayvo",
                  on_load=[AuthState.require_login, workflows.WorkflowsState.load])
-    app.add_page(builder.builder_page, route=builder.ROUTE, title="Workflow builder · Wayvo",
+    app.add_page(builder.builder_page, route=builder.ROUTE, title=BuilderState.page_title,
                  on_load=[AuthState.require_login, BuilderState.load])
     app.add_page(approvals_inbox.approvals_inbox_page, route=routes.APPROVALS, title="Approvals · Wayvo",
                  on_load=[AuthState.require_login, approvals_inbox.InboxState.load])
@@ -61,6 +63,8 @@ def build_app() -> rx.App:
     app.add_page(settings_profile.profile_page, route=routes.SETTINGS_PROFILE, title="Profile · Wayvo",
                  on_load=[AuthState.require_login, settings_profile.ProfileState.load])
     _add_execution_pages(app)
+    app.add_page(not_found.not_found_page, route="404", title="Page not found · Wayvo",
+                 on_load=AuthState.require_login)
     return app
 
 
@@ -69,10 +73,12 @@ def _add_execution_pages(app: rx.App) -> None:
     listing = [AuthState.require_login, executions.ExecutionsState.load]
     app.add_page(executions.executions_page, route=routes.EXECUTIONS, title="Executions · Wayvo",
                  on_load=listing)
-    app.add_page(executions.executions_page, route=routes.WORKFLOW_EXECUTIONS_ROUTE, title="Executions · Wayvo",
+    app.add_page(executions.executions_page, route=routes.WORKFLOW_EXECUTIONS_ROUTE,
+                 title=executions.ExecutionsState.page_title,
                  on_load=listing)
     app.add_page(execution_viewer.execution_viewer_page, route=routes.EXECUTION_ROUTE,
-                 title="Execution · Wayvo", on_load=AuthState.require_login)
+                 title=execution_viewer.ExecutionPageState.page_title,
+                 on_load=[AuthState.require_login, execution_viewer.ExecutionPageState.load])
     app.add_page(demo_order_status.order_status_page, route=routes.DEMO_ORDER_STATUS, title="Order status · Wayvo",
                  on_load=[AuthState.require_login, demo_order_status.OrderStatusState.load])
 

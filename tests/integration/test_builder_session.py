@@ -41,6 +41,8 @@ def test_autosave_keeps_an_invalid_draft_and_reports_every_problem(db_url):
 
 def test_publish_versions_and_restore(db_url):
     owner = make_user("owner")
+    for approver in ("alice", "bob"):  # the approvers it names exist: publish refuses unknown ones
+        make_user(approver, roles=("approver",))
     wf = create_workflow(owner, ORDER_APPROVAL)
     first = builder_session.publish(wf, owner)
     assert first["version"] == 1 and first["draftAhead"] is False

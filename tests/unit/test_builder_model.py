@@ -69,6 +69,15 @@ def test_reference_candidates_list_upstream_outputs_and_the_last_run():
     assert [g["label"] for g in reference_candidates(GRAPH, "process", REGISTRY)] == ["Trigger"]
 
 
+def test_reference_picker_samples_are_json():
+    """Defect 8 (issue 17): samples read as JSON (true, null, {"a": 1}), never Python's True/None."""
+    outputs = {"approval": {"decision": None, "decisions": [{"final": True, "meta": {"a": 1}}]}}
+    approval = {i["path"]: i for i in reference_candidates(GRAPH, "confirm", REGISTRY, outputs)[2]["items"]}
+    assert approval["decision"]["sample"] == "null"
+    assert approval["decisions.0.final"]["sample"] == "true"
+    assert approval["decisions.0.meta"]["sample"] == '{"a": 1}'
+
+
 def test_labels_that_would_not_parse_use_the_stored_form():
     assert reference_text("Check (A)", "n1", "x") == "{{@n1:Check (A).x}}"
     assert reference_text("Send Email", "n1", "messageId") == "{{Send Email.messageId}}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 
 from wayvo_app.components.viewer.canvas import flow_edges, flow_nodes
 from wayvo_app.components.viewer.data import curl_line, value_view
@@ -56,6 +57,15 @@ def test_curl_line_is_a_valid_shell_command():
     words = shlex.split(line)
     assert words[:3] == ["curl", "-X", "POST"] and "http://localhost:3000/api/workflow/events/signal" in words
     assert words[-1] == '{"eventNamespace": "pay\'ments", "eventKey": "order-1", "payload": {}}'
+
+
+def test_curl_line_lets_the_shell_expand_the_api_key():
+    """Defect 3 (issue 17): inside single quotes `$WAYVO_API_KEY` reached the server as is (401)."""
+    line = curl_line("http://localhost:3000", "payments", "order-1")
+    echo = subprocess.run(["bash", "-c", "curl() { printf '%s\\n' \"$@\"; }; " + line],
+                          env={"WAYVO_API_KEY": "wfb_secret", "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    assert "Authorization: Bearer wfb_secret" in echo
 
 
 def test_durations_read_naturally():

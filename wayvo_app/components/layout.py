@@ -20,12 +20,29 @@ APPROVALS_PATH = routes.APPROVALS
 _WIDE_ONLY = rx.breakpoints(initial="none", sm="inline")
 
 
+def _active(path: str) -> rx.Var:
+    """Whether the page shown belongs to the navigation item at `path` (its active state)."""
+    here = AuthState.router.url.path.to(str)
+    in_executions = here.contains("/executions")
+    in_approvals = here.startswith(routes.APPROVALS)
+    if path == routes.EXECUTIONS:
+        return in_executions
+    if path == routes.APPROVALS:
+        return in_approvals
+    if path == routes.WORKFLOWS:
+        return here.startswith(routes.WORKFLOWS) & ~in_executions & ~in_approvals
+    return here.startswith("/settings")
+
+
 def _nav_link(label: str, path: str, icon: str) -> rx.Component:
+    active = _active(path)
     return rx.link(
         rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2", weight="medium", display=_WIDE_ONLY),
                   pending_badge() if path == APPROVALS_PATH else rx.fragment(), spacing="2", align="center"),
         href=path, underline="none", color_scheme="gray", high_contrast=True, title=label, aria_label=label,
         padding_x=rx.breakpoints(initial="0.5rem", sm="0.75rem"), padding_y="0.4rem", border_radius="6px",
+        background=rx.cond(active, rx.color("accent", 4), "transparent"),
+        aria_current=rx.cond(active, "page", "false"), class_name="wv-nav-link",
         _hover={"background": rx.color("gray", 3)},
     )
 
@@ -45,6 +62,9 @@ def _user_menu() -> rx.Component:
                     rx.menu.item(rx.hstack(rx.icon("users", size=14), rx.text("Users")),
                                  on_click=rx.redirect(routes.SETTINGS_USERS), id="menu-users")),
             rx.menu.separator(),
+            rx.menu.item(rx.link(rx.hstack(rx.icon("book-open", size=14), rx.text("API docs")), href=routes.API_DOCS,
+                                 is_external=True, underline="none", color_scheme="gray", high_contrast=True),
+                         id="api-docs-link"),
             rx.menu.item(rx.hstack(rx.icon("log-out", size=14), rx.text("Sign out")),
                          on_click=AuthState.logout, id="sign-out"),
         ),

@@ -56,6 +56,16 @@ def delete_dialog(state: Any) -> rx.Component:
             rx.alert_dialog.description(
                 rx.text("“", state.target_name, "” will be deleted with its versions and executions. "
                         "This cannot be undone."), size="2"),
+            rx.cond(
+                state.open_runs > 0,
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("triangle-alert")),
+                    rx.callout.text(
+                        rx.cond(state.open_runs == 1, "1 execution is", state.open_runs.to_string() + " executions are"),
+                        " still running or waiting (for an approval, an event or a delay): deleting "
+                        "cancels them, and their approval requests leave the approvers' inboxes."),
+                    color_scheme="amber", size="1", margin_top="0.75rem", id="delete-open-runs"),
+            ),
             _error(state),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),

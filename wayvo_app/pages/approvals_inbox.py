@@ -178,7 +178,8 @@ def _tabs() -> rx.Component:
         # "Pending for me" reads "Pending" on a phone, so the three tabs fit in 375 px.
         extra = rx.badge(count, variant="soft", radius="full", margin_left="0.4rem") if count is not None else ""
         label = rx.text(short, rx.text.span(rest, display=rx.breakpoints(initial="none", sm="inline")))
-        return rx.tabs.trigger(label, extra, value=value, id=f"tab-{value}")
+        # The tabs filter one list (no tab panels): aria-controls names that list.
+        return rx.tabs.trigger(label, extra, value=value, id=f"tab-{value}", aria_controls="approvals-inbox")
 
     return rx.tabs.root(
         rx.tabs.list(trigger("pending", "Pending", " for me", InboxState.pending_total),
@@ -190,7 +191,8 @@ def _tabs() -> rx.Component:
 
 def _filters() -> rx.Component:
     workflow_select = rx.select.root(
-        rx.select.trigger(placeholder="All workflows", min_width="12rem", id="workflow-filter"),
+        rx.select.trigger(placeholder="All workflows", min_width="12rem", id="workflow-filter",
+                          aria_label="Workflow"),
         rx.select.content(
             rx.select.item("All workflows", value=ALL_WORKFLOWS),
             rx.foreach(InboxState.workflows, lambda w: rx.select.item(w["name"], value=w["id"])),

@@ -22,6 +22,7 @@ def _save_state() -> rx.Component:
             ("saving", rx.hstack(rx.spinner(size="1"), rx.text("Saving…", size="1"), spacing="1", align="center")),
             ("pending", rx.text("Unsaved changes…", size="1", color_scheme="gray")),
             ("error", rx.tooltip(rx.text("Not saved", size="1", color_scheme="red"), content=S.save_error)),
+            ("stale", rx.text("Not saved: changed elsewhere", size="1", color_scheme="red")),
             rx.hstack(rx.icon("check", size=13, color=rx.color("green", 9)), rx.text("Saved", size="1"),
                       spacing="1", align="center"),
         ),
@@ -39,8 +40,8 @@ def _toolbar() -> rx.Component:
     problems = S.problems.length()
     return rx.hstack(
         rx.link(rx.icon("arrow-left", size=16), href=routes.WORKFLOWS, color_scheme="gray", aria_label="All workflows"),
-        rx.input(default_value=S.name, on_blur=S.rename_workflow, key=S.name, id="workflow-name", size="2",
-                 variant="soft", width="260px", aria_label="Workflow name"),
+        rx.input(default_value=S.name, on_blur=S.rename_workflow, key=S.name + S.name_nonce.to_string(),
+                 id="workflow-name", size="2", variant="soft", width="260px", aria_label="Workflow name"),
         rx.badge(S.status_label, color_scheme=rx.cond(S.published_version == 0, "gray",
                                                       rx.cond(S.draft_ahead, "amber", "green")),
                  variant="soft", id="workflow-status"),
@@ -50,7 +51,7 @@ def _toolbar() -> rx.Component:
         _icon_button("redo-2", "Redo (Shift+Ctrl+Z)", S.redo, ~S.can_redo, "redo"),
         _icon_button("layout-grid", "Auto-layout", S.auto_layout, False, "auto-layout"),
         rx.button(rx.icon(rx.cond(problems > 0, "circle-alert", "circle-check"), size=14),
-                  rx.cond(problems > 0, problems.to(str) + " problems", "Valid"),
+                  rx.cond(problems > 0, problems.to(str) + rx.cond(problems == 1, " problem", " problems"), "Valid"),
                   variant="soft", color_scheme=rx.cond(problems > 0, "red", "green"), size="2",
                   on_click=S.set_side_tab("problems"), id="problems-button"),
         rx.button(rx.icon("play", size=14), "Run", variant="soft", size="2", on_click=S.open_run, id="run-button"),
@@ -67,14 +68,17 @@ def _toolbar() -> rx.Component:
 
 
 def _palette_item(item) -> rx.Component:
+    """A step of the palette: click (or Enter / Space when focused, see builder_flow.jsx) adds it after
+    the selected step; dragging drops it on the canvas. A div, not a button: Chromium does not drag buttons."""
     return rx.hstack(
         rx.center(rx.icon(item["icon"].to(str), size=14), width="26px", height="26px", border_radius="6px",
-                  background=rx.color("accent", 3), color=rx.color("accent", 11), flex="none"),
+                  background=rx.color("accent", 3), color=rx.color("accent", 11), flex="none", aria_hidden="true"),
         rx.vstack(rx.text(item["label"].to(str), size="2", weight="medium"),
                   rx.text(item["description"].to(str), size="1", color_scheme="gray", class_name="wv-clamp"),
                   spacing="0", min_width="0"),
         draggable=True, on_click=S.add_from_palette(item["actionType"].to(str)), spacing="2", align="start",
         padding="6px", border_radius="6px", width="100%", class_name="wv-palette-item",
+        tab_index=0, role="button",
         custom_attrs={"data-palette-type": item["actionType"].to(str)}, title="Click to add, or drag onto the canvas",
     )
 
@@ -90,7 +94,8 @@ def _palette_group(group) -> rx.Component:
 def _palette() -> rx.Component:
     return rx.vstack(
         rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder="Search steps…", value=S.palette_query,
-                 on_change=S.set_palette_query, id="palette-search", width="100%", size="2"),
+                 on_change=S.set_palette_query, id="palette-search", width="100%", size="2",
+                 aria_label="Search steps (Enter adds the first match)", on_key_down=S.palette_search_key),
         rx.vstack(rx.foreach(S.palette_groups, _palette_group), spacing="3", width="100%", overflow_y="auto",
                   flex="1", min_height="0", padding_right="4px"),
         width="228px", flex="none", height="100%", padding="10px", spacing="3", id="palette",
@@ -119,7 +124,28 @@ def _body() -> rx.Component:
             spacing="0", width="100%", flex="1", min_height="0",
         ),
         run_dialog(),
+        _stale_dialog(),
         spacing="0", height=f"calc(100vh - {NAV_HEIGHT})", width="100%",
+    )
+
+
+def _stale_dialog() -> rx.Component:
+    """Another tab (or person) saved the draft after this tab loaded it: never overwrite silently."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("This workflow changed elsewhere"),
+            rx.alert_dialog.description(
+                "It was saved in another tab or window (or renamed) after you opened it here, so your "
+                "latest edits were not saved. Reload to see the newer draft (your edits here are lost), or "
+                "overwrite it with the draft shown here.", size="2"),
+            rx.hstack(
+                rx.button("Reload", variant="soft", color_scheme="gray", on_click=S.load, id="stale-reload"),
+                rx.button("Overwrite with mine", color_scheme="red", on_click=S.overwrite_draft, id="stale-overwrite"),
+                justify="end", spacing="3", margin_top="1rem",
+            ),
+            max_width="460px", id="stale-dialog",
+        ),
+        open=S.stale_draft,
     )
 
 
@@ -136,7 +162,13 @@ def builder_page() -> rx.Component:
     return rx.box(
         builder_styles(),
         rx.el.style(".wv-clamp { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; "
-                    "overflow: hidden; } .wv-section-title { letter-spacing: .05em; text-transform: uppercase; }"),
+                    "overflow: hidden; } .wv-section-title { letter-spacing: .05em; text-transform: uppercase; } "
+                    ".wv-palette-item:focus-visible { outline: 2px solid var(--accent-8); outline-offset: 1px; } "
+                    ".wv-palette-item { cursor: pointer; } "
+                    ".wv-palette-item:hover { background: var(--accent-3); } "
+                    ".wv-field-label { font-size: var(--font-size-2); font-weight: 500; } "
+                    ".wv-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; "
+                    "clip: rect(0 0 0 0); white-space: nowrap; }"),
         navbar(),
         rx.match(S.phase,
                  ("ready", _body()),

@@ -51,6 +51,21 @@ class ExecutionsState(AuthState):
     scope_id: str = ""
 
     @rx.var
+    def page_title(self) -> str:
+        return f"Executions of {self.scope_name} · Wayvo" if self.scope_name else "Executions · Wayvo"
+
+    @rx.var
+    def filtered(self) -> bool:
+        """Whether a filter is set: an empty list then says "nothing matches", else "no runs yet"."""
+        return (self.status_filter, self.workflow_filter, self.range_filter) != ("all", "all", "all")
+
+    @rx.var
+    def range_error(self) -> str:
+        if self.range_filter == "custom" and self.date_from and self.date_to and self.date_from > self.date_to:
+            return "“From” is after “To”: pick a From date on or before the To date."
+        return ""
+
+    @rx.var
     def scope_name(self) -> str:
         return next((w["name"] for w in self.workflows if w["id"] == self.scope_id), "")
 
@@ -132,7 +147,10 @@ def _filters() -> rx.Component:
                  on_change=lambda v: S.set_filter("date_from", v), size="2"),
         rx.text("to", size="2", color_scheme="gray"),
         rx.input(type="date", value=S.date_to, aria_label="To", on_change=lambda v: S.set_filter("date_to", v),
-                 size="2"), align="center", spacing="2"))
+                 size="2"),
+        rx.cond(S.range_error != "", rx.text(S.range_error, size="2", color=rx.color("red", 11), role="alert",
+                                            id="range-error")),
+        align="center", spacing="2", wrap="wrap"))
     return rx.hstack(
         _select("status_filter", S.status_filter, statuses, "Status", "filter-status"),
         rx.cond(S.scope_id == "", _select("workflow_filter", S.workflow_filter, S.workflows, "Workflow",
@@ -148,7 +166,7 @@ def _filters() -> rx.Component:
 def _row(row) -> rx.Component:
     href = routes.EXECUTIONS + "/" + row["id"].to(str)
     error_color = rx.cond(row["status"] == "error", rx.color("red", 11), rx.color("gray", 11))
-    detail = rx.cond(row["waitingFor"] != "", rx.text(row["waitingFor"], size="1", color=rx.color("amber", 11)),
+    detail = rx.cond(row["waitingFor"] != "", rx.text(row["waitingFor"], size="1", color=rx.color("amber", 12)),
                      rx.text(row["error"], size="1", color=error_color, title=row["errorFull"]))
     return rx.table.row(
         rx.table.cell(execution_status_badge(row["status"].to(str))),
@@ -182,13 +200,23 @@ def _table() -> rx.Component:
 
 
 def _empty() -> rx.Component:
+    S = ExecutionsState
+    filtered = rx.vstack(
+        rx.heading("No executions match", size="4"),
+        rx.text("Nothing matches these filters.", color_scheme="gray", align="center"),
+        rx.button("Clear filters", variant="soft", size="2", on_click=S.clear_filters),
+        align="center", spacing="2")
+    none_yet = rx.vstack(
+        rx.heading("No executions yet", size="4"),
+        rx.text("Executions appear here when a workflow runs: Run in the builder, a call to the API, a webhook "
+                "or a schedule.", color_scheme="gray", align="center"),
+        rx.link(rx.button(rx.icon("workflow", size=14), "Go to workflows", variant="soft", size="2"),
+                href=routes.WORKFLOWS),
+        align="center", spacing="2")
     return rx.card(rx.vstack(
         rx.icon("history", size=32, color=rx.color("gray", 9)),
-        rx.heading("No executions", size="4"),
-        rx.text("Nothing matches these filters. Executions appear here when a workflow runs.",
-                color_scheme="gray", align="center"),
-        rx.button("Clear filters", variant="soft", size="2", on_click=ExecutionsState.clear_filters),
-        align="center", spacing="2", padding="2rem"), width="100%")
+        rx.cond(S.filtered, filtered, none_yet),
+        align="center", spacing="2", padding="2rem"), width="100%", id="executions-empty")
 
 
 def executions_page() -> rx.Component:

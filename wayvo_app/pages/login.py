@@ -76,7 +76,7 @@ class SetupState(AuthState):
 
 def _field(label: str, name: str, type_: str = "text", placeholder: str = "", required: bool = True):
     return rx.vstack(
-        rx.text(label, size="2", weight="medium", as_="label", html_for=name),
+        rx.el.label(label, html_for=name, style={"fontSize": "var(--font-size-2)", "fontWeight": "500"}),
         rx.input(name=name, id=name, type=type_, placeholder=placeholder, required=required,
                  width="100%", size="3"),
         spacing="1", width="100%",

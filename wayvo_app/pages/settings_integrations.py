@@ -96,14 +96,14 @@ def _field(field) -> rx.Component:
         rx.input(name=field["key"], type=rx.cond(field["type"] == "password", "password",
                                                    rx.cond(field["type"] == "url", "url", "text")),
                  placeholder=field["placeholder"], required=field["required"], width="100%",
-                 auto_complete="off"),
+                 auto_complete="off", aria_label=field["label"]),
         spacing="1", width="100%")
 
 
 def _form() -> rx.Component:
     s = IntegrationsState
     picker = rx.select.root(
-        rx.select.trigger(placeholder="Integration", width="100%"),
+        rx.select.trigger(placeholder="Integration", width="100%", aria_label="Integration type"),
         rx.select.content(rx.foreach(s.types, lambda t: rx.select.item(t["label"], value=t["type"]))),
         value=s.selected_type, on_change=s.choose)
     return rx.card(rx.form(rx.vstack(

@@ -27,6 +27,7 @@ class WorkflowsState(AuthState):
     dialog: str = ""  # "" | create | rename | delete | import
     target_id: str = ""
     target_name: str = ""
+    open_runs: int = 0  # running or waiting executions of the workflow the delete dialog is about
     import_text: str = ""
     problems: list[str] = []
     error: str = ""
@@ -56,6 +57,10 @@ class WorkflowsState(AuthState):
     @rx.event
     def open_delete(self, workflow_id: str, name: str):
         self._open("delete", workflow_id, name)
+        try:
+            self.open_runs = workflow_library.open_executions(workflow_id, self.user_id)
+        except WorkflowError:
+            self.open_runs = 0
 
     @rx.event
     def open_import(self):

@@ -15,6 +15,7 @@ from wayvo_app.engine import wakeup
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.services import workflows
 from wayvo_app.services.execution_views import node_statuses
+from wayvo_app.services.publish_checks import run_problems
 from wayvo_app.store import db
 from wayvo_app.store import execution_reads as reads
 from wayvo_app.store.models import User
@@ -29,8 +30,10 @@ def problems_of(document: dict, workflow_id: str | None = None) -> list[dict[str
         graph = parse_document(document)
     except DocumentValidationError as exc:
         return [p.to_json() for p in exc.problems]
-    problems = validate(graph, get_registry()) + self_reference_problems(graph, workflow_id, get_registry())
-    return [p.to_json() for p in problems]
+    with db.read_session() as s:  # and what would fail the first run (publish refuses it too)
+        later = run_problems(s, graph)
+    loops = self_reference_problems(graph, workflow_id, get_registry())
+    return [p.to_json() for p in [*validate(graph, get_registry()), *loops, *later]]
 
 
 def _status(wf: Any) -> dict[str, Any]:
@@ -61,10 +64,12 @@ def _versions(s: Any, workflow_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def save_draft(workflow_id: str, user_id: str, document: dict) -> dict[str, Any]:
-    """Autosave: the draft is stored even when invalid; returns its status and problems."""
+def save_draft(workflow_id: str, user_id: str, document: dict, expected_revision: int | None = None) -> dict[str, Any]:
+    """Autosave: the draft is stored even when invalid; returns its status and problems.
+    With `expected_revision`, a draft saved meanwhile elsewhere raises StaleDraftError."""
     with db.session() as s:
-        wf = workflows.update_workflow(s, workflow_id, user_id, document, strict=False)
+        wf = workflows.update_workflow(s, workflow_id, user_id, document, strict=False,
+                                       expected_revision=expected_revision)
         s.flush()
         status = _status(wf)
     return {**status, "problems": problems_of(document, workflow_id)}

@@ -91,3 +91,9 @@ def duplicate(workflow_id: str, user_id: str) -> str:
 def delete(workflow_id: str, user_id: str) -> None:
     with db.session() as s:
         workflows.delete_workflow(s, workflow_id, user_id)
+
+
+def open_executions(workflow_id: str, user_id: str) -> int:
+    """How many of the workflow's executions are running or waiting (the delete dialog warns)."""
+    with db.read_session() as s:
+        return workflows.count_open_executions(s, workflow_id, user_id)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from wayvo_app.core.errors import DocumentValidationError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFoundError, WorkflowNotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.core.workflow_links import self_reference_problems
@@ -96,10 +96,20 @@ def get_owned(s: Session, workflow_id: str, owner_id: str, *, lock: bool = False
     return wf
 
 
+class StaleDraftError(ConflictError):
+    """The draft changed since the editor loaded it (another tab, another person, a rename)."""
+
+    def __init__(self):
+        super().__init__("This workflow was changed elsewhere (another tab or a rename) since you opened it")
+
+
 def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict, *,
-                    strict: bool = True) -> Workflow:
-    """Save the draft. `strict=False` (the builder's autosave) keeps an invalid draft."""
+                    strict: bool = True, expected_revision: int | None = None) -> Workflow:
+    """Save the draft. `strict=False` (the builder's autosave) keeps an invalid draft;
+    `expected_revision` refuses to overwrite a newer draft (StaleDraftError)."""
     wf = get_owned(s, workflow_id, owner_id, lock=True)
+    if expected_revision is not None and wf.revision != expected_revision:
+        raise StaleDraftError()
     graph, doc = check_document(document, strict=strict, workflow_id=wf.id)
     wf.document, wf.name, wf.description = doc, doc["name"], doc["description"]
     wf.trigger_type = _trigger_type(graph)
@@ -110,8 +120,13 @@ def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict,
 
 
 def publish_workflow(s: Session, workflow_id: str, owner_id: str, created_by: str | None = None) -> WorkflowVersion:
+    from wayvo_app.services.publish_checks import run_problems
+
     wf = get_owned(s, workflow_id, owner_id, lock=True)
-    check_document(wf.document, workflow_id=wf.id)
+    graph, _ = check_document(wf.document, workflow_id=wf.id)
+    problems = run_problems(s, graph)  # certain to fail at the first run: not published
+    if problems:
+        raise DocumentValidationError(problems)
     number = (wf.published_version or 0) + 1
     version = WorkflowVersion(workflow_id=wf.id, version=number, content_hash=content_hash(wf.document),
                               document=copy.deepcopy(wf.document), created_by=created_by)
@@ -138,10 +153,27 @@ def restore_version(s: Session, workflow_id: str, owner_id: str, version: int) -
 
 
 def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
-    from wayvo_app.store.cleanup import delete_workflow_rows
+    """Delete with every row hanging off it; its running or waiting executions are cancelled
+    first, so a parent execution of another workflow waiting on one of them goes on."""
+    from wayvo_app.engine.transitions import wake_parent
+    from wayvo_app.store.cleanup import delete_workflow_rows, open_executions
 
     wf = get_owned(s, workflow_id, owner_id, lock=True)
+    now = utcnow()
+    for execution in open_executions(s, wf.id):
+        execution.status, execution.completed_at, execution.error = "cancelled", now, "Workflow deleted"
+        s.add(execution)
+        if execution.parent_execution_id:
+            s.flush()
+            wake_parent(s, execution, now)
+    s.flush()
     delete_workflow_rows(s, wf.id)
+
+
+def count_open_executions(s: Session, workflow_id: str, owner_id: str) -> int:
+    from wayvo_app.store.cleanup import open_executions
+
+    return len(open_executions(s, get_owned(s, workflow_id, owner_id).id))
 
 
 def duplicate_workflow(s: Session, workflow_id: str, owner_id: str) -> Workflow:

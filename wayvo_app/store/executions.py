@@ -184,8 +184,10 @@ def touch_execution(s: Session, execution_id: str, now: datetime, **values: Any)
 
 
 def cancel_open_steps(s: Session, execution_id: str, now: datetime, reason: str) -> None:
+    """Running steps too: the worker's late result then fails its fence (LeaseLost) and is
+    discarded, and the viewer, which stops watching a finished execution, shows no step running."""
     s.exec(update(ExecutionStep).where(ExecutionStep.execution_id == execution_id,
-                                       ExecutionStep.status.in_(("pending", "waiting")))
+                                       ExecutionStep.status.in_(("pending", "waiting", "running")))
            .values(status="cancelled", finished_at=now, error=reason, run_at=None))
 
 

@@ -31,7 +31,7 @@ function NodeIcon({ name }) {
 }
 const PALETTE_MIME = "application/wayvo-node";
 
-// Palette items carry data-palette-type; one listener puts the type on the drag.
+// Palette items carry data-palette-type; one listener puts the type on the drag, another adds on Enter.
 if (typeof document !== "undefined" && !window.__wayvoPaletteDrag) {
   window.__wayvoPaletteDrag = true;
   document.addEventListener("dragstart", (event) => {
@@ -39,6 +39,14 @@ if (typeof document !== "undefined" && !window.__wayvoPaletteDrag) {
     if (item) {
       event.dataTransfer.setData(PALETTE_MIME, item.getAttribute("data-palette-type"));
       event.dataTransfer.effectAllowed = "copy";
+    }
+  });
+  // Keyboard users: Enter or Space on a focused palette item adds it, as a click does.
+  document.addEventListener("keydown", (event) => {
+    const item = event.target && event.target.closest ? event.target.closest("[data-palette-type]") : null;
+    if (item && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      item.click();
     }
   });
 }

@@ -50,6 +50,7 @@ class FieldEditsMixin(rx.State, mixin=True):
     fields: list[dict[str, Any]] = []
     ref_groups: list[dict[str, Any]] = []
     trigger_info: dict[str, Any] = {}
+    links: dict[str, Any] = {}  # the keyboard way to connect: {"options": [...], "next": [...]}
     _last_outputs: dict[str, Any] = {}
 
     def _selected_node(self) -> dict[str, Any] | None:
@@ -105,6 +106,9 @@ class FieldEditsMixin(rx.State, mixin=True):
         if groups != self.ref_groups:
             self.ref_groups = groups
         self.trigger_info = trigger_details(self.wf_id, config) if is_trigger else {}
+        links = _links(self._doc, node["id"], spec)
+        if links != self.links:
+            self.links = links
 
     def _edit(self, key: str, value: Any):
         node = self._selected_node()
@@ -210,3 +214,36 @@ class FieldEditsMixin(rx.State, mixin=True):
             return None
         number = forms.number_value(value) if part in ("maxAttempts", "backoff") else (value or "").strip()
         return self._change(docs.set_retry(self._doc, node["id"], part, number), key=f"{node['id']}:retry:{part}")
+
+
+def _links(doc: dict[str, Any], node_id: str, spec: Any) -> dict[str, Any]:
+    """The selected node's next steps and where it can still connect (no loop, no duplicate), as
+    options "handle|target" for the config panel's "Connect to…" select."""
+    labels = {n["id"]: str((n.get("data") or {}).get("label") or n["id"]) for n in doc.get("nodes", [])}
+    handles = list(spec.handles) if spec is not None and spec.handles else [""]
+    outgoing = [e for e in doc.get("edges", []) if e.get("source") == node_id]
+    taken = {(e.get("sourceHandle") or "", e.get("target")) for e in outgoing}
+    upstream = _upstream(doc, node_id)
+    options = []
+    for node in doc.get("nodes", []):
+        target = node["id"]
+        if target == node_id or node.get("type") == "trigger" or target in upstream:
+            continue
+        for handle in handles:
+            if (handle, target) not in taken:
+                label = f"{handle} → {labels[target]}" if handle else labels[target]
+                options.append({"value": f"{handle}|{target}", "label": label})
+    following = [{"id": e["id"], "label": (f"{e['sourceHandle']} → " if e.get("sourceHandle") else "")
+                  + labels.get(e.get("target"), "?")} for e in outgoing]
+    return {"options": options, "next": following}
+
+
+def _upstream(doc: dict[str, Any], node_id: str) -> set[str]:
+    seen: set[str] = set()
+    pending = [e.get("source") for e in doc.get("edges", []) if e.get("target") == node_id]
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending.extend(e.get("source") for e in doc.get("edges", []) if e.get("target") == current)
+    return seen

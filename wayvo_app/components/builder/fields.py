@@ -33,12 +33,19 @@ def _chips(field: Any) -> rx.Component:
     return rx.hstack(rx.foreach(field["chips"].to(list[dict[str, Any]]), _chip), spacing="1", wrap="wrap")
 
 
+def _label_id(field: Any) -> rx.Var:
+    return "lbl-" + field["key"].to(str)
+
+
 def _label(field: Any, picker: bool = False) -> rx.Component:
+    """The field's caption as a real <label> tied to its input (its accessible name)."""
     return rx.hstack(
-        rx.text(field["label"].to(str), size="2", weight="medium"),
-        rx.cond(field["required"], rx.text("*", color="red", size="2")),
+        rx.el.label(field["label"].to(str), html_for=_input_id(field), id=_label_id(field),
+                    class_name="wv-field-label", style={"fontSize": "var(--font-size-2)", "fontWeight": "500"}),
+        rx.cond(field["required"], rx.text("*", color="red", size="2", aria_hidden="true", title="required")),
         rx.spacer(),
-        ref_picker(groups=S.ref_groups, target=_input_id(field), id="ref-" + field["key"].to(str)) if picker
+        ref_picker(groups=S.ref_groups, target=_input_id(field), id="ref-" + field["key"].to(str),
+                   field_label=field["label"].to(str)) if picker
         else rx.fragment(),
         align="center", width="100%", spacing="1",
     )
@@ -79,7 +86,8 @@ def _select(field: Any) -> rx.Component:
 def _combobox(field: Any) -> rx.Component:
     box = combobox(options=field["options"].to(Options), value=field["value"].to(str),
                    placeholder=field["placeholder"].to(str), search_placeholder=field["searchPlaceholder"].to(str),
-                   on_change=S.set_choice(field["key"].to(str)), allow_custom=True, id=_input_id(field))
+                   on_change=S.set_choice(field["key"].to(str)), allow_custom=True, id=_input_id(field),
+                   labelled_by=_label_id(field))
     integrations = rx.cond(
         field["integrationType"].to(str) != "",
         rx.cond(field["key"].to(str) == "integrationId",
@@ -91,13 +99,14 @@ def _combobox(field: Any) -> rx.Component:
 def _multi(field: Any) -> rx.Component:
     box = multi_select(options=field["options"].to(Options), value=field["selected"].to(list[str]),
                        placeholder=field["placeholder"].to(str), search_placeholder=field["searchPlaceholder"].to(str),
-                       on_change=S.set_multi(field["key"].to(str)), id=_input_id(field))
+                       on_change=S.set_multi(field["key"].to(str)), id=_input_id(field),
+                       labelled_by=_label_id(field))
     return rx.vstack(_label(field), box, _help(field), spacing="1", width="100%")
 
 
 def _remove(field: Any, index: Any) -> rx.Component:
     return rx.icon_button(rx.icon("x", size=13), size="1", variant="ghost", color_scheme="gray",
-                          on_click=S.remove_row(field["key"].to(str), index), aria_label="Remove")
+                          on_click=S.remove_row(field["key"].to(str), index), aria_label="Remove row")
 
 
 def _pairs(field: Any, add_text: str) -> rx.Component:
@@ -108,10 +117,13 @@ def _pairs(field: Any, add_text: str) -> rx.Component:
         return rx.hstack(
             rx.box(combobox(options=field["options"].to(Options), value=pair["attribute"].to(str),
                             placeholder="Field", search_placeholder="Search fields…", allow_custom=True,
-                            on_change=S.set_row(key, index, "attribute")), width="42%", flex="none"),
+                            on_change=S.set_row(key, index, "attribute"), id="cfg-" + key + "-attr-" + index.to(str),
+                            labelled_by=_label_id(field)), width="42%", flex="none"),
             rx.input(value=pair["value"].to(str), on_change=S.set_row(key, index, "value"), placeholder="Value",
-                     id=value_id, flex="1", min_width="0"),
-            ref_picker(groups=S.ref_groups, target=value_id),
+                     id=value_id, flex="1", min_width="0",
+                     aria_label=field["label"].to(str) + ": value of " + rx.cond(pair["attribute"].to(str) != "",
+                                                                              pair["attribute"].to(str), "row")),
+            ref_picker(groups=S.ref_groups, target=value_id, field_label=pair["attribute"].to(str)),
             _remove(field, index),
             spacing="1", width="100%", align="center", class_name="wv-pair",
         )
@@ -134,7 +146,7 @@ def _single_row(field: Any) -> rx.Component:
     def key_input(item: Any) -> rx.Component:
         return rx.hstack(rx.text(item["label"].to(str), size="1", width="42%", weight="medium"),
                          rx.input(value=item["value"].to(str), on_change=S.set_row_key(key, item["name"].to(str)),
-                                  placeholder="{{Trigger.id}}", flex="1"),
+                                  placeholder="{{Trigger.id}}", flex="1", aria_label="Key " + item["label"].to(str)),
                          width="100%", align="center", spacing="1")
 
     keys = field["keys"].to(list[dict[str, str]])
@@ -160,13 +172,14 @@ def _schema(field: Any) -> rx.Component:
     def row(item: Any, index: Any) -> rx.Component:
         return rx.hstack(
             rx.input(value=item["name"].to(str), on_change=S.set_row(key, index, "name"), placeholder="name",
-                     width="34%"),
+                     width="34%", aria_label="Field name"),
             rx.select(SCHEMA_TYPES, value=item["type"].to(str), on_change=S.set_row(key, index, "type"),
-                      size="2"),
-            rx.tooltip(rx.checkbox(checked=item["required"].to(bool), on_change=S.set_row(key, index, "required")),
+                      size="2", aria_label="Field type"),
+            rx.tooltip(rx.checkbox(checked=item["required"].to(bool), on_change=S.set_row(key, index, "required"),
+                                   aria_label="Required"),
                        content="required"),
             rx.input(value=item["description"].to(str), on_change=S.set_row(key, index, "description"),
-                     placeholder="description", flex="1", min_width="0"),
+                     placeholder="description", flex="1", min_width="0", aria_label="Field description"),
             _remove(field, index),
             spacing="1", width="100%", align="center", class_name="wv-schema-row",
         )
@@ -181,8 +194,10 @@ def _schema(field: Any) -> rx.Component:
 
 
 def _checkbox(field: Any) -> rx.Component:
-    return rx.hstack(rx.switch(checked=field["value"].to(str) == "true", on_change=S.set_flag(field["key"].to(str))),
-                     rx.text(field["label"].to(str), size="2"), align="center", spacing="2")
+    return rx.hstack(rx.switch(checked=field["value"].to(str) == "true", on_change=S.set_flag(field["key"].to(str)),
+                               id=_input_id(field)),
+                     rx.el.label(field["label"].to(str), html_for=_input_id(field), style={"fontSize": "var(--font-size-2)"}),
+                     align="center", spacing="2")
 
 
 def config_field(field: Any) -> rx.Component:

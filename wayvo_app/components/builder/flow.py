@@ -54,6 +54,7 @@ class Combobox(_Inputs):
     placeholder: rx.Var[str]
     search_placeholder: rx.Var[str]
     allow_custom: rx.Var[bool]
+    labelled_by: rx.Var[str]  # the id of the field's <label> (the trigger button's accessible name)
 
     on_change: rx.EventHandler[passthrough_event_spec(str)]
 
@@ -65,6 +66,7 @@ class MultiSelect(_Inputs):
     value: rx.Var[list[str]]
     placeholder: rx.Var[str]
     search_placeholder: rx.Var[str]
+    labelled_by: rx.Var[str]
 
     on_change: rx.EventHandler[passthrough_event_spec(list[str])]
 
@@ -74,6 +76,7 @@ class RefPicker(_Inputs):
 
     groups: rx.Var[list[dict[str, Any]]]
     target: rx.Var[str]
+    field_label: rx.Var[str]  # names the button: "Insert a reference into <field>"
 
 
 builder_flow = BuilderFlow.create
@@ -147,6 +150,7 @@ BUILDER_CSS = """
   font-size: 13px; }
 .wv-combo-opt:hover { background: var(--accent-3); }
 .wv-combo-opt.is-selected { background: var(--accent-4); font-weight: 500; }
+.wv-combo-opt.is-active, .wv-ref-head.is-active { outline: 2px solid var(--accent-8); outline-offset: -2px; }
 .wv-combo-sub { color: var(--gray-10); font-size: 11px; margin-left: auto; overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; max-width: 55%; }
 .wv-combo-clear { color: var(--gray-10); font-style: italic; }

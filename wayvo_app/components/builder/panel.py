@@ -31,17 +31,17 @@ def _header() -> rx.Component:
 def _identity() -> rx.Component:
     node_key = P["id"].to(str)
     return rx.vstack(
-        rx.text("Label", size="2", weight="medium"),
+        rx.el.label("Label", html_for="node-label", class_name="wv-field-label"),
         rx.input(default_value=P["label"].to(str), on_blur=S.set_label, key=node_key + "-label", id="node-label",
                  width="100%"),
         rx.text("Used in references: renaming rewrites {{Old label.…}} in later steps.", size="1",
                 color_scheme="gray"),
-        rx.text("Description", size="2", weight="medium"),
+        rx.el.label("Description", html_for="node-description", class_name="wv-field-label"),
         rx.text_area(default_value=P["description"].to(str), on_blur=S.set_description, key=node_key + "-desc",
                      rows="2", width="100%", id="node-description", placeholder="What this step is for (optional)"),
         rx.cond(P["kind"].to(str) != "trigger",
                 rx.hstack(rx.switch(checked=P["enabled"].to(bool), on_change=S.set_enabled, id="node-enabled"),
-                          rx.text("Enabled", size="2"),
+                          rx.el.label("Enabled", html_for="node-enabled", style={"fontSize": "var(--font-size-2)"}),
                           rx.text("(a disabled step is skipped; later steps still run)", size="1",
                                   color_scheme="gray"), align="center", spacing="2")),
         spacing="1", width="100%",
@@ -76,7 +76,7 @@ def _schedule() -> rx.Component:
 
 
 def _retry_input(part: str, label: str, placeholder: str) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1"),
+    return rx.vstack(rx.el.label(label, html_for=f"retry-{part}", style={"fontSize": "var(--font-size-1)"}),
                      rx.input(value=P["retry"].to(dict[str, str])[part].to(str), on_change=S.set_retry(part), placeholder=placeholder,
                               size="1", id=f"retry-{part}"), spacing="0", width="100%")
 
@@ -90,6 +90,31 @@ def _retry() -> rx.Component:
                 columns="2", spacing="2", width="100%"),
         rx.text("After the last attempt the node's error handle is taken, if connected.", size="1",
                 color_scheme="gray"),
+    )
+
+
+def _links() -> rx.Component:
+    """Connecting without a mouse: the next steps (each removable) and a "Connect to…" select."""
+    links = S.links
+    def following(item) -> rx.Component:
+        return rx.hstack(rx.icon("arrow-down-right", size=13, aria_hidden="true"), rx.text(item["label"].to(str), size="2"),
+                         rx.spacer(),
+                         rx.icon_button(rx.icon("unlink", size=12), size="1", variant="ghost", color_scheme="gray",
+                                        aria_label="Disconnect " + item["label"].to(str),
+                                        on_click=S.delete_items({"edges": [item["id"].to(str)]})),
+                         align="center", width="100%", class_name="wv-next-step")
+    return _section(
+        "NEXT STEPS",
+        rx.foreach(links["next"].to(list[dict[str, str]]), following),
+        rx.cond(links["options"].to(list[dict[str, str]]).length() > 0,
+                rx.el.label("Connect to…", html_for="connect-to", class_name="wv-sr-only"),
+                rx.text("No other step to connect to.", size="1", color_scheme="gray")),
+        rx.cond(links["options"].to(list[dict[str, str]]).length() > 0,
+                rx.select.root(
+                    rx.select.trigger(placeholder="Connect to…", width="100%", id="connect-to"),
+                    rx.select.content(rx.foreach(links["options"].to(list[dict[str, str]]),
+                                                 lambda o: rx.select.item(o["label"], value=o["value"]))),
+                    value="", on_change=S.connect_to)),
     )
 
 
@@ -109,6 +134,7 @@ def node_panel() -> rx.Component:
     return rx.vstack(
         _header(), rx.separator(), _identity(), rx.separator(),
         rx.foreach(S.fields, config_field),
+        rx.separator(), _links(),
         rx.cond(is_trigger & (kind == "Webhook"), _webhook()),
         rx.cond(is_trigger & (kind == "Schedule"), _schedule()),
         rx.cond(~is_trigger, rx.vstack(rx.separator(), _retry(), rx.separator(), _node_actions(), spacing="3",

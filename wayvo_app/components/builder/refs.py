@@ -87,13 +87,16 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+_NO_SAMPLE = object()  # a field with no value from a run (a real null shows as JSON null)
+
+
 def _add(items: dict[str, dict[str, Any]], label: str, node_id: str, path: str, description: str = "",
-         sample: Any = None) -> None:
+         sample: Any = _NO_SAMPLE) -> None:
     if path not in items and len(items) < MAX_ITEMS:
         items[path] = {"path": path, "description": description,
-                       "sample": "" if sample is None else _sample(sample),
+                       "sample": "" if sample is _NO_SAMPLE else _sample(sample),
                        "insert": reference_text(label, node_id, path)}
-    elif path in items and sample is not None and not items[path]["sample"]:
+    elif path in items and sample is not _NO_SAMPLE and not items[path]["sample"]:
         items[path]["sample"] = _sample(sample)
 
 

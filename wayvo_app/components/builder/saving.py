@@ -11,13 +11,16 @@ import reflex as rx
 
 from wayvo_app.core.errors import DocumentValidationError, WorkflowError
 from wayvo_app.services import builder as builder_session
+from wayvo_app.services.workflows import StaleDraftError
 
 AUTOSAVE_DELAY = 0.8  # seconds of quiet before the draft is saved
 
 
 class SavingMixin(rx.State, mixin=True):
-    save_state: str = "saved"  # saved | pending | saving | error
+    save_state: str = "saved"  # saved | pending | saving | error | stale
     save_error: str = ""
+    stale_draft: bool = False  # another tab saved meanwhile: the dialog offers reload or overwrite
+    _revision: int = 0  # the draft revision this tab last loaded or saved (stale-draft check)
     _edit_seq: int = 0
     _saved_seq: int = 0
     _last_edit: float = 0.0
@@ -44,13 +47,16 @@ class SavingMixin(rx.State, mixin=True):
                     self._saver = False
                     return
                 seq, doc, wf_id, user_id = self._edit_seq, self._doc, self.wf_id, self.user_id
+                revision = self._revision
                 self.save_state = "saving"
             try:
-                saved = await asyncio.to_thread(builder_session.save_draft, wf_id, user_id, doc)
+                saved = await asyncio.to_thread(builder_session.save_draft, wf_id, user_id, doc, revision)
             except Exception as exc:  # noqa: BLE001 - shown next to the save state; the edits stay
                 async with self:
                     if self._saver_token == token:
-                        self.save_state, self.save_error = "error", getattr(exc, "message", str(exc))
+                        stale = isinstance(exc, StaleDraftError)
+                        self.save_state, self.stale_draft = ("stale" if stale else "error"), stale
+                        self.save_error = getattr(exc, "message", str(exc))
                         self._saver = False
                 return
             async with self:
@@ -63,13 +69,29 @@ class SavingMixin(rx.State, mixin=True):
                 if self._edit_seq == seq:
                     self.save_state = "saved"
 
-    async def _save_now(self) -> None:
-        if self._edit_seq != self._saved_seq:
-            saved = await asyncio.to_thread(builder_session.save_draft, self.wf_id, self.user_id, self._doc)
+    async def _save_now(self, *, force: bool = False) -> None:
+        if self._edit_seq != self._saved_seq or force:
+            expected = None if force else self._revision
+            try:
+                saved = await asyncio.to_thread(builder_session.save_draft, self.wf_id, self.user_id,
+                                                self._doc, expected)
+            except StaleDraftError as exc:
+                self.save_state, self.save_error, self.stale_draft = "stale", exc.message, True
+                raise
             self._saved_seq, self.save_state = self._edit_seq, "saved"
             self._apply_status(saved)
             self.problems = saved["problems"]
             self._refresh()
+
+    @rx.event
+    async def overwrite_draft(self):
+        """The stale-draft choice that keeps this tab's edits: save them over the newer draft."""
+        try:
+            await self._save_now(force=True)
+        except WorkflowError as exc:
+            return rx.toast.error(exc.message)
+        self.save_error, self.stale_draft = "", False
+        return rx.toast.success("Your version of the draft was saved")
 
     @rx.event
     async def publish(self):

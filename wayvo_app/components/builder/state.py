@@ -28,6 +28,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     phase: str = "loading"  # loading | ready | missing
     message: str = ""
     name: str = ""
+    name_nonce: int = 0  # bumped to redraw the name field with the kept name
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     selected_ids: list[str] = []
@@ -46,6 +47,11 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     @rx.var(cache=True)
     def palette_groups(self) -> list[dict[str, Any]]:
         return palette(get_registry(), self.palette_query)
+
+    @rx.var
+    def page_title(self) -> str:
+        """The tab's title names the workflow (several builders open stay apart)."""
+        return f"{self.name} · Builder · Wayvo" if self.name else "Workflow builder · Wayvo"
 
     @rx.var
     def selected_id(self) -> str:
@@ -80,7 +86,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
         self.versions, self._last_outputs = opened["versions"], opened["lastOutputs"]
         self.last_run = opened["lastExecution"]
         self.problems = builder_session.problems_of(self._doc, self.wf_id)
-        self.save_state, self._edit_seq, self._saved_seq = "saved", 0, 0
+        self.save_state, self._edit_seq, self._saved_seq, self.stale_draft = "saved", 0, 0, False
         self._refresh()
         self.phase = "ready"
         return None
@@ -88,6 +94,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
     def _apply_status(self, status: dict[str, Any]) -> None:
         self.published_version = int(status.get("publishedVersion") or 0)
         self.draft_ahead = bool(status.get("draftAhead"))
+        self._revision = int(status.get("revision") or 0)
 
     def _refresh(self) -> None:
         """Canvas, name and panel from the document (nodes are replaced only when they changed)."""
@@ -158,6 +165,23 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
         return self._change(doc)
 
     @rx.event
+    def connect_to(self, value: str):
+        """The config panel's "Connect to…" (keyboard and screen-reader users): "handle|target"."""
+        handle, _, target = value.partition("|")
+        if self.selected_id and target:
+            return self.connect({"source": self.selected_id, "target": target, "sourceHandle": handle or None})
+        return None
+
+    @rx.event
+    def palette_search_key(self, key: str):
+        """Enter in the palette search adds the first step that matches."""
+        if key == "Enter":
+            first = next((item for group in self.palette_groups for item in group["items"]), None)
+            if first is not None:
+                return self._add(first["actionType"], None)
+        return None
+
+    @rx.event
     def delete_items(self, items: dict[str, Any]):
         doc = docs.remove(self._doc, items.get("nodes") or [], items.get("edges") or [])
         if doc == self._doc:
@@ -219,7 +243,10 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
 
     @rx.event
     def rename_workflow(self, name: str):
-        if name.strip() and name != self._doc.get("name"):
+        if not name.strip():  # say so and show the kept name again (the field keys on name_nonce)
+            self.name_nonce += 1
+            return rx.toast.warning("A workflow needs a name: the name was kept")
+        if name != self._doc.get("name"):
             return self._change({**self._doc, "name": name.strip()[:200]}, key="workflow-name")
         return None
 

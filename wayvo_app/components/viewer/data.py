@@ -71,9 +71,10 @@ def step_views(snapshot: ViewerSnapshot) -> list[dict[str, Any]]:
 
 
 def curl_line(app_url: str, namespace: str, key: str) -> str:
+    """The signal call to paste in a shell; double quotes so the shell expands $WAYVO_API_KEY."""
     body = json.dumps({"eventNamespace": namespace, "eventKey": key, "payload": {}})
     return (f"curl -X POST {app_url}/api/workflow/events/signal "
-            f"-H 'Authorization: Bearer $WAYVO_API_KEY' -H 'Content-Type: application/json' "
+            '-H "Authorization: Bearer $WAYVO_API_KEY" -H "Content-Type: application/json" '
             f"-d {shlex.quote(body)}")
 
 

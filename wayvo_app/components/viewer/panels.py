@@ -171,7 +171,7 @@ def _timeline_row(S, row) -> rx.Component:
         rx.table.cell(rx.text(row["start"], size="1", font_family="monospace")),
         rx.table.cell(rx.text(row["duration"], size="1")),
         rx.table.cell(rx.text(row["attempts"], size="1")),
-        rx.table.cell(rx.text(row["waited"], size="1", color=rx.color("amber", 11))),
+        rx.table.cell(rx.text(row["waited"], size="1", color=rx.color("amber", 12))),
         rx.table.cell(bar, width="30%"),
         class_name="wv-timeline-row", data_node=row["nodeId"],
     )
