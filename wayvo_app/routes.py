@@ -3,7 +3,8 @@ Pages register `*_ROUTE` patterns (Reflex's `[param]` syntax); links call the bu
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from urllib.parse import quote, urlsplit
 
 # Pages
 INDEX = "/"
@@ -72,3 +73,37 @@ def execute(workflow_id: str) -> str:
 def webhook(workflow_id: str) -> str:
     """The API path that starts a workflow from another system."""
     return f"{API_WORKFLOWS}/{workflow_id}/webhook"
+
+
+# Browsers drop tabs and newlines and read a backslash as "/": "/\\evil.example" would leave the origin.
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\\]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def local_path(target: str | None, default: str = WORKFLOWS) -> str:
+    """`target` when a URL parser says it is a path on this origin (the `?next=` after sign-in),
+    else `default`: no scheme, no host, one leading slash, nothing a browser rewrites."""
+    if not target or _UNSAFE_IN_URL.search(target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return default
+    return target
+
+
+def is_under(url: str | None, base: str) -> bool:
+    """Whether `url` is an absolute URL on `base`'s origin, at or below its path (the app's own links)."""
+    if not url or _UNSAFE_IN_URL.search(url):
+        return False
+    u, b = urlsplit(url), urlsplit(base)
+    try:
+        u_port, b_port = u.port, b.port
+    except ValueError:
+        return False
+    scheme = u.scheme.lower()
+    if not scheme or scheme != b.scheme.lower() or u.username is not None or u.password is not None:
+        return False
+    if u.hostname != b.hostname or (u_port or _DEFAULT_PORTS.get(scheme)) != (b_port or _DEFAULT_PORTS.get(scheme)):
+        return False
+    prefix = b.path.rstrip("/")
+    return not prefix or u.path == prefix or u.path.startswith(prefix + "/")

@@ -5,6 +5,7 @@ from wayvo_app.core.errors import (
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
+    ValidationError,
     WorkflowError,
     WorkflowNotFoundError,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "StepFunction",
     "StepImporter",
     "TriggerWorkflowResult",
+    "ValidationError",
     "WorkflowError",
     "WorkflowNotFoundError",
     "WorkflowServerPlugin",

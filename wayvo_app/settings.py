@@ -58,6 +58,7 @@ class Settings:
     client_plugins: tuple[str, ...] = field(default=())
     max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
     max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
+    max_workflow_depth: int = 10
 
 
 def load_settings() -> Settings:
@@ -84,6 +85,7 @@ def load_settings() -> Settings:
         client_plugins=_list(os.environ.get("WAYVO_CLIENT_PLUGINS")),
         max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
         max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
+        max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
     )
 
 

@@ -71,7 +71,7 @@ def test_schedule_fires_once_even_with_several_workers(db_url):
     owner = make_user()
     wf = create_workflow(owner, document(
         [node("t", "Trigger", triggerType="Schedule", scheduleCron="*/5 * * * *", scheduleTimezone="Europe/Paris"),
-         node("c", "Tick", "Condition", condition="true")], [edge("t", "c")], "Every 5 minutes"))
+         node("c", "Tick", "Condition", condition="true")], [edge("t", "c")], "Every 5 minutes"), publish=True)
     now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
     fired = []
     threads = [threading.Thread(target=lambda: fired.append(fire_due_schedules(now))) for _ in range(4)]
@@ -85,3 +85,42 @@ def test_schedule_fires_once_even_with_several_workers(db_url):
         runs = s.exec(select(Execution).where(Execution.workflow_id == wf)).scalars().all()
     assert sum(fired) == 1 and fires == 1 and len(runs) == 1
     assert runs[0].trigger_type == "Schedule" and "scheduledAt" in runs[0].input
+
+
+def _schedule_doc(name: str, **extra) -> dict:
+    tick = node("c", "Tick", "Condition", condition="true", **extra)
+    return document([node("t", "Trigger", triggerType="Schedule", scheduleCron="*/5 * * * *"), tick],
+                    [edge("t", "c")], name)
+
+
+def test_one_broken_schedule_does_not_stop_the_others_and_its_owner_sees_why(db_url):
+    owner = make_user()
+    broken = create_workflow(owner, _schedule_doc("Broken", integrationId="deleted-integration"), publish=True)
+    healthy = create_workflow(owner, _schedule_doc("Healthy"), publish=True)
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    assert fire_due_schedules(now) == 1
+    assert fire_due_schedules(now) == 0  # the failed fire is recorded once, not retried every pass
+    with db.read_session() as s:
+        runs = {r.workflow_id: r for r in s.exec(select(Execution)).scalars()}
+        fires = s.exec(select(func.count()).select_from(ScheduleFire)).scalar()
+    assert set(runs) == {broken, healthy} and fires == 2
+    assert runs[healthy].status == "running" and runs[healthy].trigger_type == "Schedule"
+    failed = runs[broken]
+    assert failed.status == "error" and failed.trigger_type == "Schedule" and failed.completed_at is not None
+    assert "Schedule could not start" in failed.error and "invalid integration references" in failed.error
+
+
+def test_only_published_versions_fire_on_schedule(db_url):
+    owner = make_user()
+    draft_only = create_workflow(owner, _schedule_doc("Draft only"))
+    published = create_workflow(owner, _schedule_doc("Published"), publish=True)
+    with db.session() as s:  # the draft moves on to a Manual trigger: the published schedule still fires
+        from wayvo_app.services import workflows
+        doc = _schedule_doc("Published")
+        doc["nodes"][0]["data"]["config"]["triggerType"] = "Manual"
+        workflows.update_workflow(s, published, owner, doc)
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    assert fire_due_schedules(now) == 1
+    with db.read_session() as s:
+        runs = s.exec(select(Execution)).scalars().all()
+    assert [r.workflow_id for r in runs] == [published] and draft_only not in {r.workflow_id for r in runs}

@@ -46,6 +46,7 @@ REGISTRY = Registry([
              config_fields=(ConfigField("condition", "Condition", required=True),)),
     NodeSpec("Flaky", "Flaky", run=_flaky, retry=RetryPolicy(max_attempts=3, initial_delay=0, backoff=1)),
     NodeSpec("Boom", "Boom", run=_boom),
+    NodeSpec("Fatal", "Fatal", run=_boom, retry=RetryPolicy(max_attempts=3, initial_delay=0, backoff=1)),
 ])
 
 
@@ -145,6 +146,19 @@ def test_failure_after_retries_fails_execution_with_node_message(registry):
     assert execution.status == "error"
     assert 'Node "Step 1" failed: temporary failure (attempt 3 of 3)' == execution.error
     assert "n2" not in _statuses(result.execution_id)
+
+
+def test_a_non_retryable_failure_does_not_count_attempts(registry):
+    """Issue 16 item 13: "(attempt n of m)" only when a retry was possible."""
+    owner = make_user()
+    wf = create_workflow(owner, chain("Fatal"))
+    result = commands.trigger_workflow(workflow_id=wf, user_name="owner")
+    drain(registry=registry)
+    execution = _execution(result.execution_id)
+    assert execution.error == 'Node "Step 1" failed: it broke'
+    with db.read_session() as s:
+        steps = [st for st in commands.steps_of(s, result.execution_id) if st.node_id == "n1"]
+    assert [(st.attempt, st.error) for st in steps] == [(1, "it broke")]
 
 
 def test_error_handle_is_taken_when_a_node_fails(registry):

@@ -52,8 +52,10 @@ def test_default_link():
 
 
 def test_custom_link_placeholders():
-    assert approval_link(APP, "r9", "https://portal.example.com/approve?id={id}") == (
-        "https://portal.example.com/approve?id=r9")
+    # Issue 16 item 16: a custom link must stay under APP_URL (another host gets the default link,
+    # see tests/unit/test_safe_urls.py).
+    assert approval_link(APP, "r9", "https://flows.example.com/approve?id={id}") == (
+        "https://flows.example.com/approve?id=r9")
     assert approval_link(APP, "r9", "{{appUrl}}/custom/{{id}}/{{ approvalRequestId }}") == (
         f"{APP}/custom/r9/r9")
 

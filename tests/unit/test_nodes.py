@@ -139,7 +139,7 @@ def test_approver_roles_keep_their_case():
 
 
 def test_request_approval_waits_with_rendered_fields():
-    ctx = make_ctx()
+    ctx = make_ctx(settings=types.SimpleNamespace(app_url="https://intranet.example"))
     outcome = request_approval.run(ctx, {
         "actionType": "Request Approval",
         "title": "Approve order {{Trigger.orderId}}",
@@ -163,6 +163,17 @@ def test_request_approval_waits_with_rendered_fields():
         approval_url="https://intranet.example/approve/{{approvalRequestId}}?e=exec-1",
     )
     assert ctx.resolved_input["approvers"] == ["alice", "bob"]
+
+
+def test_request_approval_refuses_an_approval_url_outside_app_url():
+    """Issue 16 item 16: the system's own e-mail links only under APP_URL."""
+    ctx = make_ctx(settings=types.SimpleNamespace(app_url="https://flows.example.com"))
+    for url in ("https://evil.example/approve/{{approvalRequestId}}", "https://flows.example.com@evil.example/x",
+                "https://flows.example.com.evil.example/{{approvalRequestId}}", "/\\evil.example"):
+        with pytest.raises(StepError, match="approvalUrl must be a path or a URL under APP_URL"):
+            request_approval.run(ctx, {"title": "Ok?", "approvers": "alice", "approvalUrl": url})
+    for url in ("/my/approvals/{{approvalRequestId}}", "https://flows.example.com/a/{{ approvalRequestId }}"):
+        assert request_approval.run(ctx, {"title": "Ok?", "approvers": "alice", "approvalUrl": url}).approval_url
 
 
 def test_request_approval_defaults():

@@ -21,6 +21,7 @@ from wayvo_app.core.errors import (
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
+    ValidationError,
     WorkflowError,
     WorkflowNotFoundError,
 )
@@ -65,7 +66,7 @@ def install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(WorkflowError)
     async def _workflow_error(_req: Request, exc: WorkflowError):
         extra = {}
-        if isinstance(exc, DocumentValidationError):
+        if isinstance(exc, DocumentValidationError | ValidationError):
             extra["problems"] = [p.to_json() for p in exc.problems]
         headers = getattr(exc, "headers", None)
         resp = error_response(status_for(exc), exc.message, exc.code, **extra)

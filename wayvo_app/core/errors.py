@@ -83,6 +83,16 @@ class DocumentValidationError(WorkflowError):
         super().__init__(f"Invalid workflow: {text}")
 
 
+class ValidationError(BadRequestError):
+    """A trigger input does not match the trigger's input schema; one problem per field."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("Invalid input: " + "; ".join(p.message for p in self.problems[:20]))
+
+
 class TemplateError(WorkflowError):
     """A template could not be rendered: a missing value, a bad expression, a budget exceeded."""
 

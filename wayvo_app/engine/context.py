@@ -6,12 +6,48 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from wayvo_app.core import templates
 from wayvo_app.core.specs import NodeSpec
 
 TEMPLATE_FIELD_TYPES = ("template-input", "template-textarea")
 SECRET_MASK = "••••••"
+
+
+def secret_forms(credentials: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The strings to hide for these credentials: each value (nested ones too) of 4 characters or
+    more, and its URL-encoded form (a key sent in a query string); longest first."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif value is not None and not isinstance(value, bool) and len(str(value)) >= 4:
+            found.update((str(value), quote(str(value), safe=""), quote_plus(str(value))))
+
+    walk(credentials or {})
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def mask_secrets(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with every secret replaced by the mask, in strings at any depth (keys too)."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, SECRET_MASK)
+        return value
+    if isinstance(value, Mapping):
+        return {mask_secrets(k, secrets): mask_secrets(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_secrets(item, secrets) for item in value]
+    return value
 
 
 @dataclass
@@ -22,10 +58,8 @@ class StepLogger:
     secrets: tuple[str, ...] = ()
 
     def _add(self, level: str, message: str) -> None:
-        for secret in self.secrets:
-            if secret and len(secret) >= 4:
-                message = message.replace(secret, SECRET_MASK)
-        self.lines.append((level, message[:4000]))
+        secrets = tuple(secret for secret in self.secrets if secret and len(secret) >= 4)
+        self.lines.append((level, mask_secrets(message, secrets)[:4000]))
 
     def info(self, message: str) -> None:
         self._add("info", message)

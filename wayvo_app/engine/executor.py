@@ -11,7 +11,7 @@ from typing import Any
 from wayvo_app.core.errors import StepError, WorkflowError
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
-from wayvo_app.engine.context import StepContext
+from wayvo_app.engine.context import StepContext, secret_forms
 from wayvo_app.engine.loader import load_world
 from wayvo_app.engine.recorder import Recorder, StepRun
 from wayvo_app.store import db
@@ -59,7 +59,7 @@ class Executor:
         ctx = self._context(claimed, world, node, None)
         try:
             ctx.credentials = self._credentials(world, claimed)
-            ctx.logger.secrets = tuple(str(v) for v in (ctx.credentials or {}).values() if v)
+            ctx.logger.secrets = secret_forms(ctx.credentials)
             if spec is None:
                 raise StepError(f'Unknown action type "{node.action_type}"')
             outcome = await self._run(claimed, spec, ctx, dict(node.config))
@@ -111,7 +111,7 @@ class Executor:
     def _context(self, claimed, world, node, credentials) -> StepContext:
         from wayvo_app.engine.context import StepLogger
 
-        secrets = tuple(str(v) for v in (credentials or {}).values() if v)
+        secrets = secret_forms(credentials)
         return StepContext(
             execution_id=claimed.execution_id, workflow_id=world.execution.workflow_id, step_id=claimed.id,
             node_id=node.id, node_label=node.label, attempt=claimed.attempt, user_id=world.user.id,

@@ -3,6 +3,7 @@ the execution's status. Nothing here calls a step function."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from wayvo_app.core.outcomes import (
 from wayvo_app.core.progress import handles_for_success, has_error_edge
 from wayvo_app.core.retry import next_delay, policy_from_config
 from wayvo_app.core.specs import NodeSpec, RetryPolicy
-from wayvo_app.engine.context import StepContext
+from wayvo_app.engine.context import StepContext, mask_secrets
 from wayvo_app.engine.loader import StepWorld
 from wayvo_app.engine.transitions import advance, fail_execution, refresh_status
 from wayvo_app.store import db
@@ -59,6 +60,19 @@ class Recording:
         return self.run.claimed.id
 
 
+def _masked(run: StepRun, outcome: Any) -> Any:
+    """The step's integration credentials stay out of what is recorded: input, output, error."""
+    secrets = run.ctx.logger.secrets
+    if not secrets:
+        return outcome
+    run.ctx.resolved_input = mask_secrets(run.ctx.resolved_input, secrets)
+    if isinstance(outcome, Completed):
+        return dataclasses.replace(outcome, output=mask_secrets(outcome.output, secrets))
+    if isinstance(outcome, Failure):
+        return dataclasses.replace(outcome, message=mask_secrets(outcome.message, secrets))
+    return outcome
+
+
 class Recorder:
     def __init__(self, *, owner: str, registry: Any, settings: Any, url: str | None, lease: timedelta):
         self.owner, self.registry, self.settings, self.url, self.lease = owner, registry, settings, url, lease
@@ -81,6 +95,7 @@ class Recorder:
                     return []
                 if isinstance(outcome, Transactional):
                     outcome = self._apply(s, outcome)
+                outcome = _masked(run, outcome)
                 store.add_logs(s, execution.id, claimed.id, run.node.id, run.ctx.logger.lines, now)
                 rec = Recording(s, run, execution, store.snapshot(s, execution.id))
                 claimed_next = self._settle(rec, outcome)

@@ -57,13 +57,26 @@ def _text(value: Any) -> str:
 
 def approval_link(app_url: str, request_id: str, approval_url_template: str | None = None) -> str:
     """The link to the approval page: `{app_url}/workflows/approvals/{id}`, or the custom template
-    with `{id}`, `{{id}}`, `{{approvalRequestId}}` and `{{appUrl}}` filled in (a path gets app_url)."""
+    with `{id}`, `{{id}}`, `{{approvalRequestId}}` and `{{appUrl}}` filled in (a path gets app_url);
+    a custom link that is not under app_url gives the default one."""
     base = (app_url or "").rstrip("/")
-    if not approval_url_template or not approval_url_template.strip():
-        return base + routes.approval(request_id, quoted=True)
-    values = {"id": quote(request_id, safe=""), "approvalRequestId": quote(request_id, safe=""),
-              "appUrl": base}
-    link = _LINK_PLACEHOLDER.sub(lambda m: values[m.group(1) or m.group(2)], approval_url_template.strip())
+    link = _custom_link(base, request_id, approval_url_template)
+    # The system's own e-mail must not carry a link elsewhere (phishing in a trusted sender's name).
+    return link if link and routes.is_under(link, base) else base + routes.approval(request_id, quoted=True)
+
+
+def custom_link_allowed(app_url: str, approval_url_template: str | None) -> bool:
+    """Whether a custom approval URL (placeholders not yet filled) stays under app_url."""
+    base = (app_url or "").rstrip("/")
+    link = _custom_link(base, "request-id", approval_url_template)
+    return link is None or routes.is_under(link, base)
+
+
+def _custom_link(base: str, request_id: str, template: str | None) -> str | None:
+    if not template or not template.strip():
+        return None
+    values = {"id": quote(request_id, safe=""), "approvalRequestId": quote(request_id, safe=""), "appUrl": base}
+    link = _LINK_PLACEHOLDER.sub(lambda m: values[m.group(1) or m.group(2)], template.strip())
     return f"{base}{link}" if link.startswith("/") else link
 
 

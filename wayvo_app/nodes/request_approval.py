@@ -123,8 +123,20 @@ def run(ctx: Any, config: dict[str, Any]) -> WaitForApproval:
         email_subject=_with_placeholders(ctx, config.get("emailSubject"), {**ids, "title": title}),
         approval_url=_with_placeholders(ctx, config.get("approvalUrl"), {**ids, "title": quote(title)}),
     )
+    _check_approval_url(ctx, outcome.approval_url)
     ctx.resolved_input = _resolved(outcome)
     return outcome
+
+
+def _check_approval_url(ctx: Any, url: str | None) -> None:
+    """The e-mail is the system's own: its link may point only under APP_URL."""
+    from wayvo_app.mail.approval_email import custom_link_allowed
+    from wayvo_app.settings import get_settings
+
+    app_url = (ctx.settings or get_settings()).app_url
+    if not custom_link_allowed(app_url, url):
+        raise StepError(f"approvalUrl must be a path or a URL under APP_URL ({app_url}), got {url}",
+                        retryable=False)
 
 
 def _resolved(outcome: WaitForApproval) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from wayvo_app.state import AuthState, public_state
 
 def _safe_next(target: str) -> str:
     # Only local paths: an open redirect would let a link send users elsewhere after login.
-    return target if target.startswith("/") and not target.startswith("//") else routes.WORKFLOWS
+    return routes.local_path(target, routes.WORKFLOWS)
 
 
 @public_state

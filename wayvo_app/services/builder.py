@@ -10,6 +10,7 @@ from typing import Any
 from wayvo_app.core.errors import DocumentValidationError, Problem, WorkflowNotFoundError
 from wayvo_app.core.graph import parse_document
 from wayvo_app.core.validation import validate
+from wayvo_app.core.workflow_links import self_reference_problems
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.services import access, workflows
@@ -22,15 +23,17 @@ from wayvo_app.store.models import User
 FINISHED = ("success", "error", "cancelled")
 
 
-def problems_of(document: dict) -> list[dict[str, Any]]:
-    """Every validation problem of a document, as {message, nodeId, field}."""
+def problems_of(document: dict, workflow_id: str | None = None) -> list[dict[str, Any]]:
+    """Every validation problem of a document (of `workflow_id`: it may not start itself),
+    as {message, nodeId, field}."""
     try:
         graph = parse_document(document)
     except DocumentValidationError as exc:
         return [p.to_json() for p in exc.problems]
     with db.read_session() as s:  # and what would fail the first run (publish refuses it too)
         later = run_problems(s, graph)
-    return [p.to_json() for p in [*validate(graph, get_registry()), *later]]
+    loops = self_reference_problems(graph, workflow_id, get_registry())
+    return [p.to_json() for p in [*validate(graph, get_registry()), *loops, *later]]
 
 
 def _status(wf: Any) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def save_draft(workflow_id: str, user_id: str, document: dict, expected_revision
                                        expected_revision=expected_revision)
         s.flush()
         status = _status(wf)
-    return {**status, "problems": problems_of(document)}
+    return {**status, "problems": problems_of(document, workflow_id)}
 
 
 def publish(workflow_id: str, user_id: str) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from wayvo_app.store.models import Execution, ExecutionStep
 
 NODE_STATUS = {"pending": "running", "running": "running", "waiting": "paused", "success": "success",
                "error": "error", "skipped": "skipped", "cancelled": "skipped"}
+# A step row in an API response speaks the document's vocabulary too (a queued step is running, a
+# waiting one paused); a cancelled attempt stays "cancelled" so that it reads apart from a branch not taken.
+STEP_STATUS = {**NODE_STATUS, "cancelled": "cancelled"}
 
 
 def _iso(value) -> str | None:
@@ -62,8 +65,8 @@ def execution_details(s: Session, execution: Execution) -> dict[str, Any]:
     steps = steps_of(s, execution.id)
     logs = logs_of(s, execution.id)
     return {**execution_json(execution),
-            "steps": [step_json(st, labels.get(st.node_id, st.node_id), actions.get(st.node_id, ""))
-                      for st in steps],
+            "steps": [{**step_json(st, labels.get(st.node_id, st.node_id), actions.get(st.node_id, "")),
+                       "status": STEP_STATUS.get(st.status, st.status)} for st in steps],
             "nodeStatuses": node_statuses(s, execution, steps),
             "logs": [{"nodeId": log.node_id, "label": labels.get(log.node_id or "", ""), "stepId": log.step_id,
                       "level": log.level, "message": log.message, "createdAt": _iso(log.created_at)}

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, ConflictError, WorkflowNotFoundError
+from wayvo_app.core.errors import (
+    BadRequestError,
+    ConflictError,
+    StepError,
+    ValidationError,
+    WorkflowNotFoundError,
+)
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
 from wayvo_app.services import access
 from wayvo_app.services.access import owned_workflow
+from wayvo_app.services.idempotency import checked_key
 from wayvo_app.services.integrations import check_integration_references
+from wayvo_app.services.trigger_input import check_input as check_trigger_input
 from wayvo_app.services.workflows import version_for_run
-from wayvo_app.store import db
+from wayvo_app.settings import get_settings
+from wayvo_app.store import child_runs, db
 from wayvo_app.store import executions as store
+from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import steps_of  # noqa: F401  (re-exported for callers)
 from wayvo_app.store.models import Execution, User, Workflow, new_id, utcnow
@@ -33,11 +45,15 @@ class TriggerWorkflowResult:
 def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version: int | None = None,
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
-                    idempotency_key: str | None = None, draft: bool = False) -> Execution:
-    """Insert the execution pinned to its version, the finished trigger step and the first steps."""
+                    idempotency_key: str | None = None, draft: bool = False,
+                    check_input: bool = False) -> Execution:
+    """Insert the execution pinned to its version, the finished trigger step and the first steps.
+    With `check_input`, the input must match the trigger's input schema (ValidationError)."""
     pinned = version_for_run(s, wf, version, draft=draft)
     check_integration_references(s, pinned.document, user.id, workspace_id=wf.workspace_id)
     graph = graph_of_version(s, pinned.id)
+    if check_input and graph.trigger() is not None:
+        check_trigger_input(graph.trigger().config, input)
     now = utcnow()
     execution = Execution(id=new_id(), workflow_id=wf.id, version_id=pinned.id, user_id=user.id,
                           workspace_id=wf.workspace_id,
@@ -68,17 +84,35 @@ def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = N
     """Start a workflow as `user_name`. With `session`, the execution is part of that transaction."""
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("input must be an object")
+    idempotency_key = checked_key(idempotency_key)
     if session is not None:
-        user = _user(session, user_name)
-        execution = start_execution(session, owned_workflow(session, workflow_id, user.id), user, input,
-                                    version=version, trigger_type=trigger_type, idempotency_key=idempotency_key)
-        _notify_after_commit(session)
-        return TriggerWorkflowResult(execution.id)
-    with db.session() as s:
-        user = _user(s, user_name)
-        execution = start_execution(s, owned_workflow(s, workflow_id, user.id), user, input, version=version,
-                                    trigger_type=trigger_type, idempotency_key=idempotency_key)
-    wakeup.notify_work()
+        return _trigger(session, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+    try:
+        with db.session() as s:
+            result = _trigger(s, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        with db.read_session() as s:  # the same key raced us: the first request's execution is the answer
+            first = store_idempotency.execution_for_key(s, workflow_id, idempotency_key)
+        if first is None:
+            raise
+        return TriggerWorkflowResult(first)
+    return result  # local workers were woken after the commit (_notify_after_commit)
+
+
+def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: int | None,
+             trigger_type: str | None, idempotency_key: str | None) -> TriggerWorkflowResult:
+    """Start the execution in `s`; a repeated Idempotency-Key returns the first one instead."""
+    user = _user(s, user_name)
+    wf = owned_workflow(s, workflow_id, user.id)
+    if idempotency_key is not None:
+        first = store_idempotency.execution_for_key(s, wf.id, idempotency_key)
+        if first is not None:
+            return TriggerWorkflowResult(first)
+    execution = start_execution(s, wf, user, input, version=version, trigger_type=trigger_type,
+                                idempotency_key=idempotency_key, check_input=True)
+    _notify_after_commit(s)
     return TriggerWorkflowResult(execution.id)
 
 
@@ -100,7 +134,8 @@ def _notify_after_commit(session: Session) -> None:
 def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_id: str, workflow_id: str,
                           user_id: str, input: Any) -> str:
     """Trigger Workflow: a child execution of a workflow of the parent's workspace that the user may
-    run, in the step's transaction."""
+    run, in the step's transaction. Refused when the workflow is already running above it (a cycle)
+    or the chain is too deep."""
     user = s.get(User, user_id)
     wf = owned_workflow(s, workflow_id, user_id)
     parent = store.get_execution(s, parent_execution_id)
@@ -108,10 +143,25 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
         raise WorkflowNotFoundError()  # a child runs in its parent's workspace, never across
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("Trigger Workflow input must be a JSON object")
-    child = start_execution(s, wf, user, input, trigger_type="Workflow",
-                            parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
+    _check_lineage(s, parent_execution_id, wf)
+    try:
+        child = start_execution(s, wf, user, input, trigger_type="Workflow", check_input=True,
+                                parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
+    except ValidationError as exc:  # the parent's step fails, naming the child's refused fields
+        raise StepError(f'"{wf.name}" refused its input: {exc.message}', retryable=False) from exc
     _notify_after_commit(s)
     return child.id
+
+
+def _check_lineage(s: Session, parent_execution_id: str, wf: Workflow) -> None:
+    max_depth = get_settings().max_workflow_depth
+    ancestors = child_runs.ancestor_workflows(s, parent_execution_id, max_depth + 1)
+    if wf.id in ancestors:
+        raise StepError(f'Trigger Workflow refused: "{wf.name}" is already running above this step '
+                        "(a cycle of workflows starting each other)", retryable=False)
+    if len(ancestors) > max_depth:
+        raise StepError(f"Trigger Workflow refused: workflows nested deeper than {max_depth} levels "
+                        "(WAYVO_MAX_WORKFLOW_DEPTH)", retryable=False)
 
 
 def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False,
@@ -127,13 +177,20 @@ def cancel_execution(execution_id: str, user_id: str) -> Execution:
         if execution.status not in ("running", "paused"):
             raise ConflictError(f"Execution is already {execution.status}")
         now = utcnow()
-        store.touch_execution(s, execution.id, now, status="cancelled", completed_at=now,
-                              error="Cancelled by user")
-        store.cancel_open_steps(s, execution.id, now, "Cancelled by user")
-        store_waits.cancel_waits(s, execution.id, now)
+        _cancel(s, execution.id, now, "Cancelled by user")
         wake_parent(s, execution, now)  # a parent waiting on this child sees it cancelled
+        for child_id in child_runs.open_descendants(s, execution.id):
+            child = store.lock_execution(s, child_id)
+            if child is not None and child.status in ("running", "paused"):
+                _cancel(s, child_id, now, "Cancelled: its parent execution was cancelled")
         execution.status = "cancelled"
         return execution
+
+
+def _cancel(s: Session, execution_id: str, now: datetime, reason: str) -> None:
+    store.touch_execution(s, execution_id, now, status="cancelled", completed_at=now, error=reason)
+    store.cancel_open_steps(s, execution_id, now, reason)
+    store_waits.cancel_waits(s, execution_id, now)
 
 
 def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:

@@ -18,6 +18,7 @@ from wayvo_app.core.errors import (
 )
 from wayvo_app.core.times import parse_duration
 from wayvo_app.engine import wakeup
+from wayvo_app.services.idempotency import checked_key
 from wayvo_app.settings import get_settings
 from wayvo_app.store import db
 from wayvo_app.store import idempotency as store_idempotency
@@ -108,6 +109,7 @@ def deliver_signal(*, namespace: str, key: str, payload: Any = None, source: str
     there. Raises NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets
     the first answer again, result or error."""
     namespace, key = (namespace or "").strip(), (key or "").strip()
+    idempotency_key = checked_key(idempotency_key)
     if not namespace or not key:
         raise BadRequestError("eventNamespace and eventKey are required")
     if buffer_for:

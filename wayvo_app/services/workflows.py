@@ -15,6 +15,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
+from wayvo_app.core.workflow_links import self_reference_problems
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.execution_reads import workflows_with_last_run
@@ -55,12 +56,14 @@ def content_hash(document: dict) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def check_document(document: Any, *, strict: bool = True) -> tuple[WorkflowGraph, dict]:
-    """Parse and validate a workflow document; returns the graph and the normalized JSON."""
+def check_document(document: Any, *, strict: bool = True,
+                   workflow_id: str | None = None) -> tuple[WorkflowGraph, dict]:
+    """Parse and validate a workflow document (of `workflow_id`, when saved: it may not start
+    itself); returns the graph and the normalized JSON."""
     if not isinstance(document, dict):
         raise DocumentValidationError([])
     graph = parse_document(document)
-    problems = validate(graph, get_registry())
+    problems = validate(graph, get_registry()) + self_reference_problems(graph, workflow_id, get_registry())
     if problems and strict:
         raise DocumentValidationError(problems)
     name = str(document.get("name") or "").strip() or "Untitled workflow"
@@ -107,7 +110,7 @@ def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict,
     wf = get_owned(s, workflow_id, owner_id, lock=True)
     if expected_revision is not None and wf.revision != expected_revision:
         raise StaleDraftError()
-    graph, doc = check_document(document, strict=strict)
+    graph, doc = check_document(document, strict=strict, workflow_id=wf.id)
     wf.document, wf.name, wf.description = doc, doc["name"], doc["description"]
     wf.trigger_type = _trigger_type(graph)
     wf.revision += 1
@@ -120,7 +123,7 @@ def publish_workflow(s: Session, workflow_id: str, owner_id: str, created_by: st
     from wayvo_app.services.publish_checks import run_problems
 
     wf = get_owned(s, workflow_id, owner_id, lock=True)
-    graph, _ = check_document(wf.document)
+    graph, _ = check_document(wf.document, workflow_id=wf.id)
     problems = run_problems(s, graph)  # certain to fail at the first run: not published
     if problems:
         raise DocumentValidationError(problems)

@@ -120,6 +120,6 @@ class SavingMixin(rx.State, mixin=True):
         self._apply_status(restored)
         self._edit_seq += 1
         self._saved_seq = self._edit_seq
-        self.problems = builder_session.problems_of(self._doc)
+        self.problems = builder_session.problems_of(self._doc, self.wf_id)
         self._refresh()
         return rx.toast.success(f"Draft restored from version {version}")

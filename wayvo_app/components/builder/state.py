@@ -85,7 +85,7 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
         self._apply_status(opened)
         self.versions, self._last_outputs = opened["versions"], opened["lastOutputs"]
         self.last_run = opened["lastExecution"]
-        self.problems = builder_session.problems_of(self._doc)
+        self.problems = builder_session.problems_of(self._doc, self.wf_id)
         self.save_state, self._edit_seq, self._saved_seq, self.stale_draft = "saved", 0, 0, False
         self._refresh()
         self.phase = "ready"
