@@ -216,7 +216,7 @@ def test_build_the_order_approval_workflow_publish_and_run_it(users, page):
     details = _execution(base, _headers(base), execution_id)
     assert details["status"] == "paused"
     step = next(s for s in details["steps"] if s["label"] == "Request Approval")
-    assert step["status"] == "waiting"
+    assert step["status"] == "paused"  # the product document's node status (issue 16, item 12)
     approvals = httpx.get(f"{base}/api/workflow/approvals?status=pending", headers=api_login(base, APPROVER),
                           timeout=10).json()
     assert any(a["title"] == f"Approve order A-{tag}" and a["executionId"] == execution_id for a in approvals)

@@ -17,6 +17,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("POST", routes.webhook("{workflow_id}")): "execute",
     ("GET", EXECUTIONS + "/{execution_id}/status"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}"): "execute",
+    ("GET", EXECUTIONS + "/{execution_id}/events"): "execute",
     ("POST", routes.API_SIGNAL): "signal",
     ("GET", APPROVALS): "approve",
     ("GET", APPROVALS + "/{request_id}"): "approve",

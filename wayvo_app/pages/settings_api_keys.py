@@ -123,7 +123,7 @@ def _key_options() -> rx.Component:
                                on_change=_toggler(name)), content=help_text)
         for name, help_text in SCOPE_HELP], gap="1rem", wrap="wrap")
     workspace = rx.select.root(
-        rx.select.trigger(id="key-workspace", min_width="12rem"),
+        rx.select.trigger(id="key-workspace", min_width="12rem", aria_label="Workspace of the key"),
         rx.select.content(rx.foreach(s.workspace_options, lambda w: rx.select.item(w["label"], value=w["id"]))),
         value=s.key_workspace, on_change=s.set_key_workspace)
     expiry = rx.input(type="date", name="expires_at", id="key-expiry", aria_label="Expires on (optional)")

@@ -102,7 +102,7 @@ def _record_failed_fire(workflow_id: str, fire_at: datetime, exc: Exception, url
             store_schedules.claim_fire(s, workflow_id, fire_at)
             now = utcnow()
             execution = Execution(id=new_id(), workflow_id=workflow_id, version_id=version, user_id=wf.owner_id,
-                                  status="error", trigger_type="Schedule", input={"scheduledAt": fire_at.isoformat()},
+                                  workspace_id=wf.workspace_id, status="error", trigger_type="Schedule", input={"scheduledAt": fire_at.isoformat()},
                                   error=reason, started_at=now, completed_at=now, updated_at=now)
             store_executions.add_execution(s, execution)
             store_schedules.link_fire(s, workflow_id, fire_at, execution.id)
