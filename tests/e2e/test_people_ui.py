@@ -80,6 +80,8 @@ def test_admin_creates_then_disables_a_user_whose_open_tab_is_signed_out(app_ser
     _row(admin, "dora").locator(".user-actions").click()
     admin.locator(".enable-user").click()
     _row(admin, "dora").get_by_text("Active", exact=True).wait_for()
+    # The previous menu must have finished closing, or this click only toggles it shut again.
+    admin.locator('[role="menu"]').wait_for(state="detached")
     _row(admin, "dora").locator(".user-actions").click()
     admin.get_by_role("menuitem", name="Reset password").click()
     admin.fill("#user-password", "dora-second-pass")
