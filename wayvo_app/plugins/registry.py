@@ -22,34 +22,28 @@ from wayvo_app.plugins.types import (
 INTEGRATION_FIELD_KEY = "integrationId"
 
 
-def load_server_plugins(paths: Iterable[str]) -> list[WorkflowServerPlugin]:
-    """The server plugins named by `"pkg.mod:obj"` paths (the `WAYVO_WORKFLOW_PLUGINS` setting)."""
+def _load_plugins(paths: Iterable[str], kind: str, cls: type) -> list:
+    """The plugins of one kind named by `"pkg.mod:obj"` paths; an error names the path and the kind."""
     plugins = []
     for path in paths:
         try:
             plugin = import_object(path)
         except PluginError as exc:
-            raise PluginError(f'Workflow plugin "{path}" cannot be loaded: {exc.message}')
-        if not isinstance(plugin, WorkflowServerPlugin):
-            raise PluginError(f'Workflow plugin "{path}" is a {type(plugin).__name__}, '
-                              "not a WorkflowServerPlugin")
+            raise PluginError(f'{kind} plugin "{path}" cannot be loaded: {exc.message}')
+        if not isinstance(plugin, cls):
+            raise PluginError(f'{kind} plugin "{path}" is a {type(plugin).__name__}, not a {cls.__name__}')
         plugins.append(plugin if plugin.name else dataclasses.replace(plugin, name=path))
     return plugins
+
+
+def load_server_plugins(paths: Iterable[str]) -> list[WorkflowServerPlugin]:
+    """The server plugins of the `WAYVO_WORKFLOW_PLUGINS` setting."""
+    return _load_plugins(paths, "Workflow", WorkflowServerPlugin)
 
 
 def load_client_plugins(paths: Iterable[str]) -> list[WorkflowClientPlugin]:
-    """The client plugins named by `"pkg.mod:obj"` paths (the `WAYVO_CLIENT_PLUGINS` setting)."""
-    plugins = []
-    for path in paths:
-        try:
-            plugin = import_object(path)
-        except PluginError as exc:
-            raise PluginError(f'Client plugin "{path}" cannot be loaded: {exc.message}')
-        if not isinstance(plugin, WorkflowClientPlugin):
-            raise PluginError(f'Client plugin "{path}" is a {type(plugin).__name__}, '
-                              "not a WorkflowClientPlugin")
-        plugins.append(plugin if plugin.name else dataclasses.replace(plugin, name=path))
-    return plugins
+    """The client plugins of the `WAYVO_CLIENT_PLUGINS` setting."""
+    return _load_plugins(paths, "Client", WorkflowClientPlugin)
 
 
 def _plugin_name(plugin: WorkflowServerPlugin, index: int) -> str:

@@ -19,7 +19,7 @@ from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.dialect import is_postgres
 from wayvo_app.store.models import LoginSession, User, utcnow
-from wayvo_app.store.users import user_by_name
+from wayvo_app.store.users import normalize_user_name, user_by_name
 
 SESSION_LIFETIME = timedelta(days=14)
 _hasher = PasswordHasher()
@@ -55,10 +55,6 @@ def principal_of_key(user: User, key) -> Principal:
     """The caller of an API-key request: the key's creator, limited to the key's scopes and workspace."""
     return replace(principal_of(user, via_api_key=key.name), scopes=tuple(key.scopes or ()),
                    workspace_id=key.workspace_id)
-
-
-def normalize_user_name(name: str) -> str:
-    return (name or "").strip().lower()
 
 
 def hash_token(token: str) -> str:
