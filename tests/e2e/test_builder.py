@@ -376,7 +376,8 @@ def test_import_and_export_round_trip(users, page, tmp_path):
     page.locator("#import-upload input[type=file]").set_input_files(str(path))
     page.wait_for_url(re.compile(r".*/workflows/[0-9a-f-]{36}$"))
     page.locator('#builder[data-phase="ready"]').wait_for()
-    assert page.locator("#workflow-name").input_value() == f"Re-imported {tag}"
+    # The page may report "ready" for a moment before the new workflow's state arrives: wait for it.
+    wait_for(lambda: page.locator("#workflow-name").input_value() == f"Re-imported {tag}", "the re-imported name")
     wait_for(lambda: page.locator(".react-flow__node").count() == len(original["nodes"]), "the re-imported nodes")
 
 

@@ -1,6 +1,5 @@
 """Templates: reference syntax, rendering (raw values, text, JSON fields), conditions, the sandbox."""
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -257,17 +256,16 @@ def test_conditions_are_never_python_eval():
 
 
 def test_nested_loops_stop_at_the_output_budget():
-    started = time.monotonic()
+    # A generous time budget, so that the output limit (not the clock, on a loaded machine) stops it.
+    scope = replace(SCOPE, budget=RenderBudget(seconds=120))
     with pytest.raises(TemplateError, match="rendered output exceeds 1 MiB"):
-        r("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")
-    assert time.monotonic() - started < 2
+        render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", scope,
+               node_label="Send Email")
 
 
 def test_silent_loops_stop_at_the_time_budget():
-    started = time.monotonic()
     with pytest.raises(TemplateError, match="rendering took longer than 1 second"):
         r("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
-    assert time.monotonic() - started < 3
 
 
 def test_huge_values_are_refused():
