@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -20,7 +21,15 @@ from wayvo_app.store import db
 from wayvo_app.store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("WAYVO_E2E_PORT", "3137"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PORT = int(os.environ.get("WAYVO_E2E_PORT") or 0) or _free_port()  # several checkouts may test at once
 CHROMIUM = os.environ.get("WAYVO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync",
@@ -58,9 +67,17 @@ def first_run_setup(browser, base: str) -> None:
         page.click("#create-owner")
         assert "differ" in page.get_by_role("alert").inner_text()
         page.fill("#confirm", "a-long-password")
+        assert page.locator("#load-samples").get_attribute("data-state") == "checked"  # samples by default
         page.click("#create-owner")
-        page.wait_for_url(re.compile(r".*/workflows/?$"))
+        # The samples loaded: the inbox welcomes the newcomer, with the sample's approval already waiting.
+        page.wait_for_url(re.compile(r".*/workflows/approvals\?welcome=.+$"))
+        page.locator("#welcome").wait_for()
+        page.locator(".inbox-row", has_text="Approve order A-1001").wait_for(timeout=60000)
         page.get_by_text("Fay Founder").wait_for()
+        page.click("#welcome-execution")  # the payment sample, paused on its event, with the curl that resumes it
+        page.wait_for_url(re.compile(r".*/workflows/executions/[0-9a-f-]{36}$"))
+        page.get_by_text("order-A-1002").first.wait_for(timeout=60000)
+        page.get_by_text("curl", exact=False).first.wait_for()
         page.click("#user-menu")
         page.click("#sign-out")
         page.wait_for_url(re.compile(r".*/login/?$"))

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from wayvo_app import routes
 from wayvo_app.components.approvals import presenters
 from wayvo_app.components.approvals.badge import PendingBadgeState
 from wayvo_app.components.approvals.inbox import bulk_bar, bulk_confirm_dialog, bulk_results, inbox_list
@@ -40,6 +41,7 @@ class InboxState(AuthState):
     bulk_decision: str = ""  # "approved" / "rejected" while the confirmation is open
     results: list[dict[str, str]] = []
     busy: bool = False
+    welcome_execution: str = ""  # set after the first-run samples loaded: the execution waiting for an event
 
     @rx.var
     def visible_rows(self) -> list[dict[str, Any]]:
@@ -90,9 +92,18 @@ class InboxState(AuthState):
         badge = await self.get_state(PendingBadgeState)
         badge.pending = sum(1 for r in rows if r["pendingForMe"] and r["canDecide"])
 
+    @rx.var
+    def welcome_href(self) -> str:
+        return routes.execution(self.welcome_execution) if self.welcome_execution else ""
+
+    @rx.event
+    def dismiss_welcome(self):
+        self.welcome_execution = ""
+
     @rx.event
     async def load(self):
         self.results, self.bulk_decision = [], ""
+        self.welcome_execution = self.router.url.query_parameters.get("welcome", "")
         if self.user_id:
             await self._refresh()
 
@@ -217,10 +228,32 @@ def _state_views(content: rx.Component) -> rx.Component:
                        rx.cond(InboxState.loaded, content, rx.cond(InboxState.error == "", loading)))
 
 
+def _welcome() -> rx.Component:
+    body = rx.vstack(
+        rx.text("Your sample workflows are loaded and two of them are already running.", weight="medium"),
+        rx.text("The request below comes from the “Order approval” sample: open it, look at the order, and "
+                "approve it to let the workflow send its confirmation."),
+        rx.text("The “Payment processing” sample waits for a payment event. ",
+                rx.link("Open that execution", href=InboxState.welcome_href, id="welcome-execution"),
+                " to watch it live and copy the curl command that resumes it."),
+        spacing="1",
+    )
+    return rx.cond(
+        InboxState.welcome_execution != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("party-popper")),
+            rx.flex(body, rx.icon_button(rx.icon("x", size=14), variant="ghost", size="1", color_scheme="gray",
+                                         on_click=InboxState.dismiss_welcome, aria_label="Dismiss"),
+                    justify="between", align="start", gap="0.75rem", width="100%"),
+            color_scheme="grass", width="100%", id="welcome",
+        ),
+    )
+
+
 def approvals_inbox_page() -> rx.Component:
     live = rx.moment(interval=POLL_MS, format="HH:mm:ss", on_change=InboxState.poll, display="none")
     content = rx.vstack(
-        _tabs(), _filters(), bulk_results(InboxState), bulk_bar(InboxState), inbox_list(InboxState),
+        _welcome(), _tabs(), _filters(), bulk_results(InboxState), bulk_bar(InboxState), inbox_list(InboxState),
         spacing="4", width="100%",
     )
     live_hint = rx.hstack(rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("grass", 9)),
