@@ -98,7 +98,7 @@ def test_all_approvers_decide_and_the_execution_ends_as_the_workflow_says(app_se
     assert "You approved this request" in alice.locator("#approval-message").inner_text()
     alice.get_by_text("1 of 2 approvals").first.wait_for()
     assert alice.locator("#approval-progress").inner_text() == "1 of 2 approvals"
-    assert "alice" in alice.locator("#decisions").inner_text()
+    assert "Alice Approver" in alice.locator("#decisions").inner_text()  # display names, not user names
     assert alice.locator("#approve").count() == 0
 
     bob = new_page()

@@ -9,6 +9,7 @@ import copy
 from dataclasses import dataclass
 
 from wayvo_app.services import executions, workflow_documents
+from wayvo_app.services.sample_workflows import ORDER_APPROVAL, PAYMENT_PROCESSING, WEBHOOK_ROUTER
 
 ORDER_INPUT = {"orderId": "A-1001", "amount": 250, "customerEmail": "customer@example.com"}
 PAYMENT_INPUT = {"orderId": "A-1002", "amount": 99, "customerEmail": "customer@example.com"}
@@ -22,8 +23,6 @@ class FirstRunSamples:
 
 
 def _documents(owner_name: str) -> list[dict]:
-    from wayvo_app.demo_workflows import ORDER_APPROVAL, PAYMENT_PROCESSING, WEBHOOK_ROUTER
-
     order = copy.deepcopy(ORDER_APPROVAL)
     for node in order["nodes"]:
         config = node["data"]["config"]
