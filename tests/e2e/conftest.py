@@ -52,6 +52,26 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, deadline_s: floa
     raise RuntimeError(f"app did not start in {deadline_s}s:\n{log.read_text()[-4000:]}")
 
 
+def _start_app(env: dict, log: Path, base: str) -> subprocess.Popen:
+    """`reflex run --env prod`, once more if its build's prerender step timed out: the prerender
+    allows each page 10 s, which a machine busy with other builds can exceed."""
+    for attempt in (1, 2):
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                ["reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(PORT),
+                 "--backend-port", str(PORT)],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_until_up(base, proc, log)
+            return proc
+        except RuntimeError:
+            if attempt == 2 or proc.poll() is None or "Prerender: Request failed" not in log.read_text():
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                raise
+    raise AssertionError("unreachable")
+
+
 def first_run_setup(browser, base: str) -> None:
     """On an empty database every page leads to /setup; creating the owner there signs them in,
     and /setup is closed afterwards. Runs once per session, before the demo data is loaded."""
@@ -104,14 +124,9 @@ def app_server(tmp_path_factory, browser):
            "WAYVO_WORKFLOW_PLUGINS": EXAMPLE_SERVER_PLUGIN, "WAYVO_CLIENT_PLUGINS": EXAMPLE_CLIENT_PLUGIN}
     env["PATH"] = f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{env['PATH']}"
     log = workdir / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            ["reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(PORT),
-             "--backend-port", str(PORT)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://localhost:{PORT}"
+    proc = _start_app(env, log, base)
     try:
-        _wait_until_up(base, proc, log)
         first_run_setup(browser, base)
         load_demo(url)
         db.dispose_engines()
