@@ -25,6 +25,6 @@ def load_demo(url: str | None = None) -> list[str]:
 
 
 def _load_workflows(url: str | None) -> list[str]:
-    from wayvo_app.demo_workflows import SAMPLES
+    from wayvo_app.services.sample_workflows import SAMPLES
 
     return workflow_documents.add_missing_samples("owner", SAMPLES, url)

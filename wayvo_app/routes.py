@@ -60,6 +60,11 @@ def approval(approval_id: str, *, quoted: bool = False) -> str:
     return f"{APPROVALS}/{quote(approval_id, safe='') if quoted else approval_id}"
 
 
+def welcome(waiting_execution_id: str) -> str:
+    """The inbox as a newcomer first sees it, after the samples loaded."""
+    return f"{APPROVALS}?welcome={quote(waiting_execution_id, safe='')}"
+
+
 def login(next_path: str | None = None) -> str:
     """The sign-in page, returning to `next_path` afterwards."""
     return f"{LOGIN}?next={next_path}" if next_path else LOGIN

@@ -87,9 +87,17 @@ def first_run_setup(browser, base: str) -> None:
         page.click("#create-owner")
         assert "differ" in page.get_by_role("alert").inner_text()
         page.fill("#confirm", "a-long-password")
+        assert page.locator("#load-samples").get_attribute("data-state") == "checked"  # samples by default
         page.click("#create-owner")
-        page.wait_for_url(re.compile(r".*/workflows/?$"))
-        page.get_by_text("Fay Founder").wait_for()
+        # The samples loaded: the inbox welcomes the newcomer, with the sample's approval already waiting.
+        page.wait_for_url(re.compile(r".*/workflows/approvals\?welcome=.+$"))
+        page.locator("#welcome").wait_for()
+        page.locator(".inbox-row", has_text="Approve order A-1001").wait_for(timeout=60000)
+        page.get_by_role("button", name="Fay Founder").wait_for()
+        page.click("#welcome-execution")  # the payment sample, paused on its event, with the curl that resumes it
+        page.wait_for_url(re.compile(r".*/workflows/executions/[0-9a-f-]{36}$"))
+        page.get_by_text("order-A-1002").first.wait_for(timeout=60000)
+        page.get_by_text("curl", exact=False).first.wait_for()
         page.click("#user-menu")
         page.click("#sign-out")
         page.wait_for_url(re.compile(r".*/login/?$"))

@@ -98,7 +98,7 @@ def test_all_approvers_decide_and_the_execution_ends_as_the_workflow_says(app_se
     assert "You approved this request" in alice.locator("#approval-message").inner_text()
     alice.get_by_text("1 of 2 approvals").first.wait_for()
     assert alice.locator("#approval-progress").inner_text() == "1 of 2 approvals"
-    assert "alice" in alice.locator("#decisions").inner_text()
+    assert "Alice Approver" in alice.locator("#decisions").inner_text()  # display names, not user names
     assert alice.locator("#approve").count() == 0
 
     bob = new_page()
@@ -232,3 +232,62 @@ def test_the_approval_page_fits_a_phone(app_server, new_page):
     _row(phone, tag).wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     phone.screenshot(path=str(ARTIFACTS / "approvals-inbox-phone-375.png"), full_page=True)
+
+
+def test_triage_from_the_keyboard_preview_and_approve_then_next(app_server, new_page):
+    """An approver works through the inbox without the mouse (j/k/p/a/r), reads a preview in the
+    row, and on the approval page "Approve & next" opens the next request waiting for them."""
+    base, tag = app_server["url"], uuid.uuid4().hex[:6]
+    owner = api_login(base, "owner")
+    wf = _workflow(base, owner, f"Triage {tag}", approvers="alice", approvalType="single",
+                   description=DESCRIPTION, contextData=CONTEXT)
+    ids = [_start_paused(base, owner, wf, f"T{n}-{tag}") for n in (1, 2, 3, 4)]
+
+    alice = new_page()
+    sign_in(alice, base, "alice")
+    alice.goto(f"{base}/workflows/approvals")
+    alice.fill("#inbox-search", tag)
+    rows = alice.locator(".inbox-row")
+    wait_for(lambda: rows.count() == 4, "four requests")
+    alice.locator("#inbox-keys-help").wait_for()
+    alice.locator("body").click(position={"x": 5, "y": 5})  # leave the search box: keys act on rows
+    alice.keyboard.press("j")
+    focused = alice.evaluate("document.activeElement.classList.contains('inbox-row')")
+    assert focused, "j focuses the first row"
+    first_title = alice.evaluate("document.activeElement.querySelector('.row-title').innerText")
+    alice.keyboard.press("p")  # the preview opens inside the row: description and context
+    preview = alice.locator(".row-preview-body")
+    preview.wait_for()
+    assert "express" in preview.inner_text() and "1250" in preview.inner_text()
+    assert alice.evaluate("window.__pwned") is None
+    alice.keyboard.press("a")  # approve the focused row
+    alice.locator("#bulk-results .bulk-result", has_text="Approved").wait_for()
+    assert first_title in alice.locator("#bulk-results").inner_text()
+    wait_for(lambda: rows.count() == 3, "the decided request to leave the Pending tab")
+    alice.keyboard.press("j")
+    second_title = alice.evaluate("document.activeElement.querySelector('.row-title').innerText")
+    alice.keyboard.press("r")
+    alice.locator("#bulk-results .bulk-result", has_text="Rejected").wait_for()
+    assert second_title in alice.locator("#bulk-results").inner_text()
+    wait_for(lambda: rows.count() == 2, "the rejected request to leave the Pending tab")
+
+    alice.click("#tab-decided")  # my decisions, with when I made them
+    mine = alice.locator(".inbox-row .my-decision")
+    wait_for(lambda: mine.count() >= 2, "my two decisions")
+    texts = mine.all_inner_texts()
+    assert any(t.startswith("You approved just now") for t in texts), texts
+    assert any(t.startswith("You rejected just now") for t in texts), texts
+
+    alice.click("#tab-pending")
+    wait_for(lambda: rows.count() == 2, "two requests left")
+    alice.locator(".inbox-row .row-title").first.click()
+    alice.wait_for_url(re.compile(r".*/workflows/approvals/[0-9a-f-]{36}$"))
+    here = alice.url
+    alice.click("#approve-next")
+    alice.get_by_role("alertdialog").wait_for()
+    alice.click("#confirm-decision")
+    wait_for(lambda: alice.url != here and re.search(r"/workflows/approvals/[0-9a-f-]{36}$", alice.url),
+             "the next request to open")
+    alice.locator("#approve").wait_for()  # the next one can be decided at once
+    statuses = sorted(_execution(base, owner, eid)["status"] for eid in ids)
+    assert statuses.count("paused") <= 2

@@ -138,29 +138,34 @@ def test_failed_http_step_shows_its_error_and_every_attempt(app_server, api, pag
     node.and_(page.locator(".wv-error")).wait_for()
     assert "attempt 2" in node.inner_text()
     assert "Call shop" in page.locator("#viewer-execution-error").inner_text()
-    node.click()
+    # An incident opens on the failed step, newest attempt first, without a click.
     details = page.locator("#viewer-details")
     details.locator(".wv-attempt").first.wait_for()
     assert page.locator("#viewer-attempt-count").inner_text().startswith("2")
     attempts = details.locator(".wv-attempt")
     assert attempts.count() == 2
-    assert "Attempt 1" in attempts.nth(0).inner_text() and "Attempt 2" in attempts.nth(1).inner_text()
+    assert "Attempt 2" in attempts.nth(0).inner_text() and "Attempt 1" in attempts.nth(1).inner_text()
     errors = details.locator(".wv-step-error")
     assert errors.count() == 2
-    assert "Could not resolve host" in errors.nth(1).inner_text()
-    assert "attempt 2 of 2" in errors.nth(1).inner_text()
+    assert "Could not resolve host" in errors.nth(0).inner_text()
+    assert "attempt 2 of 2" in errors.nth(0).inner_text()
+    edit = page.locator("#viewer-edit-workflow")
+    assert re.search(r"/workflows/[0-9a-f-]{36}$", edit.get_attribute("href"))
+    node.click()  # a click on the open step closes its details
+    details.wait_for(state="detached")
 
 
 def test_ssrf_refusal_is_shown_and_retry_from_start_opens_the_new_execution(app_server, api, page):
     _, execution_id = api.start(http_doc("http://127.0.0.1:9/unreachable", attempts=2))
     assert api.wait_for(execution_id, "error") == "error"
     _open_viewer(page, app_server["url"], execution_id)
-    _node_el(page, "h").click()
-    details = page.locator("#viewer-details")
+    details = page.locator("#viewer-details")  # opened on the failed step
     details.locator(".wv-attempt").first.wait_for()
     assert details.locator(".wv-attempt").count() == 1  # not retryable: one attempt only
     assert "127.0.0.1" in details.locator(".wv-step-error").inner_text()
     page.click("#viewer-retry-start")
+    page.get_by_role("alertdialog").wait_for()  # running everything again asks first
+    page.click("#viewer-confirm-yes")
     page.wait_for_url(re.compile(r".*/workflows/executions/(?!" + execution_id + r")[0-9a-f-]{36}/?$"))
     new_id = page.url.rstrip("/").rsplit("/", 1)[1]
     assert new_id != execution_id
@@ -173,12 +178,20 @@ def test_cancel_from_the_viewer(app_server, api, page):
     _, execution_id = api.start(wait_doc(namespace), {"orderId": 7})
     api.wait_for(execution_id, "paused")
     _open_viewer(page, app_server["url"], execution_id)
+    page.locator("#viewer-details").wait_for()  # opened on the paused step
     page.click("#viewer-cancel")
+    page.get_by_role("alertdialog").wait_for()
+    page.click("#viewer-confirm-no")  # "Keep it": nothing happens
+    page.get_by_role("alertdialog").wait_for(state="detached")
+    assert api.status(execution_id) == "paused"
+    page.click("#viewer-cancel")
+    page.click("#viewer-confirm-yes")
     page.locator('#viewer-ready[data-status="cancelled"]').wait_for()
     assert api.status(execution_id) == "cancelled"
     _node_el(page, "w").and_(page.locator(".wv-skipped")).wait_for()
     assert page.locator("#viewer-cancel").count() == 0
-    assert page.locator("#viewer-retry-failed").is_visible()
+    assert page.locator("#viewer-retry-start").is_visible()
+    assert page.locator("#viewer-retry-failed").count() == 0  # nothing failed: only "from start"
 
 
 def test_execution_lists_filter_and_open_the_viewer(app_server, api, page):

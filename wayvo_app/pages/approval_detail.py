@@ -51,6 +51,7 @@ class ApprovalState(AuthState):
     message: str = ""
     message_kind: str = ""  # success / conflict / forbidden / error
     busy: bool = False
+    then_next: bool = False  # "Approve & next": open the next request waiting for me after deciding
 
     def _route_id(self) -> str:
         return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
@@ -88,7 +89,12 @@ class ApprovalState(AuthState):
     @rx.event
     def ask(self, decision: str):
         if decision in ("approved", "rejected"):
-            self.confirming = decision
+            self.confirming, self.then_next = decision, False
+
+    @rx.event
+    def ask_then_next(self, decision: str):
+        if decision in ("approved", "rejected"):
+            self.confirming, self.then_next = decision, True
 
     @rx.event
     def cancel(self):
@@ -123,6 +129,9 @@ class ApprovalState(AuthState):
             state = "is still pending" if body["status"] == "pending" else f"is now {body['status']}"
             self.message, self.message_kind = f"You {verb} this request. The request {state}.", "success"
             self.comment = ""
+            if self.then_next:
+                following = await asyncio.to_thread(inbox_queries.next_to_decide, self.user_id, self.request_id)
+                return rx.redirect(routes.approval(following) if following else routes.APPROVALS)
         finally:
             self.busy = False
         await self._refresh()

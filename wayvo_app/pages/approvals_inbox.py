@@ -8,7 +8,8 @@ from typing import Any
 
 import reflex as rx
 
-from wayvo_app.components.approvals import presenters
+from wayvo_app import routes
+from wayvo_app.components.approvals import keys, presenters
 from wayvo_app.components.approvals.badge import PendingBadgeState
 from wayvo_app.components.approvals.inbox import bulk_bar, bulk_confirm_dialog, bulk_results, inbox_list
 from wayvo_app.components.layout import page_frame
@@ -21,6 +22,15 @@ from wayvo_app.state import AuthState
 POLL_MS = 2000
 ALL_WORKFLOWS = "__all__"
 TABS = {"pending": "pendingForMe", "decided": "decidedByMe", "all": ""}
+SORTS = {"pending": "Pending first", "due": "Due soonest", "newest": "Newest first"}
+
+
+def _sort_key(order: str):
+    if order == "due":  # overdue and soonest due first; requests that never expire last
+        return lambda r: (r["status"] != "pending", r["expiresIso"] == "", r["expiresIso"], r["createdIso"])
+    if order == "newest":
+        return lambda r: r["createdIso"]
+    return None  # the service's order: pending first, newest first
 
 
 def _rows(user_id: str) -> list[dict[str, Any]]:
@@ -40,14 +50,21 @@ class InboxState(AuthState):
     bulk_decision: str = ""  # "approved" / "rejected" while the confirmation is open
     results: list[dict[str, str]] = []
     busy: bool = False
+    sort: str = "pending"
+    preview_id: str = ""  # the row whose preview is open
+    welcome_execution: str = ""  # set after the first-run samples loaded: the execution waiting for an event
 
     @rx.var
     def visible_rows(self) -> list[dict[str, Any]]:
         key, needle = TABS.get(self.tab, ""), self.search.strip().lower()
-        return [r for r in self.rows
+        rows = [r for r in self.rows
                 if (not key or r[key])
                 and (self.workflow_filter == ALL_WORKFLOWS or r["workflowId"] == self.workflow_filter)
                 and (not needle or needle in r["title"].lower())]
+        order = _sort_key(self.sort)
+        if order is not None:
+            rows.sort(key=order, reverse=self.sort == "newest")
+        return rows
 
     @rx.var
     def workflows(self) -> list[dict[str, str]]:
@@ -90,11 +107,21 @@ class InboxState(AuthState):
         badge = await self.get_state(PendingBadgeState)
         badge.pending = sum(1 for r in rows if r["pendingForMe"] and r["canDecide"])
 
+    @rx.var
+    def welcome_href(self) -> str:
+        return routes.execution(self.welcome_execution) if self.welcome_execution else ""
+
+    @rx.event
+    def dismiss_welcome(self):
+        self.welcome_execution = ""
+
     @rx.event
     async def load(self):
         self.results, self.bulk_decision = [], ""
+        self.welcome_execution = self.router.url.query_parameters.get("welcome", "")
         if self.user_id:
             await self._refresh()
+        return rx.call_script(keys.INSTALL_JS)
 
     @rx.event
     async def poll(self, _tick: str = ""):
@@ -114,6 +141,37 @@ class InboxState(AuthState):
     @rx.event
     def set_search(self, value: str):
         self.search = value
+
+    @rx.event
+    def set_sort(self, value: str):
+        self.sort = value if value in SORTS else "pending"
+
+    @rx.event
+    def toggle_preview(self, request_id: str):
+        self.preview_id = "" if self.preview_id == request_id else request_id
+
+    @rx.event
+    async def decide_one(self, request_id: str, decision: str):
+        """Approve or reject one request from its row (no comment), as on the approval page."""
+        if decision not in ("approved", "rejected") or self.busy or not self._load_user():
+            return
+        self.busy = True
+        self.results = [await self._decide(request_id, decision, None)]
+        self.selected = [i for i in self.selected if i != request_id]
+        self.busy = False
+        await self._refresh()
+
+    async def _decide(self, request_id: str, decision: str, comment: str | None) -> dict[str, str]:
+        title = next((r["title"] for r in self.rows if r["id"] == request_id), request_id)
+        try:
+            body = await asyncio.to_thread(decide_approval, request_id=request_id, user_name=self.user_name,
+                                           decision=decision, comment=comment)
+        except WorkflowError as exc:
+            return {"title": title, "ok": "", "message": exc.message}
+        verb = "Approved" if decision == "approved" else "Rejected"
+        outcome = ("" if body["status"] == decision else
+                   "; still pending" if body["status"] == "pending" else f"; request now {body['status']}")
+        return {"title": title, "ok": "yes", "message": f"{verb}{outcome}"}
 
     @rx.event
     def set_bulk_comment(self, value: str):
@@ -148,21 +206,9 @@ class InboxState(AuthState):
         self.bulk_decision = ""
         if not ids or decision not in ("approved", "rejected") or not self._load_user():
             return
-        titles = {r["id"]: r["title"] for r in self.rows}
         self.busy = True
-        results = []
-        for request_id in ids:
-            # Each request is decided on its own, under the same rules as on the approval page.
-            try:
-                body = await asyncio.to_thread(decide_approval, request_id=request_id, user_name=self.user_name,
-                                               decision=decision, comment=self.bulk_comment or None)
-                verb = "Approved" if decision == "approved" else "Rejected"
-                outcome = ("" if body["status"] == decision else
-                           "; still pending" if body["status"] == "pending" else f"; request now {body['status']}")
-                results.append({"title": titles.get(request_id, request_id), "ok": "yes",
-                                "message": f"{verb}{outcome}"})
-            except WorkflowError as exc:
-                results.append({"title": titles.get(request_id, request_id), "ok": "", "message": exc.message})
+        # Each request is decided on its own, under the same rules as on the approval page.
+        results = [await self._decide(request_id, decision, self.bulk_comment or None) for request_id in ids]
         self.results, self.selected, self.busy = results, [], False
         if all(r["ok"] for r in results):
             self.bulk_comment = ""
@@ -199,10 +245,18 @@ def _filters() -> rx.Component:
         ),
         value=InboxState.workflow_filter, on_change=InboxState.set_workflow_filter,
     )
+    sort = rx.select.root(
+        rx.select.trigger(min_width="10rem", id="inbox-sort", aria_label="Sort"),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in SORTS.items()]),
+        value=InboxState.sort, on_change=InboxState.set_sort,
+    )
     search = rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder="Search by title",
                       value=InboxState.search, on_change=InboxState.set_search, id="inbox-search",
                       flex="1", min_width="12rem", max_width=["100%", "100%", "22rem"])
-    return rx.flex(workflow_select, search, gap="0.75rem", wrap="wrap", width="100%", align="center")
+    help_ = rx.text(rx.icon("keyboard", size=13, margin_right="0.3rem", vertical_align="-2px"), keys.KEYS_HELP,
+                    size="1", color_scheme="gray", display=rx.breakpoints(initial="none", md="block"),
+                    id="inbox-keys-help")
+    return rx.flex(workflow_select, sort, search, help_, gap="0.75rem", wrap="wrap", width="100%", align="center")
 
 
 def _state_views(content: rx.Component) -> rx.Component:
@@ -217,10 +271,32 @@ def _state_views(content: rx.Component) -> rx.Component:
                        rx.cond(InboxState.loaded, content, rx.cond(InboxState.error == "", loading)))
 
 
+def _welcome() -> rx.Component:
+    body = rx.vstack(
+        rx.text("Your sample workflows are loaded and two of them are already running.", weight="medium"),
+        rx.text("The request below comes from the “Order approval” sample: open it, look at the order, and "
+                "approve it to let the workflow send its confirmation."),
+        rx.text("The “Payment processing” sample waits for a payment event. ",
+                rx.link("Open that execution", href=InboxState.welcome_href, id="welcome-execution"),
+                " to watch it live and copy the curl command that resumes it."),
+        spacing="1",
+    )
+    return rx.cond(
+        InboxState.welcome_execution != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("party-popper")),
+            rx.flex(body, rx.icon_button(rx.icon("x", size=14), variant="ghost", size="1", color_scheme="gray",
+                                         on_click=InboxState.dismiss_welcome, aria_label="Dismiss"),
+                    justify="between", align="start", gap="0.75rem", width="100%"),
+            color_scheme="grass", width="100%", id="welcome",
+        ),
+    )
+
+
 def approvals_inbox_page() -> rx.Component:
     live = rx.moment(interval=POLL_MS, format="HH:mm:ss", on_change=InboxState.poll, display="none")
     content = rx.vstack(
-        _tabs(), _filters(), bulk_results(InboxState), bulk_bar(InboxState), inbox_list(InboxState),
+        _welcome(), _tabs(), _filters(), bulk_results(InboxState), bulk_bar(InboxState), inbox_list(InboxState),
         spacing="4", width="100%",
     )
     live_hint = rx.hstack(rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("grass", 9)),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from wayvo_app import routes
 from wayvo_app.core.errors import WorkflowError
-from wayvo_app.services import accounts
+from wayvo_app.services import accounts, samples
 from wayvo_app.settings import get_settings
 from wayvo_app.state import AuthState, public_state
+
+log = logging.getLogger("wayvo.setup")
 
 
 def _safe_next(target: str) -> str:
@@ -71,7 +75,14 @@ class SetupState(AuthState):
             return rx.redirect(routes.LOGIN)
         self.session_token = token
         self._load_user()
-        return rx.redirect(routes.WORKFLOWS)
+        if form.get("samples") not in ("on", "true", True):
+            return rx.redirect(routes.WORKFLOWS)
+        try:
+            loaded = samples.load_first_run_samples(self.user_name)
+        except WorkflowError as exc:  # the account exists: say what failed and carry on without samples
+            log.warning("first-run samples not loaded: %s", exc.message)
+            return rx.redirect(routes.WORKFLOWS)
+        return rx.redirect(routes.welcome(loaded.payment_execution_id))
 
 
 def _field(label: str, name: str, type_: str = "text", placeholder: str = "", required: bool = True):
@@ -127,6 +138,14 @@ def setup_page() -> rx.Component:
             _field("Email", "email", "email", placeholder="you@example.com", required=False),
             _field("Password (at least 8 characters)", "password", "password"),
             _field("Confirm password", "confirm", "password"),
+            rx.el.label(
+                rx.checkbox(name="samples", default_checked=True, id="load-samples"),
+                rx.vstack(rx.text("Load sample workflows", size="2", weight="medium"),
+                          rx.text("An approval waiting in your inbox and a payment waiting for its event, "
+                                  "so you can see a run at once.", size="1", color_scheme="gray"),
+                          spacing="0"),
+                html_for="load-samples", style={"display": "flex", "gap": "0.6rem", "alignItems": "start",
+                                                "cursor": "pointer"}),
             _error(SetupState.error),
             rx.button("Create owner account", type="submit", width="100%", size="3", id="create-owner"),
             spacing="3", width="100%",

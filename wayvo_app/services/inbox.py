@@ -16,6 +16,7 @@ from wayvo_app.services import access, approvals
 from wayvo_app.store import db
 from wayvo_app.store.inbox_reads import (
     decisions_by_request,
+    display_names,
     execution_starters,
     pending_requests_among,
     requests_decided_by,
@@ -96,9 +97,18 @@ def _is_overdue(request: ApprovalRequest, now: datetime) -> bool:
     return request.status == "pending" and request.expires_at is not None and aware(request.expires_at) <= now
 
 
-def _may_decide(user: User, request: ApprovalRequest, decided: list[tuple[str, str]], now: datetime) -> bool:
+def _may_decide(user: User, request: ApprovalRequest, decided: list[tuple[str, str, datetime]],
+                now: datetime) -> bool:
     return (request.status == "pending" and not _is_overdue(request, now) and approvals.may_decide_now(user, request)
-            and all(name != user.user_name for name, _ in decided))
+            and all(name != user.user_name for name, _, _ in decided))
+
+
+PREVIEW_CHARS = 600
+
+
+def _preview(text: str | None) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + "…"
 
 
 def _visible_pairs(s: Session, user: User, limit: int) -> list[tuple[ApprovalRequest, str]]:
@@ -126,20 +136,31 @@ def inbox_rows_txn(s: Session, user_id: str, now: datetime, limit: int = 500) ->
     rows = []
     for request, workflow_name in pairs:
         votes = decided.get(request.id, [])
-        mine = next((d for name, d in votes if name == user.user_name), "")
+        mine = next(((d, when) for name, d, when in votes if name == user.user_name), ("", None))
         rows.append({
             "id": request.id, "title": request.title,
             "workflowId": request.workflow_id, "workflowName": workflow_name or "",
             "startedBy": starters.get(request.execution_id, "unknown"), "status": request.status,
             "createdIso": _iso(request.created_at), "expiresIso": _iso(request.expires_at),
             "overdue": _is_overdue(request, now),
-            "progress": progress_text(request.approval_type, [d for _, d in votes], len(request.eligible or []),
+            "progress": progress_text(request.approval_type, [d for _, d, _ in votes], len(request.eligible or []),
                                       request.required_approvals),
-            "canDecide": _may_decide(user, request, votes, now), "myDecision": mine,
-            "decidedByMe": bool(mine), "pendingForMe": request.status == "pending" and not mine
+            "canDecide": _may_decide(user, request, votes, now), "myDecision": mine[0],
+            "myDecisionIso": _iso(mine[1]),
+            "decidedByMe": bool(mine[0]), "pendingForMe": request.status == "pending" and not mine[0]
             and approvals.may_decide_now(user, request),
+            "preview": _preview(request.description), "context": context_items(request.context_data),
         })
     return rows
+
+
+def next_to_decide(user_id: str, after_request_id: str, now: datetime | None = None) -> str | None:
+    """The request the user should decide next (the one due soonest, then the oldest), other than
+    `after_request_id`; None when nothing else waits for them."""
+    rows = [r for r in inbox_rows(user_id, now) if r["canDecide"] and r["pendingForMe"]
+            and r["id"] != after_request_id]
+    rows.sort(key=lambda r: (r["expiresIso"] == "", r["expiresIso"], r["createdIso"]))
+    return rows[0]["id"] if rows else None
 
 
 def pending_count(user_id: str, now: datetime | None = None) -> int:
@@ -189,6 +210,7 @@ def approval_view_txn(s: Session, request_id: str, user_id: str, now: datetime) 
     decided = [d["decision"] for d in votes]
     eligible = len(request.eligible or [])
     notice = _notice(user, request, votes, now)
+    names = display_names(s, {d["userName"] for d in votes} | set(request.approvers or []))
     return {
         "id": request.id, "title": request.title, "description": request.description or "",
         "workflowId": request.workflow_id, "workflowName": body["workflowName"] or "",
@@ -199,10 +221,12 @@ def approval_view_txn(s: Session, request_id: str, user_id: str, now: datetime) 
         "progress": progress_text(request.approval_type, decided, eligible, request.required_approvals),
         "needed": still_needed(request.approval_type, request.status, decided, eligible,
                                request.required_approvals),
-        "approvers": ", ".join(request.approvers or []) or "none named",
+        "approvers": ", ".join(f"{names[n]} ({n})" if n in names else n for n in request.approvers or [])
+        or "none named",
         "roles": ", ".join(request.approver_roles or []),
         "createdIso": _iso(request.created_at), "expiresIso": _iso(request.expires_at),
         "overdue": _is_overdue(request, now),
-        "decisions": [{**d, "comment": d["comment"] or ""} for d in votes],
+        "decisions": [{**d, "comment": d["comment"] or "", "who": names.get(d["userName"], d["userName"])}
+                      for d in votes],
         "context": context_items(request.context_data), "notice": notice, "canDecide": not notice,
     }

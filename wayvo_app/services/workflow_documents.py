@@ -80,3 +80,12 @@ def add_missing_samples(owner_name: str, samples: list[dict[str, Any]], url: str
             workflows.publish_workflow(s, wf.id, owner.id, created_by=owner.id)
             lines.append(f'workflow "{document["name"]}" created and published ({wf.id})')
     return lines
+
+
+def sample_ids(owner_name: str, names: list[str], url: str | None = None) -> list[str]:
+    """The ids of the owner's workflows with these names, in the order of `names`."""
+    with db.read_session(url) as s:
+        owner = accounts.find_user(s, owner_name)
+        rows = dict(s.exec(select(Workflow.name, Workflow.id).where(Workflow.owner_id == owner.id,
+                                                                    Workflow.name.in_(names))).all())
+    return [rows[name] for name in names]

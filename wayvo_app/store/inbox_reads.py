@@ -4,6 +4,7 @@ the decisions of requests, the requests of a user's own workflows, pending ones 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,16 +23,25 @@ def execution_starters(s: Session, execution_ids: set[str]) -> list[tuple[str, s
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
-def decisions_by_request(s: Session, request_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """(user name, decision) of each request, oldest first."""
-    found: dict[str, list[tuple[str, str]]] = {}
+def decisions_by_request(s: Session, request_ids: set[str]) -> dict[str, list[tuple[str, str, datetime]]]:
+    """(user name, decision, when) of each request, oldest first."""
+    found: dict[str, list[tuple[str, str, datetime]]] = {}
     if request_ids:
-        rows = s.exec(select(ApprovalDecision.request_id, ApprovalDecision.user_name, ApprovalDecision.decision)
+        rows = s.exec(select(ApprovalDecision.request_id, ApprovalDecision.user_name, ApprovalDecision.decision,
+                             ApprovalDecision.created_at)
                       .where(ApprovalDecision.request_id.in_(request_ids))
                       .order_by(ApprovalDecision.created_at)).all()
-        for request_id, name, decision in rows:
-            found.setdefault(request_id, []).append((name, decision))
+        for request_id, name, decision, when in rows:
+            found.setdefault(request_id, []).append((name, decision, when))
     return found
+
+
+def display_names(s: Session, user_names: set[str]) -> dict[str, str]:
+    """The display name of each user name that has one."""
+    if not user_names:
+        return {}
+    rows = s.exec(select(User.user_name, User.display_name).where(User.user_name.in_(user_names))).all()
+    return {name: display for name, display in rows if display}
 
 
 def requests_of_owner(s: Session, owner_id: str, limit: int) -> list[tuple[ApprovalRequest, str]]:

@@ -65,6 +65,9 @@ def decide_card(s) -> rx.Component:
             rx.button(rx.icon("x", size=16), "Reject", color_scheme="red", variant="soft", size="3", id="reject",
                       on_click=s.ask("rejected"), loading=s.busy, flex=rx.breakpoints(initial="1", sm="0")),
             gap="0.75rem", width="100%"),
+        rx.button(rx.icon("skip-forward", size=14), "Approve & next", variant="outline", color_scheme="green",
+                  size="2", id="approve-next", on_click=s.ask_then_next("approved"), loading=s.busy, width="100%",
+                  title="Approve, then open the next request waiting for you"),
         spacing="2", width="100%",
     )
     notice = rx.callout(v["notice"], icon="info", color_scheme="gray", width="100%", id="approval-notice")
@@ -86,7 +89,9 @@ def confirm_dialog(s) -> rx.Component:
                     rx.text(s.view["title"], weight="medium", word_break="break-word"),
                     rx.cond(s.comment != "", rx.text("Comment: \u201c", s.comment, "\u201d", size="2"),
                             rx.text("No comment.", size="2", color_scheme="gray")),
-                    rx.text("This cannot be undone.", size="2", color_scheme="gray"),
+                    rx.text("This cannot be undone.",
+                            rx.cond(s.then_next, " Then the next request waiting for you opens.", ""),
+                            size="2", color_scheme="gray"),
                     spacing="2"),
             ),
             # Plain buttons: alert_dialog.action would close the dialog and race the confirm event.
@@ -161,7 +166,7 @@ def _decision(d) -> rx.Component:
         rx.avatar(fallback=d["userName"].to(str)[:2], size="2", radius="full",
                   color_scheme=d["color"], variant="soft"),
         rx.vstack(
-            rx.flex(rx.text(d["userName"], weight="bold", size="2"),
+            rx.flex(rx.text(d["who"], weight="bold", size="2", title=d["userName"]),
                     rx.badge(d["decision"], color_scheme=d["color"], variant="soft"),
                     rx.text(d["when"], size="1", color_scheme="gray", title=d["at"]),
                     gap="0.5rem", align="center", wrap="wrap"),

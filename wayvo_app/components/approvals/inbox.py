@@ -12,11 +12,11 @@ def _meta(icon: str, text, **props) -> rx.Component:
 
 
 def _status(row) -> rx.Component:
-    mine = rx.cond(row["myDecision"] == "approved", "You approved", "You rejected")
+    mine = rx.cond(row["myDecision"] == "approved", "You approved ", "You rejected ") + row["decidedAgo"].to(str)
     return rx.hstack(
         rx.cond(row["myDecision"] != "",
                 rx.badge(mine, color_scheme=rx.cond(row["myDecision"] == "approved", "green", "red"),
-                         variant="outline")),
+                         variant="outline", title=row["decidedAt"], class_name="my-decision")),
         rx.cond((row["status"] != "pending") | (row["myDecision"] == ""),
                 rx.badge(row["status"], color_scheme=row["statusColor"], variant="soft")),
         spacing="2", wrap="wrap", justify="end",
@@ -32,6 +32,49 @@ def _when(row) -> rx.Component:
     )
     return rx.cond(row["timeLeft"] != "", rx.hstack(rx.icon("hourglass", size=12, color=rx.color("gray", 10)),
                                                      left, spacing="1", align="center"))
+
+
+def _quick(state, row) -> rx.Component:
+    """Approve / reject from the row (keys a / r on the focused row) and the preview toggle (p)."""
+    decide = rx.cond(
+        row["canDecide"],
+        rx.hstack(
+            rx.icon_button(rx.icon("check", size=14), size="1", color_scheme="green", variant="soft",
+                           on_click=state.decide_one(row["id"], "approved"), disabled=state.busy,
+                           aria_label="Approve " + row["title"].to(str), title="Approve (a)", class_name="row-approve"),
+            rx.icon_button(rx.icon("x", size=14), size="1", color_scheme="red", variant="soft",
+                           on_click=state.decide_one(row["id"], "rejected"), disabled=state.busy,
+                           aria_label="Reject " + row["title"].to(str), title="Reject (r)", class_name="row-reject"),
+            spacing="1"),
+    )
+    opened = state.preview_id == row["id"]
+    preview = rx.icon_button(rx.icon(rx.cond(opened, "chevron-up", "eye"), size=14), size="1", variant="ghost",
+                             color_scheme="gray", on_click=state.toggle_preview(row["id"]),
+                             aria_label="Preview " + row["title"].to(str), aria_expanded=opened,
+                             title="Preview (p)", class_name="row-preview")
+    return rx.hstack(preview, decide, spacing="2", align="center")
+
+
+def _context_line(item) -> rx.Component:
+    return rx.hstack(rx.text(item["key"], size="1", weight="medium", color_scheme="gray", flex_shrink="0"),
+                     rx.text(rx.cond(item["nested"], item["summary"], item["value"]), size="1",
+                             word_break="break-word"), spacing="2", align="start")
+
+
+def _preview(state, row) -> rx.Component:
+    return rx.cond(
+        state.preview_id == row["id"],
+        rx.vstack(
+            rx.cond(row["preview"] != "",
+                    rx.box(rx.markdown(row["preview"].to(str), use_raw=False, use_math=False, use_katex=False),
+                           font_size="var(--font-size-2)", overflow_wrap="anywhere", width="100%"),
+                    rx.text("No description.", size="2", color_scheme="gray")),
+            rx.cond(row["context"].to(list).length() > 0,
+                    rx.vstack(rx.foreach(row["context"].to(list[dict]), _context_line), spacing="1", width="100%")),
+            spacing="2", width="100%", padding="0.6rem 0.85rem", margin_top="0.6rem", border_radius="6px",
+            background=rx.color("gray", 2), border=f"1px solid {rx.color('gray', 4)}", class_name="row-preview-body",
+        ),
+    )
 
 
 def _row(state, row) -> rx.Component:
@@ -53,6 +96,7 @@ def _row(state, row) -> rx.Component:
         _status(row),
         rx.cond(row["progress"] != "", rx.text(row["progress"], size="1", weight="medium", class_name="progress")),
         _when(row),
+        _quick(state, row),
         direction=rx.breakpoints(initial="row", sm="column"), align=rx.breakpoints(initial="center", sm="end"),
         wrap="wrap", gap="0.4rem 0.75rem", flex_shrink="0",
     )
@@ -60,7 +104,10 @@ def _row(state, row) -> rx.Component:
         rx.flex(pick, rx.flex(main, side, direction=rx.breakpoints(initial="column", sm="row"), gap="0.6rem 1rem",
                               flex="1", min_width="0"),
                 gap="0.75rem", align="start", width="100%"),
-        padding="0.85rem 1rem", width="100%", class_name="inbox-row", custom_attrs={"data-id": row["id"]},
+        _preview(state, row),
+        padding="0.85rem 1rem", width="100%", class_name="inbox-row", tab_index=0,
+        custom_attrs={"data-id": row["id"]},
+        _focus={"outline": f"2px solid {rx.color('accent', 8)}", "outline_offset": "-2px"},
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         background=rx.cond(row["overdue"], rx.color("red", 2), "transparent"),
         border_left=rx.cond(row["overdue"], f"3px solid {rx.color('red', 9)}", "3px solid transparent"),
@@ -154,7 +201,7 @@ def bulk_results(state) -> rx.Component:
     return rx.cond(
         state.results.length() > 0,
         rx.flex(
-            rx.vstack(rx.text("Bulk decision results", weight="bold", size="2"),
+            rx.vstack(rx.text("Decisions", weight="bold", size="2"),
                       rx.foreach(state.results, _result), spacing="1", min_width="0"),
             rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="gray", size="1",
                            on_click=state.clear_results, aria_label="Dismiss results"),

@@ -30,7 +30,9 @@ def _times(data: dict[str, Any], now: datetime) -> dict[str, str]:
 def inbox_row(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """One inbox row with its link, colour and time texts."""
     now = now or utcnow()
-    return {**row, "href": routes.approval(row["id"]), **_times(row, now)}
+    decided = _when(row.get("myDecisionIso"))
+    return {**row, "href": routes.approval(row["id"]), **_times(row, now),
+            "decidedAgo": ago(decided, now) if decided else "", "decidedAt": stamp(decided) if decided else ""}
 
 
 def approval_page(view: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:

@@ -51,14 +51,14 @@ def _iso_text(value: str | None, same_day_as: str | None = None) -> str:
 
 
 def step_views(snapshot: ViewerSnapshot) -> list[dict[str, Any]]:
-    """Every attempt of every node, newest attempt last, with its logs."""
+    """Every attempt of every node, newest attempt first, with its logs."""
     logs: dict[str, list[dict[str, str]]] = {}
     for log in snapshot.logs:
         logs.setdefault(log["stepId"] or "", []).append(
             {"level": log["level"], "message": log["message"], "time": log["createdAt"],
              "color": {"error": "red", "warning": "amber", "warn": "amber"}.get(log["level"], "gray")})
     out = []
-    for step in snapshot.steps:
+    for step in sorted(snapshot.steps, key=lambda st: -(st["attempt"] or 0)):
         out.append({
             "id": step["id"], "nodeId": step["nodeId"], "label": step["label"], "attempt": step["attempt"],
             "status": step["status"], "color": STATUS_COLORS.get(step["status"], "gray"),
@@ -106,12 +106,23 @@ def info_view(snapshot: ViewerSnapshot) -> dict[str, Any]:
             "color": STATUS_COLORS.get(ex["status"], "gray"), "error": ex["error"] or "",
             "retryOf": ex["retryOf"] or "", "parent": ex["parentExecutionId"] or "",
             "input": value_view(ex["input"]), "output": value_view(ex["output"]),
-            "open": ex["status"] in ("running", "paused"), "failed": ex["status"] in ("error", "cancelled")}
+            "open": ex["status"] in ("running", "paused"),
+            # A cancelled run has no failed step to start from: the viewer offers only "from start".
+            "failed": ex["status"] == "error"}
+
+
+def focus_node(snapshot: ViewerSnapshot) -> str:
+    """The step an incident starts from: the first failed one, else the first paused one, else none."""
+    for wanted in ("error", "paused"):
+        for node in snapshot.graph.nodes:
+            if snapshot.statuses.get(node.id) == wanted:
+                return node.id
+    return ""
 
 
 def view_of(snapshot: ViewerSnapshot, app_url: str, selected: str = "") -> dict[str, Any]:
     """All the state fields of a loaded viewer."""
-    return {"info": info_view(snapshot),
+    return {"info": info_view(snapshot), "focus": focus_node(snapshot),
             "nodes": flow_nodes(snapshot.graph, snapshot.statuses, snapshot.attempts, selected,
                                 snapshot.step_status),
             "edges": flow_edges(snapshot.graph, snapshot.statuses), "timeline": snapshot.timeline,

@@ -31,16 +31,44 @@ def _live_dot(S) -> rx.Component:
 def actions(S) -> rx.Component:
     info = S.info
     return rx.hstack(
+        rx.link(rx.button(rx.icon("pencil", size=14), "Edit workflow", size="2", variant="soft", color_scheme="gray"),
+                href=S.edit_href, id="viewer-edit-workflow"),
         rx.cond(info["open"], rx.button(rx.icon("circle-stop", size=14), "Cancel", color_scheme="red",
-                                        variant="soft", size="2", on_click=S.cancel, loading=S.busy == "cancel",
-                                        id="viewer-cancel")),
+                                        variant="soft", size="2", on_click=S.ask("cancel"),
+                                        loading=S.busy == "cancel", id="viewer-cancel")),
         rx.cond(info["failed"], rx.button(rx.icon("rotate-ccw", size=14), "Retry from failed step", size="2",
                                           variant="soft", on_click=S.retry("failed"),
                                           loading=S.busy == "failed", id="viewer-retry-failed")),
         rx.cond(~info["open"], rx.button(rx.icon("play", size=14), "Retry from start", size="2", variant="soft",
-                                         color_scheme="gray", on_click=S.retry("start"),
+                                         color_scheme="gray", on_click=S.ask("start"),
                                          loading=S.busy == "start", id="viewer-retry-start")),
+        confirm_dialog(S),
         spacing="2", wrap="wrap",
+    )
+
+
+def confirm_dialog(S) -> rx.Component:
+    """Cancelling and running everything again cannot be undone: both ask first."""
+    cancelling = S.confirming == "cancel"
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(rx.cond(cancelling, "Cancel this execution?", "Retry from the start?")),
+            rx.alert_dialog.description(
+                rx.cond(cancelling,
+                        "Running and waiting steps stop, open approvals and event waits close. This cannot be undone.",
+                        "A new execution runs every step again with the same input, including steps that "
+                        "already sent e-mails or called other systems."),
+                size="2"),
+            # Plain buttons: alert_dialog.action would close the dialog and race the event.
+            rx.flex(rx.button("Keep it", variant="soft", color_scheme="gray", on_click=S.dismiss(False),
+                              id="viewer-confirm-no"),
+                    rx.button(rx.cond(cancelling, "Cancel execution", "Retry from start"),
+                              color_scheme=rx.cond(cancelling, "red", "blue"), on_click=S.confirmed,
+                              id="viewer-confirm-yes"),
+                    gap="0.75rem", justify="end", margin_top="1rem"),
+            max_width="460px",
+        ),
+        open=S.confirming != "", on_open_change=S.dismiss,
     )
 
 

@@ -53,6 +53,8 @@ class ExecutionViewerState(rx.ComponentState):
     steps: list[dict[str, Any]] = []
     waits: list[dict[str, Any]] = []
     selected_node: str = ""
+    focus: str = ""  # the failed or paused step the viewer opens on
+    confirming: str = ""  # "cancel" / "start" while its confirmation is open
     busy: str = ""
     live: bool = False
     _revision: str = ""
@@ -87,6 +89,8 @@ class ExecutionViewerState(rx.ComponentState):
         except Exception as exc:  # noqa: BLE001 - shown in the viewer instead of a broken page
             self._fail(exc)
             return None
+        if self.focus:  # an incident opens on the step that failed (or waits)
+            self._select(self.focus)
         return None if self.info.get("status") in FINISHED else type(self).watch
 
     def _stop_watching(self) -> None:
@@ -154,6 +158,24 @@ class ExecutionViewerState(rx.ComponentState):
         self.nodes = [{**n, "selected": n["id"] == self.selected_node} for n in self.nodes]
 
     @rx.event
+    def ask(self, action: str):
+        self.confirming = action if action in ("cancel", "start") else ""
+
+    @rx.event
+    def dismiss(self, is_open: bool = False):
+        if not is_open:
+            self.confirming = ""
+
+    @rx.event
+    async def confirmed(self):
+        action, self.confirming = self.confirming, ""
+        if action == "cancel":
+            return type(self).cancel
+        if action == "start":
+            return type(self).retry("start")
+        return None
+
+    @rx.event
     async def cancel(self):
         self.busy = "cancel"
         try:
@@ -176,6 +198,10 @@ class ExecutionViewerState(rx.ComponentState):
         finally:
             self.busy = ""
         return rx.redirect(routes.execution(new.id))
+
+    @rx.var
+    def edit_href(self) -> str:
+        return routes.workflow(str(self.info.get("workflowId", ""))) if self.info.get("workflowId") else ""
 
     @rx.var
     def selected_steps(self) -> list[dict[str, Any]]:
