@@ -9,6 +9,7 @@ from wayvo_app.api import (
     routes_auth,
     routes_executions,
     routes_health,
+    routes_hooks,
     routes_integrations,
     routes_stream,
     routes_waits,
@@ -32,6 +33,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_waits.router)
     api.include_router(routes_workspaces.router)
     api.include_router(routes_health.router)
+    api.include_router(routes_hooks.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)
     return api

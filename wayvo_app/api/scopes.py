@@ -15,6 +15,9 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/health"): None,  # open: for load balancers and supervisors
     ("POST", routes.execute("{workflow_id}")): "execute",
     ("POST", routes.webhook("{workflow_id}")): "execute",
+    # No key: the unguessable token in the path is the credential (senders cannot add a header);
+    # a signature proves the body when the trigger asks for one. See api/routes_hooks.py.
+    ("POST", routes.hook("{token}")): None,
     ("GET", EXECUTIONS + "/{execution_id}/status"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}/events"): "execute",
