@@ -212,6 +212,6 @@ async def wait_for_finish(execution_id: str, timeout: float) -> dict[str, Any] |
             remaining = deadline - loop.time()
             if answer is not None or remaining <= 0:
                 return answer
-            await sub.wait(remaining)
+            await sub.wait(min(remaining, 1.0))  # the hub wakes us; a slow poll is the fallback
     finally:
         hub.unsubscribe(sub)
