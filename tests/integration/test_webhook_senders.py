@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.helpers import adrain, create_workflow, document, edge, make_user, node
 from wayvo_app.api.app import create_api
