@@ -11,6 +11,7 @@ from wayvo_app.api import (
     routes_health,
     routes_hooks,
     routes_integrations,
+    routes_metrics,
     routes_stream,
     routes_waits,
     routes_workflows,
@@ -34,6 +35,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_workspaces.router)
     api.include_router(routes_health.router)
     api.include_router(routes_hooks.router)
+    api.include_router(routes_metrics.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)
     return api
