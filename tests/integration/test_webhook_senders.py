@@ -7,17 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from tests.helpers import adrain, create_workflow, document, edge, make_user, node
-from wayvo_app.api.app import create_api
+from tests.support.loopback import serve_api
 from wayvo_app.core.webhook_signatures import sign
 from wayvo_app.services import webhooks
 from wayvo_app.store import db
@@ -29,20 +26,8 @@ BODY = b'{"orderId": "A-1", "amount": 250}'
 
 @pytest.fixture
 def base_url(db_url):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve_api() as url:
+        yield url
 
 
 def _hook(user_id: str, publish: bool = True, secret: str | None = SECRET, **trigger) -> tuple[str, str]:
