@@ -156,3 +156,18 @@ def test_several_processes_add_up_in_multiprocess_mode(db_url, tmp_path):
     assert value(samples, "wayvo_leases_recovered_total") == 4
     assert value(samples, "wayvo_signals_total", outcome="refused") == 2
     assert value(samples, "wayvo_steps_due_unclaimed") == 0  # the database gauges are there too
+
+
+def test_the_grafana_dashboard_uses_only_metrics_that_exist(db_url):
+    import json
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads((Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    def base(name: str) -> str:
+        return re.sub(r"_(total|bucket|count|sum|created)$", "", name)
+
+    used = {base(name) for e in exprs for name in re.findall(r"wayvo_\w+", e)}
+    declared = {base(name) for name in re.findall(r"^# TYPE (wayvo_\w+) ", metrics_service.scrape().decode(), re.M)}
+    assert used and used <= declared, used - declared
