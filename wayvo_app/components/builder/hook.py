@@ -13,7 +13,7 @@ from wayvo_app.services import webhooks
 
 
 class WebhookMixin(rx.State, mixin=True):
-    hook: dict[str, Any] = {}  # {url, hasSecret, rotatedAt} or {error}
+    hook: dict[str, Any] = {"url": "", "hasSecret": False, "error": ""}  # error: why there is no URL
     hook_new_secret: str = ""  # a generated secret, shown until the panel changes
     _hook_for: str = ""
 
@@ -22,14 +22,14 @@ class WebhookMixin(rx.State, mixin=True):
         if self._hook_for != self.wf_id:
             self._hook_for, self.hook_new_secret = self.wf_id, ""
             try:
-                self.hook = webhooks.hook_info(self.wf_id, self.user_id)
+                self.hook = {"error": "", **webhooks.hook_info(self.wf_id, self.user_id)}
             except WorkflowError as exc:
                 self.hook = {"url": "", "hasSecret": False, "error": exc.message}
         return str(self.hook.get("url") or "")
 
     async def _hook_call(self, call, *args, done: str):
         try:
-            self.hook = await asyncio.to_thread(call, self.wf_id, self.user_id, *args)
+            self.hook = {"error": "", **await asyncio.to_thread(call, self.wf_id, self.user_id, *args)}
         except WorkflowError as exc:
             return rx.toast.error(exc.message)
         self._refresh_panel()
