@@ -39,6 +39,8 @@ API_EXECUTIONS = "/api/workflows/executions"
 API_SIGNAL = "/api/workflow/events/signal"
 API_APPROVALS = "/api/workflow/approvals"
 API_WORKSPACES = "/api/workspaces"
+API_HOOKS = "/api/hooks"
+METRICS = "/metrics"
 
 
 def workflow(workflow_id: str) -> str:
@@ -78,6 +80,11 @@ def execute(workflow_id: str) -> str:
 def webhook(workflow_id: str) -> str:
     """The API path that starts a workflow from another system."""
     return f"{API_WORKFLOWS}/{workflow_id}/webhook"
+
+
+def hook(token: str) -> str:
+    """A Webhook trigger's secret URL path: the token alone lets a sender start the workflow."""
+    return f"{API_HOOKS}/{token}"
 
 
 # Browsers drop tabs and newlines and read a backslash as "/": "/\\evil.example" would leave the origin.

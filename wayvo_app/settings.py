@@ -24,6 +24,18 @@ def _list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+def _seconds(value: str | None, default: float) -> float:
+    """A duration setting (`60s`, `2m`, or a number of seconds)."""
+    if value is None or not value.strip():
+        return default
+    from pytimeparse import parse
+
+    seconds = float(value) if value.strip().replace(".", "", 1).isdigit() else parse(value.strip())
+    if seconds is None or seconds < 0:
+        raise ValueError(f"Invalid duration {value!r}: expected e.g. 30s, 2m")
+    return float(seconds)
+
+
 def _secret_key() -> str:
     """WAYVO_SECRET_KEY, or a key generated on first run and kept in a git-ignored file."""
     configured = os.environ.get("WAYVO_SECRET_KEY", "").strip()
@@ -59,6 +71,8 @@ class Settings:
     max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
     max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
     max_workflow_depth: int = 10
+    webhook_max_wait_seconds: float = 60.0  # caps a webhook's "respond when finished" wait
+    metrics_token: str | None = None  # GET /metrics answers only with this Bearer token (unset: 404)
 
 
 def load_settings() -> Settings:
@@ -86,6 +100,8 @@ def load_settings() -> Settings:
         max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
         max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
         max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
+        webhook_max_wait_seconds=_seconds(os.environ.get("WAYVO_WEBHOOK_MAX_WAIT"), 60.0),
+        metrics_token=os.environ.get("WAYVO_METRICS_TOKEN", "").strip() or None,
     )
 
 

@@ -153,8 +153,11 @@ def test_options_normalize_and_depend_only_on_their_keys():
 def test_trigger_details_webhook_url_and_schedule_fires():
     from datetime import UTC, datetime
 
-    hook = trigger_details("wf1", {"triggerType": "Webhook"})
-    assert hook["url"].endswith("/api/workflows/wf1/webhook") and "curl -X POST" in hook["curl"]
+    hook = trigger_details("wf1", {"triggerType": "Webhook"}, hook_url="http://x/api/hooks/whk_1")
+    assert hook["url"] == "http://x/api/hooks/whk_1" and "curl -X POST 'http://x/api/hooks/whk_1'" in hook["curl"]
+    assert hook["keyUrl"].endswith("/api/workflows/wf1/webhook") and "Authorization" not in hook["curl"]
+    signed = trigger_details("wf1", {"triggerType": "Webhook", "webhookSignature": "timestamped"}, hook_url="u")
+    assert "-H 'Stripe-Signature: t=<unix time>,v1=<hex HMAC of t.body>'" in signed["curl"]
     sched = trigger_details("wf1", {"triggerType": "Schedule", "scheduleCron": "0 9 * * *",
                                     "scheduleTimezone": "Europe/Berlin"}, now=datetime(2025, 1, 1, tzinfo=UTC))
     assert sched["fires"][0] == "Wed 2025-01-01 09:00 Europe/Berlin" and len(sched["fires"]) == 5

@@ -19,6 +19,8 @@ from wayvo_app.core import errors
     (errors.ForbiddenError("x"), 403),
     (errors.AuthenticationError("x"), 401),
     (errors.BadRequestError("x"), 400),
+    (errors.SignatureError("x"), 401),
+    (errors.UnsupportedMediaTypeError("x"), 415),
     (errors.DocumentValidationError([errors.Problem("x")]), 400),
     (errors.TemplateError("x"), 400),
     (errors.StepError("x"), 400),

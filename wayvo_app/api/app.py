@@ -9,7 +9,9 @@ from wayvo_app.api import (
     routes_auth,
     routes_executions,
     routes_health,
+    routes_hooks,
     routes_integrations,
+    routes_metrics,
     routes_stream,
     routes_waits,
     routes_workflows,
@@ -32,6 +34,8 @@ def create_api() -> FastAPI:
     api.include_router(routes_waits.router)
     api.include_router(routes_workspaces.router)
     api.include_router(routes_health.router)
+    api.include_router(routes_hooks.router)
+    api.include_router(routes_metrics.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)
     return api

@@ -38,7 +38,9 @@ def install_openapi(api: FastAPI) -> None:
             return api.openapi_schema
         spec = get_openapi(title=api.title, version=api.version, routes=api.routes, description=AUTH_TEXT)
         spec.setdefault("components", {})["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "description": AUTH_TEXT}}
+            "bearer": {"type": "http", "scheme": "bearer", "description": AUTH_TEXT},
+            "metricsToken": {"type": "http", "scheme": "bearer",
+                             "description": "The setting WAYVO_METRICS_TOKEN (GET /metrics only)"}}
         for (path, method), text in JSON_BODIES.items():
             operation = spec["paths"].get(path, {}).get(method)
             if operation is not None:

@@ -15,6 +15,10 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/health"): None,  # open: for load balancers and supervisors
     ("POST", routes.execute("{workflow_id}")): "execute",
     ("POST", routes.webhook("{workflow_id}")): "execute",
+    # No key: the unguessable token in the path is the credential (senders cannot add a header);
+    # a signature proves the body when the trigger asks for one. See api/routes_hooks.py.
+    ("POST", routes.hook("{token}")): None,
+    ("GET", routes.METRICS): None,  # its own Bearer token (WAYVO_METRICS_TOKEN), never a key or session
     ("GET", EXECUTIONS + "/{execution_id}/status"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}/events"): "execute",
@@ -60,8 +64,17 @@ def refusal(scope: str | None, key_scopes: tuple[str, ...] | None, method: str, 
     return None
 
 
+# Routes with no API-key scope because another credential guards them.
+OWN_CREDENTIAL = {
+    ("POST", routes.hook("{token}")): "no API key: the secret token in the path (and an optional signature)",
+    ("GET", routes.METRICS): "no API key: the Bearer token WAYVO_METRICS_TOKEN",
+}
+
+
 def scope_text(method: str, path: str) -> str:
     """How the API documentation names a route's scope."""
+    if (method.upper(), path) in OWN_CREDENTIAL:
+        return OWN_CREDENTIAL[(method.upper(), path)]
     scope = scope_for(method, path)
     if scope == KEYS_NEVER:
         return "session token only, never an API key"

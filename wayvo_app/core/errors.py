@@ -58,8 +58,20 @@ class AuthenticationError(WorkflowError):
     code = "unauthorized"
 
 
+class SignatureError(AuthenticationError):
+    """A webhook whose signature is missing, wrong or too old: nothing was started."""
+
+    code = "invalid_signature"
+
+
 class BadRequestError(WorkflowError):
     code = "bad_request"
+
+
+class UnsupportedMediaTypeError(BadRequestError):
+    """A body in a form the route does not read (a webhook takes JSON or form fields)."""
+
+    code = "unsupported_media_type"
 
 
 @dataclass(frozen=True)

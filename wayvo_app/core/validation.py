@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from wayvo_app.core.graph import Edge, Node, WorkflowGraph
 
 TRIGGER_TYPES = ("Manual", "Webhook", "Schedule", "DataSource")
-DURATION_KEYS = ("expiresIn", "duration")
+DURATION_KEYS = ("expiresIn", "duration", "webhookTolerance", "webhookTimeout")
 
 
 def validate(graph: WorkflowGraph, registry: Registry) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext, secret_forms
 from wayvo_app.engine.loader import load_world
+from wayvo_app.engine.metrics import STEP_DURATION
 from wayvo_app.engine.recorder import Recorder, StepRun
 from wayvo_app.store import db
 from wayvo_app.store import executions as store
@@ -57,6 +59,7 @@ class Executor:
         node = world.graph.node(claimed.node_id)
         spec = self.registry.get(node.action_type)
         ctx = self._context(claimed, world, node, None)
+        started = time.monotonic()
         try:
             ctx.credentials = self._credentials(world, claimed)
             ctx.logger.secrets = secret_forms(ctx.credentials)
@@ -71,6 +74,7 @@ class Executor:
             outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
+        STEP_DURATION.labels(node.action_type).observe(time.monotonic() - started)
         return self.recorder.record(StepRun(claimed, world, node, spec, ctx, self.clock(), inline), outcome)
 
     async def _run(self, claimed, spec, ctx: StepContext, config: dict):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from wayvo_app.core.progress import has_error_edge
 from wayvo_app.engine.loader import graph_of_version
+from wayvo_app.engine.metrics import LEASES_RECOVERED
 from wayvo_app.engine.transitions import advance, fail_execution, refresh_status
 from wayvo_app.store import db, dialect
 from wayvo_app.store import executions as store
@@ -29,6 +30,7 @@ def recover_expired(now: datetime, url: str | None = None, limit: int = 100) -> 
             if execution.status not in ("running", "paused"):
                 continue
             _requeue_or_fail(s, execution, step, now)
+    LEASES_RECOVERED.inc(handled)  # committed by now
     return handled
 
 

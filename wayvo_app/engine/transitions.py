@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.progress import execution_status, plan_after
+from wayvo_app.engine import metrics
 from wayvo_app.engine.loader import StepWorld
 from wayvo_app.store import dialect
 from wayvo_app.store import executions as store
@@ -48,6 +49,8 @@ def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: 
     if status == "success":
         values.update(output=snap.last_output(exclude=trigger_id), completed_at=now)
     store.touch_execution(s, execution.id, now, **values)
+    if status == "success" and execution.status != "success":
+        metrics.execution_finished(s, execution.workflow_id, status)
     execution.status = status
     if status == "success":
         wake_parent(s, execution, now)
@@ -62,6 +65,7 @@ def wake_parent(s: Session, execution: Execution, now: datetime) -> None:
 
 def fail_execution(s: Session, execution: Execution, message: str, now: datetime) -> None:
     store.touch_execution(s, execution.id, now, status="error", error=message, completed_at=now)
+    metrics.execution_finished(s, execution.workflow_id, "error")
     store.cancel_open_steps(s, execution.id, now, "Cancelled: another node failed")
     store_waits.cancel_waits(s, execution.id, now)
     wake_parent(s, execution, now)

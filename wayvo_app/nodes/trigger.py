@@ -28,6 +28,27 @@ def next_fire_times(cron: str, tz: str | None, after: datetime, count: int = 5) 
     return [schedule.get_next(datetime) for _ in range(count)]
 
 
+_WEBHOOK = ShowWhen("triggerType", "Webhook")
+# Settings of the secret URL /api/hooks/{token}; the signing secret itself is kept encrypted
+# outside the document (services/webhooks.py). The published version's values apply.
+WEBHOOK_FIELDS = (
+    ConfigField("webhookSignature", "Signature", type="select", default="none", show_when=_WEBHOOK,
+                options=(SelectOption("none", "None (the secret URL alone)"),
+                         SelectOption("sha256", "sha256=<hex> (GitHub style)"),
+                         SelectOption("timestamped", "t=<unix>,v1=<hex> (Stripe style)")),
+                description="HMAC-SHA256 of the raw body with the trigger's signing secret"),
+    ConfigField("webhookSignatureHeader", "Signature Header", type="text", show_when=_WEBHOOK,
+                placeholder="X-Hub-Signature-256 or Stripe-Signature",
+                description="The header carrying the signature (empty: the style's usual header)"),
+    ConfigField("webhookTolerance", "Timestamp Tolerance", type="text", placeholder="5m", show_when=_WEBHOOK,
+                description="Stripe style: older (or later) signatures are refused as replays"),
+    ConfigField("webhookResponse", "Respond", type="select", default="immediately", show_when=_WEBHOOK,
+                options=(SelectOption("immediately", "Immediately (202 with the execution id)"),
+                         SelectOption("whenFinished", "When the workflow finishes (its output)"))),
+    ConfigField("webhookTimeout", "Wait At Most", type="text", placeholder="30s", show_when=_WEBHOOK,
+                description="When responding at the finish: after this, 202 with the execution id"),
+)
+
 SPEC = NodeSpec(
     action_type="trigger",
     label="Trigger",
@@ -59,6 +80,7 @@ SPEC = NodeSpec(
             description="An IANA time zone (default UTC)",
             show_when=ShowWhen("triggerType", "Schedule"),
         ),
+        *WEBHOOK_FIELDS,
         ConfigField(
             "inputSchema",
             "Input Schema",

@@ -17,7 +17,7 @@ from wayvo_app.core.errors import (
     ValidationError,
     WorkflowNotFoundError,
 )
-from wayvo_app.engine import wakeup
+from wayvo_app.engine import metrics, wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
 from wayvo_app.services import access
@@ -62,6 +62,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
     store.add_execution(s, execution)
+    metrics.execution_started(s, wf.id, execution.trigger_type)
     trigger = graph.trigger()
     store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
                             "output": execution.input, "input": execution.input, "handles": ["default"],
@@ -177,20 +178,21 @@ def cancel_execution(execution_id: str, user_id: str) -> Execution:
         if execution.status not in ("running", "paused"):
             raise ConflictError(f"Execution is already {execution.status}")
         now = utcnow()
-        _cancel(s, execution.id, now, "Cancelled by user")
+        _cancel(s, execution, now, "Cancelled by user")
         wake_parent(s, execution, now)  # a parent waiting on this child sees it cancelled
         for child_id in child_runs.open_descendants(s, execution.id):
             child = store.lock_execution(s, child_id)
             if child is not None and child.status in ("running", "paused"):
-                _cancel(s, child_id, now, "Cancelled: its parent execution was cancelled")
+                _cancel(s, child, now, "Cancelled: its parent execution was cancelled")
         execution.status = "cancelled"
         return execution
 
 
-def _cancel(s: Session, execution_id: str, now: datetime, reason: str) -> None:
-    store.touch_execution(s, execution_id, now, status="cancelled", completed_at=now, error=reason)
-    store.cancel_open_steps(s, execution_id, now, reason)
-    store_waits.cancel_waits(s, execution_id, now)
+def _cancel(s: Session, execution: Execution, now: datetime, reason: str) -> None:
+    store.touch_execution(s, execution.id, now, status="cancelled", completed_at=now, error=reason)
+    store.cancel_open_steps(s, execution.id, now, reason)
+    store_waits.cancel_waits(s, execution.id, now)
+    metrics.execution_finished(s, execution.workflow_id, "cancelled")
 
 
 def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:

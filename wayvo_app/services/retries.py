@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from wayvo_app.engine import metrics
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status
 from wayvo_app.store import executions as store
@@ -24,6 +25,7 @@ def copy_successes_and_resume(s: Session, old: Execution, user: User) -> Executi
                     status="running", trigger_type=old.trigger_type, input=old.input, retry_of_id=old.id,
                     parent_execution_id=old.parent_execution_id, started_at=now, updated_at=now)
     store.add_execution(s, new)
+    metrics.execution_started(s, new.workflow_id, new.trigger_type)
     kept = _kept_steps(s, old.id)
     store.insert_steps(s, [
         {"id": new_id(), "execution_id": new.id, "node_id": row.node_id, "attempt": 1, "status": row.status,

@@ -10,7 +10,7 @@ from croniter import croniter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from wayvo_app.engine import wakeup
+from wayvo_app.engine import metrics, wakeup
 from wayvo_app.store import db
 from wayvo_app.store import executions as store_executions
 from wayvo_app.store import schedules as store_schedules
@@ -105,6 +105,8 @@ def _record_failed_fire(workflow_id: str, fire_at: datetime, exc: Exception, url
                                   workspace_id=wf.workspace_id, status="error", trigger_type="Schedule", input={"scheduledAt": fire_at.isoformat()},
                                   error=reason, started_at=now, completed_at=now, updated_at=now)
             store_executions.add_execution(s, execution)
+            metrics.execution_started(s, workflow_id, "Schedule")
+            metrics.execution_finished(s, workflow_id, "error")
             store_schedules.link_fire(s, workflow_id, fire_at, execution.id)
         log.warning("workflow %s: %s", workflow_id, reason)
     except IntegrityError:

@@ -18,6 +18,7 @@ from wayvo_app.core.errors import (
 )
 from wayvo_app.core.times import parse_duration
 from wayvo_app.engine import wakeup
+from wayvo_app.engine.metrics import SIGNALS
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.settings import get_settings
 from wayvo_app.store import db
@@ -101,9 +102,20 @@ def _workspace_of_signal(s, user_id: str, workspace_id: str | None, namespace: s
     return workspace_id
 
 
-def deliver_signal(*, namespace: str, key: str, payload: Any = None, source: str | None = None, user_id: str,
-                   buffer_for: str | None = None, idempotency_key: str | None = None,
-                   scope: str | None = None, workspace_id: str | None = None) -> SignalResult:
+def deliver_signal(**kwargs: Any) -> SignalResult:
+    """`_deliver`, counted: received (a wait resumed), buffered, or refused (raised)."""
+    try:
+        result = _deliver(**kwargs)
+    except WorkflowError:
+        SIGNALS.labels("refused").inc()
+        raise
+    SIGNALS.labels("buffered" if result.buffered else "received").inc()
+    return result
+
+
+def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | None = None, user_id: str,
+             buffer_for: str | None = None, idempotency_key: str | None = None,
+             scope: str | None = None, workspace_id: str | None = None) -> SignalResult:
     """Deliver a signal as `user_id` into `workspace_id` (its key's workspace; default the user's
     personal one): only waits of that workspace can be resumed, and a buffered signal is taken only
     there. Raises NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets

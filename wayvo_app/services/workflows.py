@@ -16,6 +16,7 @@ from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFou
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.core.workflow_links import self_reference_problems
+from wayvo_app.engine import metrics
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.execution_reads import workflows_with_last_run
@@ -162,6 +163,7 @@ def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
     now = utcnow()
     for execution in open_executions(s, wf.id):
         execution.status, execution.completed_at, execution.error = "cancelled", now, "Workflow deleted"
+        metrics.execution_finished(s, wf.id, "cancelled")
         s.add(execution)
         if execution.parent_execution_id:
             s.flush()

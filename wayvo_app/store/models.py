@@ -329,6 +329,20 @@ class ScheduleFire(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class WebhookEndpoint(SQLModel, table=True):
+    """A Webhook trigger's secret URL (`/api/hooks/{token}`) and signing secret. The token is looked
+    up by its SHA-256 and kept Fernet-encrypted only so the builder can show the URL again; the
+    signing secret is Fernet-encrypted like integration credentials. Rotating replaces the token."""
+
+    __tablename__ = "webhook_endpoints"
+    workflow_id: str = Field(foreign_key="workflows.id", primary_key=True, max_length=36)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    token_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    secret_encrypted: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    rotated_at: datetime = Field(default_factory=utcnow)
+
+
 class WorkerHeartbeat(SQLModel, table=True):
     """An engine worker that is alive: it rewrites `beat_at` every few seconds (GET /api/health
     counts the fresh rows) and deletes its row when it stops cleanly."""

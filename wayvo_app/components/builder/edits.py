@@ -105,7 +105,8 @@ class FieldEditsMixin(rx.State, mixin=True):
         groups = reference_candidates(graph, node["id"], registry, self._last_outputs) if graph else []
         if groups != self.ref_groups:
             self.ref_groups = groups
-        self.trigger_info = trigger_details(self.wf_id, config) if is_trigger else {}
+        hook_url = self._load_hook() if is_trigger and config.get("triggerType") == "Webhook" else ""
+        self.trigger_info = trigger_details(self.wf_id, config, hook_url=hook_url) if is_trigger else {}
         links = _links(self._doc, node["id"], spec)
         if links != self.links:
             self.links = links

@@ -48,18 +48,52 @@ def _identity() -> rx.Component:
     )
 
 
+def _hook_secret() -> rx.Component:
+    """Set, generate or remove the signing secret; a generated one is shown once, to copy."""
+    has = S.hook["hasSecret"].to(bool)
+    return rx.vstack(
+        rx.text(rx.cond(has, "Signing secret: set (kept encrypted, never shown again)", "Signing secret: none"),
+                size="1", color_scheme=rx.cond(has, "green", "gray"), id="hook-secret-state"),
+        rx.cond(S.hook_new_secret != "",
+                rx.hstack(rx.code(S.hook_new_secret, size="1", id="hook-new-secret", word_break="break-all"),
+                          copy_button(S.hook_new_secret, "Copy secret"), align="center", width="100%")),
+        rx.form(rx.hstack(
+            rx.el.label("Signing secret", html_for="hook-secret", class_name="wv-sr-only"),
+            rx.input(name="secret", id="hook-secret", type="password", placeholder="Paste the sender's secret",
+                     size="1", width="100%", auto_complete="off"),
+            rx.button("Save", size="1", type="submit", id="hook-secret-save"), width="100%", spacing="2"),
+            on_submit=S.save_hook_secret, reset_on_submit=True, width="100%"),
+        rx.hstack(rx.button(rx.icon("key-round", size=12), "Generate", size="1", variant="soft",
+                            on_click=S.generate_hook_secret, id="hook-secret-generate"),
+                  rx.cond(has, rx.button("Remove", size="1", variant="ghost", color_scheme="red",
+                                         on_click=S.remove_hook_secret, id="hook-secret-remove")),
+                  spacing="2"),
+        spacing="2", width="100%",
+    )
+
+
 def _webhook() -> rx.Component:
     info = S.trigger_info
     return _section(
         "WEBHOOK",
+        rx.cond(S.hook["error"].to(str) != "",
+                rx.callout(S.hook["error"].to(str), icon="info", size="1", color_scheme="amber")),
+        rx.text("Secret URL: anyone with it can start the published workflow; no header needed.", size="1",
+                color_scheme="gray"),
         rx.hstack(rx.code(info["url"].to(str), size="1", id="webhook-url", word_break="break-all"),
                   copy_button(info["url"].to(str), "Copy URL"), align="center", width="100%"),
+        rx.hstack(rx.button(rx.icon("refresh-cw", size=12), "Rotate URL", size="1", variant="soft",
+                            color_scheme="amber", on_click=S.rotate_hook, id="webhook-rotate"),
+                  rx.text("the old URL stops working at once", size="1", color_scheme="gray"), align="center"),
         rx.box(rx.el.pre(info["curl"].to(str), class_name="wv-curl", id="webhook-curl",
                          style={"fontSize": "11px", "whiteSpace": "pre-wrap", "wordBreak": "break-all",
                                 "margin": 0}),
                padding="8px", border_radius="6px", background=rx.color("gray", 3), width="100%"),
-        rx.hstack(copy_button(info["curl"].to(str), "Copy curl"),
-                  rx.link(rx.text("Create an API key", size="1"), href=routes.SETTINGS_API_KEYS), align="center"),
+        rx.hstack(copy_button(info["curl"].to(str), "Copy curl"), rx.text("Copy curl", size="1", color_scheme="gray"),
+                  align="center"),
+        _hook_secret(),
+        rx.text("Or with an API key: POST ", rx.code(info["keyUrl"].to(str), size="1"), " · ",
+                rx.link("Create an API key", href=routes.SETTINGS_API_KEYS), size="1", color_scheme="gray"),
     )
 
 

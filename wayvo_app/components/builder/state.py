@@ -13,6 +13,7 @@ import reflex as rx
 from wayvo_app.components.builder.canvas import canvas_edges, canvas_nodes
 from wayvo_app.components.builder.edits import FieldEditsMixin
 from wayvo_app.components.builder.history import forget, history
+from wayvo_app.components.builder.hook import WebhookMixin
 from wayvo_app.components.builder.palette import palette
 from wayvo_app.components.builder.runs import RunMixin
 from wayvo_app.components.builder.saving import SavingMixin
@@ -23,7 +24,7 @@ from wayvo_app.services import builder as builder_session
 from wayvo_app.state import AuthState
 
 
-class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, AuthState):
+class BuilderState(FieldEditsMixin, WebhookMixin, RunMixin, SavingMixin, AuthState):
     wf_id: str = ""
     phase: str = "loading"  # loading | ready | missing
     message: str = ""
