@@ -41,6 +41,8 @@ ACTIONS: dict[str, Rule] = {
     "execution.retry": Rule("operator", "retry an execution"),
     "approval.view": Rule("operator", "see the approval requests of the workspace's executions "
                                       "(named approvers and approver roles see theirs, members or not)"),
+    "approval.list": Rule(None, "list the requests one may decide or has decided (named approvers and approver "
+                                "roles only, whatever their role in the workspace)"),
     "approval.decide": Rule(None, "decide an approval request (only its named approvers and approver roles)"),
     "integration.view": Rule("editor", "list integrations and pick them in the builder"),
     "integration.create": Rule("editor", "create an integration in the workspace", on_workspace=True),
@@ -106,7 +108,7 @@ def decide(role: str | None, action: str, *, own: bool = False) -> str:
         return "allowed"
     noun = "workspace" if rule.on_workspace else action.split(".")[0]
     view = ACTIONS.get(f"{noun}.view", rule)
-    if action == f"{noun}.view" or not _allowed(role, view, own):
+    if action in (f"{noun}.view", f"{noun}.list") or not _allowed(role, view, own):
         return "404"  # what one may not see is simply not there (a member never learns of others' runs)
     return "403"
 
@@ -244,12 +246,15 @@ it: admin > editor > operator > member. "404" means the object answers exactly l
 "403" means the caller sees it but their role is too low; "own only" means on executions the
 caller started or keys the caller made. Approvals are decided by named approvers and approver roles, members or not.
 
-This file is generated from `ACTIONS` in `wayvo_app/services/access.py` (the same table drives
-`tests/integration/test_permission_matrix.py`); regenerate it with
-`python -m wayvo_app.services.access > docs/permissions.md`.
+This file is generated from `ACTIONS` in `wayvo_app/services/access.py` and from the tables of
+`wayvo_app/services/entry_points.py` (which action each route and page handler answers to); the
+same tables drive `tests/integration/test_permission_matrix.py`. Regenerate it with
+`python -m wayvo_app.services.entry_points > docs/permissions.md`.
 
 """
 
 
 if __name__ == "__main__":
-    print(DOC_HEAD + permissions_markdown(), end="")
+    from wayvo_app.services.entry_points import permissions_document
+
+    print(permissions_document(), end="")
