@@ -58,7 +58,7 @@ HANDLERS: dict[str, str] = {
     "LoginState.on_load": NONE, "LoginState.submit": NONE, "SetupState.on_load": NONE, "SetupState.submit": NONE,
     "ProfileState.load": NONE, "ProfileState.save_profile": NONE, "ProfileState.change_password": NONE,
     **{f"UsersState.{h}": NONE for h in ("load", "create", "save", "reset_password", "confirm_disable", "enable",
-                                         "open_dialog", "dialog_changed")},  # installation admins: test_session_guard
+                                         "open_dialog", "dialog_changed", "set_query")},  # installation admins: test_session_guard
     # /workflows
     "WorkflowsState.load": "workflow.view", "WorkflowsState.create": "workflow.create",
     "WorkflowsState.import_pasted": "workflow.create", "WorkflowsState.import_file": "workflow.create",
@@ -70,8 +70,8 @@ HANDLERS: dict[str, str] = {
     "BuilderState.load": "workflow.edit", "BuilderState.autosave": "workflow.edit",
     "BuilderState.overwrite_draft": "workflow.edit", "BuilderState.publish": "workflow.edit",
     "BuilderState.rename_workflow": "workflow.edit", "BuilderState.restore": "workflow.edit",
-    "BuilderState.start_run": "workflow.run_draft", "BuilderState.open_run": "execution.view",
-    "BuilderState.follow_run": "execution.view",
+    "BuilderState.start_run": "workflow.run_draft",
+    "BuilderState.open_run": "workflow.edit", "BuilderState.follow_run": "workflow.edit",  # runs shown in the builder
     **{f"BuilderState.{h}": _UI for h in (
         "add_from_palette", "add_row", "auto_layout", "clear_run", "connect", "connect_to", "delete_items",
         "delete_selected", "drop_node", "duplicate_selected", "focus_node", "layout_done", "nodes_moved",
@@ -82,7 +82,10 @@ HANDLERS: dict[str, str] = {
     "ExecutionsState.load": "execution.view", "ExecutionsState.refresh": "execution.view",
     "ExecutionsState.go": "execution.view", "ExecutionsState.clear_filters": "execution.view",
     "ExecutionsState.set_filter": "execution.view", "ExecutionPageState.load": "execution.view",
-    "OrderStatusState.load": "execution.view", "OrderStatusState.run_again": "workflow.run",
+    "OrderStatusState.load": "execution.view", "OrderStatusState.run_again": "execution.view",  # runs again an execution one sees
+    "ExecutionViewerState.open": "execution.view", "ExecutionViewerState.watch": "execution.view",
+    "ExecutionViewerState.cancel": "execution.cancel", "ExecutionViewerState.retry": "execution.retry",
+    **{f"ExecutionViewerState.{h}": _UI for h in ("close", "select_node", "select_node_id", "clear_selection")},
     "OrderStatusState.open_dialog": _UI, "OrderStatusState.close_dialog": _UI,
     # approvals (decided by named approvers and approver roles, members or not)
     "InboxState.load": "approval.view", "InboxState.poll": "approval.view", "InboxState.confirm_bulk": "approval.decide",
