@@ -139,3 +139,15 @@ async def test_the_creators_session_reaches_both_workspaces(world):
         assert s.get(workflows.Workflow, r.json()["id"]).workspace_id == b.ws
     r = await api.post(f"{X}/{b.waiting}/cancel", headers=world.session)
     assert r.status_code == 200 and _status(b.waiting) == "cancelled"
+
+
+async def test_the_viewers_change_markers_are_read_only_for_who_may_see(world):
+    from wayvo_app.services.execution_lists import revisions
+
+    a, b = world.a, world.b
+    bob = make_user("bob", roles=())
+    outsider = make_user("outsider", roles=())
+    key = SimpleNamespace(id=bob, workspace_id=a.ws)
+    assert set(revisions([a.finished, b.finished], bob)) == {a.finished, b.finished}
+    assert set(revisions([a.finished, b.finished], key)) == {a.finished}
+    assert revisions([a.finished, b.finished], outsider) == {}

@@ -40,7 +40,7 @@ async def event_stream(execution_id: str, user_id: Any, cursor: str, first: tupl
     but commits later (a parallel branch) is then already visible, so no event slips under the cursor."""
     events, status = first
     last_status, quiet_since = None, time.monotonic()
-    sub = revisions.subscribe(execution_id, "")
+    sub = revisions.subscribe(execution_id, "", user_id)
     try:
         while True:
             horizon = event_micros(utcnow()) - int(settle * 1_000_000)
