@@ -71,3 +71,17 @@ def test_an_admin_adds_a_member_and_changes_the_role(app_server, new_page):
     page.click("#confirm-remove")
     page.locator(".member-row", has_text="Alice Approver").wait_for(state="detached")
     assert all(w["name"] != team for w in _workspaces_of(base, "alice"))
+
+    # The admin renames the workspace, then deletes it (it holds no workflows): back to the personal one.
+    page.fill("#workspace-new-name", f"{team} renamed")
+    page.click("#rename-workspace")
+    page.get_by_text("Workspace renamed to").wait_for()
+    assert f"{team} renamed" in page.locator("#current-workspace").inner_text()
+    assert f"{team} renamed" in page.locator("#workspace-switcher").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "members-workspace-settings-laptop.png"), full_page=True)
+    page.click("#delete-workspace")
+    page.locator("#confirm-delete-workspace").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "members-delete-dialog-laptop.png"))
+    page.click("#confirm-delete-workspace")
+    page.locator("#personal-workspace").wait_for()
+    assert all(not w["name"].startswith(team) for w in _workspaces_of(base, "owner"))

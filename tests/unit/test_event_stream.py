@@ -27,7 +27,7 @@ async def test_heartbeats_hold_back_young_events_and_end_after_the_final_status(
         return next(reads)
 
     monkeypatch.setattr(routes_stream, "events_after", fake_events_after)
-    hub = RevisionHub(read=lambda ids: {}, tick=10)
+    hub = RevisionHub(read=lambda ids, who: {}, tick=10)
     old = _event(now - 5_000_000, "execution", "running")
     started, frames = time.monotonic(), []
     async for frame in routes_stream.event_stream("e1", "u1", "", ([old, young], "running"),

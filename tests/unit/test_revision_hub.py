@@ -11,7 +11,7 @@ async def test_one_read_per_tick_wakes_only_subscribers_of_a_changed_execution()
     revisions = {"a": "1", "b": "1"}
     reads: list[list[str]] = []
 
-    def read(ids):
+    def read(ids, who):
         reads.append(sorted(ids))
         return {i: revisions[i] for i in ids if i in revisions}
 
@@ -31,8 +31,24 @@ async def test_one_read_per_tick_wakes_only_subscribers_of_a_changed_execution()
 
 
 async def test_close_wakes_the_waiting_loop_at_once():
-    hub = RevisionHub(read=lambda ids: {i: "1" for i in ids}, tick=0.01)
+    hub = RevisionHub(read=lambda ids, who: {i: "1" for i in ids}, tick=0.01)
     sub = hub.subscribe("x", "1")
     asyncio.get_running_loop().call_later(0.02, sub.close)
     assert await sub.wait(5) is True and sub.closed
     hub.unsubscribe(sub)
+
+
+async def test_each_watching_user_reads_only_for_itself():
+    reads: list[tuple[list[str], str]] = []
+
+    def read(ids, who):
+        reads.append((sorted(ids), who))
+        return {i: "1" for i in ids if who == "owner"}  # "other" may see none of them
+
+    hub = RevisionHub(read=read, tick=0.01)
+    mine, theirs = hub.subscribe("a", "1", "owner"), hub.subscribe("a", "1", "other")
+    assert await mine.wait(0.05) is False
+    assert await theirs.wait(1) is True  # not visible to "other": reads as gone, its viewer re-checks
+    assert {(tuple(ids), who) for ids, who in reads} == {(("a",), "owner"), (("a",), "other")}
+    hub.unsubscribe(mine)
+    hub.unsubscribe(theirs)

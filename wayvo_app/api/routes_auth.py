@@ -52,11 +52,11 @@ def create_api_key(body: ApiKeyBody, me: Principal = Depends(current_principal))
     `scopes` (default execute + signal) and an optional `expiresAt` (a date or an ISO date-time)."""
     new = api_keys.new_api_key(me.id, body.name, workspace_id=body.workspaceId, scopes=body.scopes,
                                expires_at=body.expiresAt)
-    return _key_json(new.row) | {"key": new.key}
+    return _key_json(new.row, me.user_name) | {"key": new.key}
 
 
-def _key_json(row) -> dict:
-    return {"id": row.id, "name": row.name, "keyPrefix": row.key_prefix,
+def _key_json(row, created_by: str | None = None) -> dict:
+    return {"id": row.id, "name": row.name, "keyPrefix": row.key_prefix, "createdBy": created_by,
             "workspaceId": getattr(row, "workspace_id", None), "scopes": list(row.scopes or ()),
             "expiresAt": _iso(row.expires_at), "createdAt": _iso(row.created_at),
             "lastUsedAt": _iso(row.last_used_at)}
@@ -64,11 +64,12 @@ def _key_json(row) -> dict:
 
 @router.get(routes.API_KEYS, tags=["api keys"])
 def list_api_keys(workspaceId: str | None = None, me: Principal = Depends(current_principal)):
-    """The caller's live keys (an API key sees only those of its own workspace)."""
-    return [_key_json(r) for r in api_keys.api_keys_of(me.id, workspaceId or me.workspace_id)]
+    """The caller's live keys, and every key of the workspaces where the caller is an editor or
+    admin (of `workspaceId` only when given; an API key sees only those of its own workspace)."""
+    return [_key_json(row, name) for row, name in api_keys.keys_with_creators(me, workspaceId)]
 
 
 @router.delete(routes.API_KEYS + "/{key_id}", tags=["api keys"])
 def revoke_api_key(key_id: str, me: Principal = Depends(current_principal)):
-    api_keys.revoke(me.id, key_id)
+    api_keys.revoke(me, key_id)
     return {"id": key_id, "revoked": True}

@@ -1,4 +1,5 @@
-"""Routes: execution status, details (steps and logs), cancel and retry."""
+"""Routes: execution status, details (steps and logs), cancel and retry. Services get the caller
+(`me`), so an API key acts only on executions of its own workspace."""
 
 from __future__ import annotations
 
@@ -17,17 +18,17 @@ router = APIRouter(tags=["executions"])
 
 @router.get(routes.API_EXECUTIONS + "/{execution_id}/status")
 def execution_status(execution_id: str, me: Principal = Depends(current_principal)):
-    return execution_views.status_of(execution_id, me.id)
+    return execution_views.status_of(execution_id, me)
 
 
 @router.get(routes.API_EXECUTIONS + "/{execution_id}")
 def execution(execution_id: str, me: Principal = Depends(current_principal)):
-    return execution_views.details_of(execution_id, me.id)
+    return execution_views.details_of(execution_id, me)
 
 
 @router.post(routes.API_EXECUTIONS + "/{execution_id}/cancel")
 def cancel(execution_id: str, me: Principal = Depends(current_principal)):
-    execution = commands.cancel_execution(execution_id, me.id)
+    execution = commands.cancel_execution(execution_id, me)
     return {"id": execution.id, "status": "cancelled"}
 
 
@@ -35,5 +36,5 @@ def cancel(execution_id: str, me: Principal = Depends(current_principal)):
 async def retry(execution_id: str, request: Request, me: Principal = Depends(current_principal)):
     raw = await request.body()
     body = await request.json() if raw.strip() else {}
-    new = await asyncio.to_thread(commands.retry_execution, execution_id, me.id, str(body.get("from", "failed")))
+    new = await asyncio.to_thread(commands.retry_execution, execution_id, me, str(body.get("from", "failed")))
     return {"executionId": new.id, "status": new.status, "retryOf": execution_id}

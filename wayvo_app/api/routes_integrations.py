@@ -1,4 +1,4 @@
-"""Routes: the caller's integrations (credentials). Configs are stored encrypted, never returned."""
+"""Routes: the integrations of the caller's workspaces (credentials). Configs are stored encrypted, never returned."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class IntegrationBody(BaseModel):
     type: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=200)
     config: dict[str, Any] = Field(default_factory=dict)
+    workspaceId: str | None = Field(default=None, max_length=36)
 
 
 def _json(row) -> dict:
@@ -28,16 +29,20 @@ def _json(row) -> dict:
 
 @router.post(routes.API_INTEGRATIONS, tags=["integrations"])
 def create_integration(body: IntegrationBody, me: Principal = Depends(current_principal)):
-    return _json(integrations.add_integration(me.id, type=body.type, name=body.name, config=body.config,
-                                              known=integration_specs()))
+    """A new integration in `workspaceId` (default: an API key's workspace, else the caller's
+    personal one; the editor role is needed there)."""
+    return _json(integrations.add_integration(me, type=body.type, name=body.name, config=body.config,
+                                              known=integration_specs(), workspace_id=body.workspaceId))
 
 
 @router.get(routes.API_INTEGRATIONS, tags=["integrations"])
-def list_integrations(type: str | None = None, me: Principal = Depends(current_principal)):
-    return [_json(row) for row in integrations.integrations_of(me.id, type)]
+def list_integrations(type: str | None = None, workspaceId: str | None = None,
+                      me: Principal = Depends(current_principal)):
+    """The integrations of the caller's workspaces where they are an editor (of `workspaceId` only)."""
+    return [_json(row) for row in integrations.integrations_of(me, type, workspaceId)]
 
 
 @router.delete(routes.API_INTEGRATIONS + "/{integration_id}", tags=["integrations"])
 def delete_integration(integration_id: str, me: Principal = Depends(current_principal)):
-    integrations.remove_integration(me.id, integration_id)
+    integrations.remove_integration(me, integration_id)
     return {"id": integration_id, "deleted": True}

@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import StreamingResponse
@@ -31,7 +32,7 @@ def _frame(event: dict) -> str:
     return f"id: {event['id']}\nevent: {event['event']}\ndata: {json.dumps(event['data'], default=str)}\n\n"
 
 
-async def event_stream(execution_id: str, user_id: str, cursor: str, first: tuple[list[dict], str], *,
+async def event_stream(execution_id: str, user_id: Any, cursor: str, first: tuple[list[dict], str], *,
                        heartbeat: float, settle: float = SETTLE_SECONDS,
                        revisions: RevisionHub = hub) -> AsyncIterator[str]:
     """Frames from `first` on, then after each change the hub reports; ends after the final status.
@@ -39,7 +40,7 @@ async def event_stream(execution_id: str, user_id: str, cursor: str, first: tupl
     but commits later (a parallel branch) is then already visible, so no event slips under the cursor."""
     events, status = first
     last_status, quiet_since = None, time.monotonic()
-    sub = revisions.subscribe(execution_id, "")
+    sub = revisions.subscribe(execution_id, "", user_id)
     try:
         while True:
             horizon = event_micros(utcnow()) - int(settle * 1_000_000)
@@ -74,7 +75,7 @@ async def event_stream(execution_id: str, user_id: str, cursor: str, first: tupl
 async def execution_events(execution_id: str, last_event_id: str = Header("", alias="Last-Event-ID"),
                            me: Principal = Depends(current_principal)):
     cursor = last_event_id.strip()
-    first = await asyncio.to_thread(events_after, execution_id, me.id, cursor)  # 404 before streaming
-    return StreamingResponse(event_stream(execution_id, me.id, cursor, first, heartbeat=HEARTBEAT_SECONDS),
+    first = await asyncio.to_thread(events_after, execution_id, me, cursor)  # 404 before streaming
+    return StreamingResponse(event_stream(execution_id, me, cursor, first, heartbeat=HEARTBEAT_SECONDS),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

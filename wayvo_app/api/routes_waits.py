@@ -46,18 +46,19 @@ async def signal(request: Request, me: Principal = Depends(api_key_principal)):
 
 
 @router.get(routes.API_APPROVALS, tags=["approvals"])
-def list_approvals(status: str | None = Query(default=None), me: Principal = Depends(current_principal)):
+def list_approvals(status: str | None = Query(default=None), workspaceId: str | None = Query(default=None),
+                   me: Principal = Depends(current_principal)):
     if status is not None and status not in ("pending", "approved", "rejected", "expired", "cancelled"):
         raise BadRequestError("status must be pending, approved, rejected, expired or cancelled")
-    return decisions.list_approvals(user_id=me.id, status=status)
+    return decisions.list_approvals(user_id=me, status=status, workspace_id=workspaceId)
 
 
 @router.get(routes.API_APPROVALS + "/{request_id}", tags=["approvals"])
 def read_approval(request_id: str, me: Principal = Depends(current_principal)):
-    return decisions.read_approval(request_id=request_id, user_id=me.id)
+    return decisions.read_approval(request_id=request_id, user_id=me)
 
 
 @router.post(routes.API_APPROVALS + "/{request_id}/decide", tags=["approvals"])
 def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
     return decisions.decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
-                           comment=body.comment)
+                                     comment=body.comment, workspace_id=me.workspace_id)

@@ -23,26 +23,38 @@ async def _json(request: Request) -> dict[str, Any]:
     return {} if not raw.strip() else await request.json()
 
 
+def _workspace_of(document: dict[str, Any], query: str | None) -> str | None:
+    """The optional `workspaceId` (in the document or the query string); not part of the document."""
+    value = document.pop("workspaceId", None) or query
+    if value is not None and not isinstance(value, str):
+        raise BadRequestError("workspaceId must be a string")
+    return value or None
+
+
 @router.post(routes.API_WORKFLOWS)
-async def create_workflow(request: Request, me: Principal = Depends(current_principal)):
+async def create_workflow(request: Request, workspaceId: str | None = None,
+                          me: Principal = Depends(current_principal)):
+    """A new workflow in `workspaceId` (default: an API key's workspace, else the caller's personal
+    one; the editor role is needed there)."""
     document = await _json(request)
-    return await asyncio.to_thread(workflow_documents.create, me.id, document)
+    workspace_id = _workspace_of(document, workspaceId)
+    return await asyncio.to_thread(workflow_documents.create, me, document, workspace_id)
 
 
 @router.get(routes.API_WORKFLOWS + "/{workflow_id}")
 def read_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
-    return workflow_documents.read(workflow_id, me.id)
+    return workflow_documents.read(workflow_id, me)
 
 
 @router.put(routes.API_WORKFLOWS + "/{workflow_id}")
 async def update_workflow(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
-    return await asyncio.to_thread(workflow_documents.update, workflow_id, me.id, document)
+    return await asyncio.to_thread(workflow_documents.update, workflow_id, me, document)
 
 
 @router.post(routes.API_WORKFLOWS + "/{workflow_id}/publish")
 def publish_workflow(workflow_id: str, me: Principal = Depends(current_principal)):
-    return {"id": workflow_id, "version": workflow_documents.publish(workflow_id, me.id)}
+    return {"id": workflow_id, "version": workflow_documents.publish(workflow_id, me)}
 
 
 def _input_of(body: dict[str, Any]) -> dict[str, Any]:
@@ -60,8 +72,8 @@ async def execute_workflow(workflow_id: str, request: Request, me: Principal = D
     version = body.get("version")
     if version is not None and not isinstance(version, int):
         raise BadRequestError("version must be an integer")
-    result = await commands.atrigger_workflow(
-        workflow_id=workflow_id, user_name=me.user_name, input=_input_of(body), version=version,
+    result = await commands.atrigger_in(
+        me.workspace_id, workflow_id=workflow_id, user_name=me.user_name, input=_input_of(body), version=version,
         idempotency_key=request.headers.get("idempotency-key"))
     return {"executionId": result.execution_id, "status": result.status}
 
@@ -69,7 +81,7 @@ async def execute_workflow(workflow_id: str, request: Request, me: Principal = D
 @router.post(routes.webhook("{workflow_id}"))
 async def webhook(workflow_id: str, request: Request, me: Principal = Depends(api_key_principal)):
     body = await _json(request)
-    await asyncio.to_thread(workflow_documents.require_webhook_trigger, workflow_id, me.id)
-    result = await commands.atrigger_workflow(workflow_id=workflow_id, user_name=me.user_name, input=body,
-                                              trigger_type="Webhook")
+    await asyncio.to_thread(workflow_documents.require_webhook_trigger, workflow_id, me)
+    result = await commands.atrigger_in(me.workspace_id, workflow_id=workflow_id, user_name=me.user_name,
+                                        input=body, trigger_type="Webhook")
     return {"executionId": result.execution_id, "status": result.status}

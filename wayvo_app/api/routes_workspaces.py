@@ -35,6 +35,19 @@ def create_workspace(body: WorkspaceBody, me: Principal = Depends(current_princi
     return workspaces.new_workspace(me.id, body.name)
 
 
+@router.patch(routes.API_WORKSPACES + "/{workspace_id}")
+def rename_workspace(workspace_id: str, body: WorkspaceBody, me: Principal = Depends(current_principal)):
+    """Renames the workspace (admins): `{name}` → `{id, name}`."""
+    return workspaces.rename(workspace_id, me.id, body.name, me.workspace_id)
+
+
+@router.delete(routes.API_WORKSPACES + "/{workspace_id}")
+def delete_workspace(workspace_id: str, me: Principal = Depends(current_principal)):
+    """Deletes a shared workspace (admins, session token only); 409 while it holds workflows."""
+    workspaces.delete(workspace_id, me.id, me.workspace_id)
+    return {"id": workspace_id, "deleted": True}
+
+
 @router.get(MEMBERS)
 def list_members(workspace_id: str, me: Principal = Depends(current_principal)):
     """The members and their roles: `[{userName, displayName, role}]` (members of the workspace only)."""

@@ -40,6 +40,8 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("DELETE", routes.API_KEYS + "/{key_id}"): KEYS_NEVER,
     ("GET", routes.API_WORKSPACES): "manage",
     ("POST", routes.API_WORKSPACES): KEYS_NEVER,  # §7: a session token only
+    ("PATCH", routes.API_WORKSPACES + "/{workspace_id}"): "manage",
+    ("DELETE", routes.API_WORKSPACES + "/{workspace_id}"): KEYS_NEVER,  # a key would delete itself
     ("GET", routes.API_WORKSPACES + "/{workspace_id}/members"): "manage",
     ("PUT", routes.API_WORKSPACES + "/{workspace_id}/members/{user_name}"): "manage",
     ("DELETE", routes.API_WORKSPACES + "/{workspace_id}/members/{user_name}"): "manage",

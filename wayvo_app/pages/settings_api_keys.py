@@ -19,9 +19,9 @@ SCOPE_HELP = [("execute", "Run workflows, webhooks, read executions"), ("signal"
               ("approve", "List, read and decide approvals"), ("manage", "Everything else you may do")]
 
 
-def _row(key, workspace_names: dict[str, str]) -> dict[str, Any]:
+def _row(key, workspace_names: dict[str, str], creator: str = "") -> dict[str, Any]:
     now = datetime.now(UTC)
-    return {"id": key.id, "name": key.name, "prefix": key.key_prefix + "…", "created": stamp(key.created_at),
+    return {"id": key.id, "name": key.name, "creator": creator, "prefix": key.key_prefix + "…", "created": stamp(key.created_at),
             "createdAgo": ago(key.created_at, now),
             "lastUsed": ago(key.last_used_at, now) if key.last_used_at else "never",
             "workspace": workspace_names.get(key.workspace_id, "—"), "scopes": ", ".join(key.scopes or ()),
@@ -42,7 +42,7 @@ class ApiKeysState(AuthState):
 
     def _reload(self) -> None:
         names = {w["id"]: w["label"] for w in self.workspace_options}
-        self.keys = [_row(k, names) for k in api_keys.api_keys_of(self.user_id)]
+        self.keys = [_row(k, names, creator) for k, creator in api_keys.keys_with_creators(self.user_id)]
         self.loaded = True
 
     @rx.event
@@ -186,6 +186,7 @@ def _key_row(key) -> rx.Component:
     # On a phone the prefix moves under the name and the created column hides, so Revoke stays visible.
     return rx.table.row(
         rx.table.row_header_cell(rx.text(key["name"], weight="medium", word_break="break-word"),
+                                 rx.text("by " + key["creator"].to(str), size="1", color_scheme="gray"),
                                  rx.code(key["prefix"], variant="ghost", size="1", display=_NARROW)),
         rx.table.cell(rx.code(key["prefix"], variant="ghost"), display=_WIDE),
         rx.table.cell(rx.text(key["workspace"], size="2"), display=_WIDE),

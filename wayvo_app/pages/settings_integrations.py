@@ -1,4 +1,4 @@
-"""/settings/integrations: the user's credentials per integration (an SMS provider, a mail service),
+"""/settings/integrations: the current workspace's credentials per integration (an SMS provider, a mail service),
 stored encrypted and never shown again; add with the integration's own form fields, delete."""
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class IntegrationsState(AuthState):
         labels = {t["type"]: t["label"] for t in self.types}
         now = datetime.now(UTC)
         self.rows = [{"id": r.id, "name": r.name, "type": labels.get(r.type, r.type),
-                      "created": ago(r.created_at, now)} for r in integrations.integrations_of(self.user_id)]
+                      "created": ago(r.created_at, now)}
+                     for r in integrations.integrations_of(self.user_id, workspace_id=self.workspace_id or None)]
         self.loaded = True
 
     @rx.event
@@ -63,7 +64,8 @@ class IntegrationsState(AuthState):
         config = {k: v for k, v in form.items() if k not in ("name",) and v != ""}
         try:
             integrations.add_integration(self.user_id, type=self.selected_type, name=form.get("name", ""),
-                                         config=config, known=integration_specs())
+                                         config=config, known=integration_specs(),
+                                         workspace_id=self.workspace_id or None)
         except WorkflowError as exc:
             self.error = exc.message
             return None

@@ -1,5 +1,6 @@
 """/settings/members: the current workspace's members and roles. Admins add a user, change a role
-and remove a member (the last admin stays); anyone may create a shared workspace."""
+and remove a member (the last admin stays), rename the workspace and delete a shared one that holds
+no workflows; anyone may create a shared workspace."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class MembersState(AuthState):
     error: str = ""
     new_role: str = "member"
     remove_name: str = ""
+    deleting: bool = False
 
     @rx.var
     def is_admin(self) -> bool:
@@ -43,9 +45,14 @@ class MembersState(AuthState):
         self.members = [r | {"me": r["userName"] == self.user_name} for r in rows]
         self.loaded = True
 
+    @rx.var
+    def is_workspace_admin(self) -> bool:
+        """Whether the rename control shows (personal workspaces too)."""
+        return self.workspace_role == "admin"
+
     @rx.event
     def load(self):
-        self.remove_name = ""
+        self.remove_name, self.deleting = "", False
         if self.user_id:
             self._reload()
 
@@ -95,6 +102,39 @@ class MembersState(AuthState):
         self._load_workspaces()
         self._reload()
         return rx.toast.success(f"{name} removed from {self.workspace_name}")
+
+    @rx.event
+    def rename_workspace(self, form: dict):
+        try:
+            renamed = workspaces.rename(self.workspace_id, self.user_id, form.get("new_name", ""))
+        except WorkflowError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        self._load_workspaces()
+        return rx.toast.success(f"Workspace renamed to \u201c{renamed['name']}\u201d")
+
+    @rx.event
+    def ask_delete_workspace(self):
+        self.deleting = True
+
+    @rx.event
+    def delete_dialog_changed(self, is_open: bool):
+        self.deleting = is_open
+
+    @rx.event
+    def confirm_delete_workspace(self):
+        self.deleting = False
+        name = self.workspace_name
+        try:
+            workspaces.delete(self.workspace_id, self.user_id)
+        except WorkflowError as exc:
+            self.error = exc.message
+            return None
+        self.workspace_id = ""
+        self._load_workspaces()  # back to the personal workspace
+        self._reload()
+        return rx.toast.success(f"Workspace \u201c{name}\u201d deleted")
 
     @rx.event
     def create_workspace(self, form: dict):
@@ -188,6 +228,41 @@ def _create_workspace_form() -> rx.Component:
         width="100%")
 
 
+def _workspace_settings() -> rx.Component:
+    """Rename (admins), and delete a shared workspace (admins; refused while it holds workflows)."""
+    s = MembersState
+    rename = rx.form(rx.flex(
+        rx.input(name="new_name", id="workspace-new-name", default_value=s.workspace_name, key=s.workspace_id,
+                 required=True, max_length=200, flex="1", min_width="12rem", size="3", aria_label="Workspace name"),
+        rx.button(rx.icon("pencil", size=16), "Rename", type="submit", size="3", variant="soft", id="rename-workspace"),
+        gap="0.75rem", wrap="wrap", width="100%"), on_submit=s.rename_workspace, width="100%")
+    delete = rx.cond(~s.workspace_personal, rx.flex(
+        rx.text("Deleting removes its members, integrations and API keys; it must hold no workflows.",
+                size="1", color_scheme="gray", flex="1"),
+        rx.button(rx.icon("trash-2", size=16), "Delete workspace", color_scheme="red", variant="soft", size="2",
+                  on_click=s.ask_delete_workspace, id="delete-workspace"),
+        gap="0.75rem", align="center", wrap="wrap", width="100%"))
+    return rx.cond(s.is_workspace_admin, rx.card(rx.vstack(
+        rx.heading("Workspace", size="3"), rename, delete, spacing="3", width="100%"), width="100%",
+        id="workspace-settings"))
+
+
+def _delete_dialog() -> rx.Component:
+    s = MembersState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this workspace?"),
+            rx.alert_dialog.description(s.workspace_name, " and its members, integrations and API keys are "
+                                        "deleted; its API keys stop at once.", size="2"),
+            rx.flex(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=s.delete_dialog_changed(False)),
+                    rx.button("Delete", color_scheme="red", on_click=s.confirm_delete_workspace,
+                              id="confirm-delete-workspace"),
+                    gap="0.75rem", justify="end", margin_top="1rem"),
+            max_width="420px"),
+        open=s.deleting, on_open_change=s.delete_dialog_changed,
+    )
+
+
 def _remove_dialog() -> rx.Component:
     s = MembersState
     return rx.alert_dialog.root(
@@ -217,7 +292,9 @@ def members_page() -> rx.Component:
             rx.cond(s.workspace_personal, _personal_notice(), _add_form()),
             rx.heading("Members", size="4", margin_top="0.5rem"),
             _members_table(),
+            _workspace_settings(),
             _create_workspace_form(),
             spacing="4", width="100%", max_width="900px"),
         _remove_dialog(),
+        _delete_dialog(),
     )

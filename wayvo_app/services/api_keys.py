@@ -7,11 +7,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, ForbiddenError, NotFoundError
+from wayvo_app.core.errors import BadRequestError, NotFoundError
 from wayvo_app.core.times import aware
 from wayvo_app.services import access
 from wayvo_app.store import db
@@ -73,14 +74,7 @@ def parse_expiry(value, now: datetime | None = None) -> datetime | None:
 
 def _workspace_for_new_key(s: Session, user_id: str, workspace_id: str | None) -> str:
     """The key's workspace (default: the creator's personal one); §7: editors and admins manage keys."""
-    if not workspace_id:
-        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
-    role = access.role_in(s, user_id, workspace_id)
-    if role is None:
-        raise NotFoundError("Workspace not found")
-    if not access.at_least(role, "editor"):
-        raise ForbiddenError("Creating API keys in this workspace needs the editor or admin role")
-    return workspace_id
+    return access.target_workspace(s, user_id, "key.create", workspace_id)
 
 
 def create_api_key(s: Session, user_id: str, name: str, *, workspace_id: str | None = None,
@@ -100,17 +94,23 @@ def create_api_key(s: Session, user_id: str, name: str, *, workspace_id: str | N
     return NewApiKey(row, key)
 
 
-def list_api_keys(s: Session, user_id: str, workspace_id: str | None = None) -> list[ApiKey]:
-    stmt = (select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+def list_api_keys(s: Session, who: Any, workspace_id: str | None = None) -> list[tuple[ApiKey, str]]:
+    """(key, creator's user name) of the live keys the caller may see (access.py `key.view`: their
+    own, and every key of the workspaces where they are an editor or admin), of one workspace when
+    given (an API key: of its own only), newest first."""
+    only = access.list_workspace(s, who, workspace_id)
+    stmt = (select(ApiKey, User.user_name).join(User, User.id == ApiKey.user_id)
+            .where(store_workspaces.visible_api_keys(access.user_id_of(who), only), ApiKey.revoked_at.is_(None))
             .order_by(ApiKey.created_at.desc()))
-    if workspace_id is not None:
-        stmt = stmt.where(ApiKey.workspace_id == workspace_id)
-    return list(s.exec(stmt).scalars())
+    return [(key, name) for key, name in s.exec(stmt).all()]
 
 
-def revoke_api_key(s: Session, user_id: str, key_id: str) -> None:
-    result = s.exec(update(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id,
-                                         ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow()))
+def revoke_api_key(s: Session, who: Any, key_id: str) -> None:
+    """Revoke a key the caller may revoke: their own, or any of a workspace where they are an editor
+    or admin; 404 for a key they may not see."""
+    row = s.get(ApiKey, key_id) if key_id else None
+    access.require(s, who, "key.revoke", row if row is not None and row.revoked_at is None else None)
+    result = s.exec(update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow()))
     if result.rowcount != 1:
         raise NotFoundError("API key not found")
 
@@ -143,12 +143,17 @@ def new_api_key(user_id: str, name: str, *, workspace_id: str | None = None, sco
         return create_api_key(s, user_id, name, workspace_id=workspace_id, scopes=scopes, expires_at=expires_at)
 
 
-def api_keys_of(user_id: str, workspace_id: str | None = None) -> list[ApiKey]:
-    """The user's live keys (of one workspace when given), newest first."""
+def api_keys_of(who: Any, workspace_id: str | None = None) -> list[ApiKey]:
+    """The live keys the caller may see (of one workspace when given), newest first."""
+    return [key for key, _ in keys_with_creators(who, workspace_id)]
+
+
+def keys_with_creators(who: Any, workspace_id: str | None = None) -> list[tuple[ApiKey, str]]:
+    """(key, creator's user name) of the live keys the caller may see, newest first."""
     with db.read_session() as s:
-        return list_api_keys(s, user_id, workspace_id)
+        return list_api_keys(s, who, workspace_id)
 
 
-def revoke(user_id: str, key_id: str) -> None:
+def revoke(user_id: Any, key_id: str) -> None:
     with db.session() as s:
         revoke_api_key(s, user_id, key_id)

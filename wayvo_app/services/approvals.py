@@ -61,19 +61,22 @@ def request_json(s: Session, request: ApprovalRequest, workflow_name: str | None
     }
 
 
-def get_visible(s: Session, request_id: str, user: User, *, lock: bool = False) -> ApprovalRequest:
+def get_visible(s: Session, request_id: str, user: User, *, lock: bool = False,
+                only: str | None = None) -> ApprovalRequest:
+    """The request if the user may see it (and it is of the workspace `only`, an API key's, when given)."""
     request = store_approvals.approval_request(s, request_id, lock=lock)
-    if request is None or not _visible(s, user, request):
+    if request is None or (only and request.workspace_id != only) or not _visible(s, user, request):
         raise NotFoundError(NOT_FOUND)
     return request
 
 
-def decide(s: Session, request_id: str, user: User, decision: str, comment: str | None) -> ApprovalRequest:
+def decide(s: Session, request_id: str, user: User, decision: str, comment: str | None,
+           only: str | None = None) -> ApprovalRequest:
     """Record one user's decision; the decision that settles the request resumes the execution."""
     if decision not in ("approved", "rejected"):
         raise BadRequestError('decision must be "approved" or "rejected"')
     now = utcnow()
-    request = get_visible(s, request_id, user, lock=True)
+    request = get_visible(s, request_id, user, lock=True, only=only)
     if request.status != "pending":
         raise ConflictError(f"This approval request is already {request.status}")
     if request.expires_at is not None and request.expires_at <= now:
@@ -99,6 +102,7 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
 audience_ids = store_approvals.audience_ids  # kept here: the inbox filters its lists with it
 
 
-def list_for_user(s: Session, user: User, status: str | None = None, limit: int = 500) -> list[tuple]:
+def list_for_user(s: Session, user: User, status: str | None = None, limit: int = 500,
+                  workspace_id: str | None = None) -> list[tuple]:
     """Requests the user may decide or has decided (named, by role, or decided), pending first."""
-    return store_approvals.requests_for_user(s, user, status, limit)
+    return store_approvals.requests_for_user(s, user, status, limit, workspace_id)

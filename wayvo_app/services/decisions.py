@@ -1,5 +1,6 @@
 """Approval use cases for application code and routes: list and read what a user may see, and
-decide (one transaction, then wake the workers)."""
+decide (one transaction, then wake the workers). A caller limited to one workspace (an API key)
+sees and decides only that workspace's requests."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ from sqlalchemy import select
 
 from wayvo_app.core.errors import NotFoundError
 from wayvo_app.engine import wakeup
-from wayvo_app.services import approvals
+from wayvo_app.services import access, approvals
 from wayvo_app.store import db
 from wayvo_app.store.models import User, Workflow
 from wayvo_app.store.users import user_by_name
 
 
-def decide_approval(*, request_id: str, user_name: str, decision: str, comment: str | None = None) -> dict[str, Any]:
-    """Decide as `user_name`; raises NotFoundError, ForbiddenError (403) or ConflictError (409)."""
+def decide_approval(*, request_id: str, user_name: str, decision: str, comment: str | None = None,
+                    workspace_id: str | None = None) -> dict[str, Any]:
+    """Decide as `user_name` (only a request of `workspace_id` when given); raises NotFoundError,
+    ForbiddenError (403) or ConflictError (409)."""
     with db.session() as s:
         user = user_by_name(s, user_name)
         if user is None:
             raise NotFoundError(approvals.NOT_FOUND)
-        request = approvals.decide(s, request_id, user, decision, comment)
+        request = approvals.decide(s, request_id, user, decision, comment, only=workspace_id)
         name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
         body = approvals.request_json(s, request, name)
     if body["status"] != "pending":
@@ -29,16 +32,28 @@ def decide_approval(*, request_id: str, user_name: str, decision: str, comment: 
     return body
 
 
-def list_approvals(*, user_id: str, status: str | None = None) -> list[dict[str, Any]]:
-    """Requests the user may decide or has decided, pending first."""
-    with db.read_session() as s:
-        user = s.get(User, user_id)
-        return [approvals.request_json(s, r, name) for r, name in approvals.list_for_user(s, user, status)]
+def _workspace_filter(who: Any, workspace_id: str | None) -> str | None:
+    """`?workspaceId=` (approvers need not be members, so it only filters), or an API key's own
+    workspace; a key asking for another workspace gets 404."""
+    only = access.only_of(who)
+    if only and workspace_id and workspace_id != only:
+        raise NotFoundError("Workspace not found")
+    return workspace_id or only
 
 
-def read_approval(*, request_id: str, user_id: str) -> dict[str, Any]:
-    """One request the user may see; NotFoundError otherwise."""
+def list_approvals(*, user_id: Any, status: str | None = None, workspace_id: str | None = None) -> list[dict[str, Any]]:
+    """Requests the caller may decide or has decided, pending first."""
+    only = _workspace_filter(user_id, workspace_id)
     with db.read_session() as s:
-        request = approvals.get_visible(s, request_id, s.get(User, user_id))
+        user = s.get(User, access.user_id_of(user_id))
+        return [approvals.request_json(s, r, name)
+                for r, name in approvals.list_for_user(s, user, status, workspace_id=only)]
+
+
+def read_approval(*, request_id: str, user_id: Any) -> dict[str, Any]:
+    """One request the caller may see; NotFoundError otherwise."""
+    with db.read_session() as s:
+        request = approvals.get_visible(s, request_id, s.get(User, access.user_id_of(user_id)),
+                                        only=access.only_of(user_id))
         name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
         return approvals.request_json(s, request, name)

@@ -131,10 +131,12 @@ def execution_revision(s: Session, execution_id: str) -> str | None:
     return f"{aware(row[0]).isoformat()}|{row[1]}" if row else None
 
 
-def execution_revisions(s: Session, execution_ids: list[str]) -> dict[str, str]:
-    """The revisions of many executions in one query per 500 ids (missing ones are left out)."""
+def execution_revisions(s: Session, execution_ids: list[str], who: Any = None) -> dict[str, str]:
+    """The revisions of many executions in one query per 500 ids (missing ones, and with `who` the
+    ones that caller may not see, are left out)."""
+    visible = access.visible_executions(who) if who is not None else None
     return {ex_id: f"{aware(updated).isoformat()}|{status}"
-            for ex_id, updated, status in reads.revisions_of(s, execution_ids)}
+            for ex_id, updated, status in reads.revisions_of(s, execution_ids, visible)}
 
 
 def newest_execution(s: Session, user_id: str) -> Execution | None:
@@ -185,10 +187,11 @@ def page_of_executions(user_id: str, flt: ExecutionFilter, page: int, page_size:
         return list_executions(s, user_id, flt, page=page, page_size=page_size), workflow_choices(s, user_id)
 
 
-def revisions(execution_ids: list[str]) -> dict[str, str]:
-    """The change markers of these executions (the live viewers' poll)."""
+def revisions(execution_ids: list[str], who: Any) -> dict[str, str]:
+    """The change markers of those of these executions the caller (a user id or a principal) may
+    see (the live viewers' poll); one the caller may no longer see reads as gone."""
     with db.read_session() as s:
-        return execution_revisions(s, execution_ids)
+        return execution_revisions(s, execution_ids, who)
 
 
 def newest_run(user_id: str) -> tuple[str, str, dict]:

@@ -73,14 +73,14 @@ def execution_details(s: Session, execution: Execution) -> dict[str, Any]:
                      for log in logs]}
 
 
-def status_of(execution_id: str, user_id: str) -> dict[str, Any]:
+def status_of(execution_id: str, user_id: Any) -> dict[str, Any]:
     """The execution's status and each node's status; NotFoundError unless the user owns it."""
     with db.read_session() as s:
         execution = owned_execution(s, execution_id, user_id)
         return {"status": execution.status, "nodeStatuses": node_statuses(s, execution)}
 
 
-def details_of(execution_id: str, user_id: str) -> dict[str, Any]:
+def details_of(execution_id: str, user_id: Any) -> dict[str, Any]:
     """The execution with its steps, node statuses and logs; NotFoundError unless the user owns it."""
     with db.read_session() as s:
         return execution_details(s, owned_execution(s, execution_id, user_id))
@@ -111,7 +111,7 @@ def _since(cursor: str) -> datetime | None:
     return _EPOCH + timedelta(microseconds=int(head)) if head.isdigit() else None
 
 
-def events_after(execution_id: str, user_id: str, cursor: str = "") -> tuple[list[dict[str, Any]], str]:
+def events_after(execution_id: str, user_id: Any, cursor: str = "") -> tuple[list[dict[str, Any]], str]:
     """The stream's events after `cursor` (a previous event id; empty for all), oldest first, and the
     execution's status; NotFoundError unless the user may see the execution (as for the details).
     A step yields one event per status it reaches, stamped with the time of that change, so a later

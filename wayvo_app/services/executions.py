@@ -83,14 +83,24 @@ def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = N
                      session: Session | None = None, trigger_type: str | None = None,
                      idempotency_key: str | None = None) -> TriggerWorkflowResult:
     """Start a workflow as `user_name`. With `session`, the execution is part of that transaction."""
+    return trigger_in(None, workflow_id=workflow_id, user_name=user_name, input=input, version=version,
+                      session=session, trigger_type=trigger_type, idempotency_key=idempotency_key)
+
+
+def trigger_in(only: str | None, *, workflow_id: str, user_name: str, input: dict | None = None,
+               version: int | None = None, session: Session | None = None, trigger_type: str | None = None,
+               idempotency_key: str | None = None) -> TriggerWorkflowResult:
+    """trigger_workflow limited to the workspace `only` (an API key's): WorkflowNotFoundError for a
+    workflow of any other workspace."""
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("input must be an object")
     idempotency_key = checked_key(idempotency_key)
+    args = (workflow_id, user_name, input, version, trigger_type, idempotency_key, only)
     if session is not None:
-        return _trigger(session, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+        return _trigger(session, *args)
     try:
         with db.session() as s:
-            result = _trigger(s, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+            result = _trigger(s, *args)
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -103,10 +113,10 @@ def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = N
 
 
 def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: int | None,
-             trigger_type: str | None, idempotency_key: str | None) -> TriggerWorkflowResult:
+             trigger_type: str | None, idempotency_key: str | None, only: str | None = None) -> TriggerWorkflowResult:
     """Start the execution in `s`; a repeated Idempotency-Key returns the first one instead."""
     user = _user(s, user_name)
-    wf = owned_workflow(s, workflow_id, user.id)
+    wf = owned_workflow(s, workflow_id, access.Acting(user.id, only))
     if idempotency_key is not None:
         first = store_idempotency.execution_for_key(s, wf.id, idempotency_key)
         if first is not None:
@@ -119,9 +129,14 @@ def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: 
 
 async def atrigger_workflow(**kwargs: Any) -> TriggerWorkflowResult:
     """The async twin of trigger_workflow (the database work runs in a thread)."""
+    return await atrigger_in(None, **kwargs)
+
+
+async def atrigger_in(only: str | None, **kwargs: Any) -> TriggerWorkflowResult:
+    """The async twin of trigger_in."""
     if kwargs.get("session") is not None:
-        return trigger_workflow(**kwargs)
-    return await asyncio.to_thread(lambda: trigger_workflow(**kwargs))
+        return trigger_in(only, **kwargs)
+    return await asyncio.to_thread(lambda: trigger_in(only, **kwargs))
 
 
 def _notify_after_commit(session: Session) -> None:
@@ -165,13 +180,13 @@ def _check_lineage(s: Session, parent_execution_id: str, wf: Workflow) -> None:
                         "(WAYVO_MAX_WORKFLOW_DEPTH)", retryable=False)
 
 
-def owned_execution(s: Session, execution_id: str, user_id: str, *, lock: bool = False,
+def owned_execution(s: Session, execution_id: str, user_id: Any, *, lock: bool = False,
                     action: str = "execution.view") -> Execution:
     """The execution if the user may do `action` to it (access.py decides); NotFoundError otherwise."""
     return access.execution_for(s, execution_id, user_id, action, lock=lock)
 
 
-def cancel_execution(execution_id: str, user_id: str) -> Execution:
+def cancel_execution(execution_id: str, user_id: Any) -> Execution:
     """Stops at once: open steps, approvals and waits are cancelled; running steps are discarded."""
     with db.session() as s:
         execution = owned_execution(s, execution_id, user_id, lock=True, action="execution.cancel")
@@ -195,7 +210,7 @@ def _cancel(s: Session, execution: Execution, now: datetime, reason: str) -> Non
     metrics.execution_finished(s, execution.workflow_id, "cancelled")
 
 
-def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:
+def retry_execution(execution_id: str, user_id: Any, mode: str) -> Execution:
     """A new execution linked to the old one: from the start, or from the failed step with the
     earlier outputs kept (completed steps are copied, the failed node and what follows run again)."""
     if mode not in ("failed", "start"):
@@ -205,7 +220,7 @@ def retry_execution(execution_id: str, user_id: str, mode: str) -> Execution:
         if mode == "failed" and old.status not in ("error", "cancelled"):
             raise ConflictError("Only a failed or cancelled execution can be retried from the failed step")
         wf = s.get(Workflow, old.workflow_id)
-        user = s.get(User, user_id)
+        user = s.get(User, access.user_id_of(user_id))
         if mode == "start":
             new = start_execution(s, wf, user, old.input, retry_of_id=old.id, trigger_type=old.trigger_type)
         else:

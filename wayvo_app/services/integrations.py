@@ -76,20 +76,25 @@ def create_integration(s: Session, user_id: str, *, type: str, name: str, config
     return row
 
 
-def list_integrations(s: Session, user_id: str, type: str | None = None) -> list[Integration]:
-    """The integrations of the workspaces where the user is an editor or above."""
-    stmt = select(Integration).where(store_workspaces.visible_integrations(user_id))
+def list_integrations(s: Session, user_id: Any, type: str | None = None,
+                      workspace_id: str | None = None) -> list[Integration]:
+    """The integrations of the workspaces where the caller is an editor or above (of `workspace_id`
+    only when given; an API key's: of its workspace only)."""
+    stmt = select(Integration).where(access.visible_integrations(user_id))
+    only = access.list_workspace(s, user_id, workspace_id)
+    if only:
+        stmt = stmt.where(Integration.workspace_id == only)
     if type:
         stmt = stmt.where(Integration.type == type)
     return list(s.exec(stmt.order_by(Integration.created_at, Integration.id)).scalars())
 
 
-def managed_integration(s: Session, integration_id: str, user_id: str) -> Integration:
+def managed_integration(s: Session, integration_id: str, user_id: Any) -> Integration:
     """The integration if the user may manage it (access.py: an editor of its workspace)."""
     return access.integration_for(s, integration_id, user_id, "integration.manage")
 
 
-def delete_integration(s: Session, user_id: str, integration_id: str) -> None:
+def delete_integration(s: Session, user_id: Any, integration_id: str) -> None:
     s.delete(managed_integration(s, integration_id, user_id))
     s.flush()
 
@@ -156,18 +161,22 @@ def reencrypt_integrations(s: Session, settings: Settings | None = None) -> int:
 
 # Entry points for the web layer: each opens its own transaction.
 
-def add_integration(user_id: str, *, type: str, name: str, config: Mapping[str, Any],
-                    known: Mapping[str, Any]) -> Integration:
+def add_integration(user_id: Any, *, type: str, name: str, config: Mapping[str, Any],
+                    known: Mapping[str, Any], workspace_id: str | None = None) -> Integration:
+    """A new integration in `workspace_id` (default: an API key's workspace, else the caller's
+    personal one); the caller needs the editor role there."""
     with db.session() as s:
-        return create_integration(s, user_id, type=type, name=name, config=config, known=known)
+        target = access.target_workspace(s, user_id, "integration.create", workspace_id)
+        return create_integration(s, access.user_id_of(user_id), type=type, name=name, config=config,
+                                  known=known, workspace_id=target)
 
 
-def integrations_of(user_id: str, type: str | None = None) -> list[Integration]:
-    """The user's integrations (of one type, if given), oldest first."""
+def integrations_of(user_id: Any, type: str | None = None, workspace_id: str | None = None) -> list[Integration]:
+    """The caller's integrations (of one type, of one workspace, if given), oldest first."""
     with db.read_session() as s:
-        return list_integrations(s, user_id, type)
+        return list_integrations(s, user_id, type, workspace_id)
 
 
-def remove_integration(user_id: str, integration_id: str) -> None:
+def remove_integration(user_id: Any, integration_id: str) -> None:
     with db.session() as s:
         delete_integration(s, user_id, integration_id)

@@ -1,5 +1,6 @@
 """One database poll per web process for every open viewer and SSE stream: each tick reads the revision
-(`updated_at` + status) of all watched executions in one query and wakes the watchers whose one changed.
+(`updated_at` + status) of all watched executions, one query per watching user (each sees only the
+executions it may see, access.py), and wakes the watchers whose one changed.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from wayvo_app.services.execution_lists import revisions
 
@@ -15,16 +17,18 @@ log = logging.getLogger("wayvo.viewer")
 TICK_SECONDS = 0.1
 
 
-def _read(execution_ids: list[str]) -> dict[str, str]:
-    return revisions(execution_ids)
+def _read(execution_ids: list[str], who: Any) -> dict[str, str]:
+    """Markers of the executions `who` may see; a watcher without a user sees none."""
+    return revisions(execution_ids, who) if who is not None else {}
 
 
 class Subscription:
     """A viewer's interest in one execution; `changed` is set when its revision moves."""
 
-    def __init__(self, execution_id: str, revision: str):
+    def __init__(self, execution_id: str, revision: str, who: Any = None):
         self.execution_id = execution_id
         self.revision = revision
+        self.who = who  # the watching user (an id or a principal): the hub reads what it may see
         self.changed = asyncio.Event()
         self.closed = False
 
@@ -42,13 +46,13 @@ class Subscription:
 
 
 class RevisionHub:
-    def __init__(self, read: Callable[[list[str]], dict[str, str]] = _read, tick: float = TICK_SECONDS):
+    def __init__(self, read: Callable[[list[str], Any], dict[str, str]] = _read, tick: float = TICK_SECONDS):
         self._read, self._tick = read, tick
         self._subs: dict[str, set[Subscription]] = {}
         self._task: asyncio.Task | None = None
 
-    def subscribe(self, execution_id: str, revision: str) -> Subscription:
-        sub = Subscription(execution_id, revision)
+    def subscribe(self, execution_id: str, revision: str, who: Any = None) -> Subscription:
+        sub = Subscription(execution_id, revision, who)
         self._subs.setdefault(execution_id, set()).add(sub)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="wayvo-viewer-hub")
@@ -64,20 +68,24 @@ class RevisionHub:
     async def _run(self) -> None:
         while self._subs:
             await asyncio.sleep(self._tick)
-            ids = list(self._subs)
-            if not ids:
+            watchers: dict[Any, list[str]] = {}
+            for execution_id, subs in list(self._subs.items()):
+                for who in {sub.who for sub in subs}:
+                    watchers.setdefault(who, []).append(execution_id)
+            if not watchers:
                 break
-            try:
-                revisions = await asyncio.to_thread(self._read, ids)
-            except Exception:  # noqa: BLE001 - a failed read (database busy) is retried next tick
-                log.exception("viewer revision poll failed")
-                continue
-            for execution_id in ids:
-                current = revisions.get(execution_id, "")
-                for sub in list(self._subs.get(execution_id, ())):
-                    if current != sub.revision:
-                        sub.revision = current
-                        sub.changed.set()
+            for who, ids in watchers.items():
+                try:
+                    revisions = await asyncio.to_thread(self._read, ids, who)
+                except Exception:  # noqa: BLE001 - a failed read (database busy) is retried next tick
+                    log.exception("viewer revision poll failed")
+                    continue
+                for execution_id in ids:
+                    current = revisions.get(execution_id, "")
+                    for sub in list(self._subs.get(execution_id, ())):
+                        if sub.who == who and current != sub.revision:
+                            sub.revision = current
+                            sub.changed.set()
 
 
 hub = RevisionHub()

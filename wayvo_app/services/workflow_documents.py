@@ -8,40 +8,44 @@ from typing import Any
 from sqlalchemy import select
 
 from wayvo_app.core.errors import BadRequestError, WorkflowError
-from wayvo_app.services import accounts, workflows
+from wayvo_app.services import access, accounts, workflows
 from wayvo_app.store import db
 from wayvo_app.store.models import Workflow
 
 
-def create(owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
-    """A new workflow from a document: its id and published version."""
+def create(who: Any, document: dict[str, Any], workspace_id: str | None = None) -> dict[str, Any]:
+    """A new workflow from a document in `workspace_id` (default: an API key's workspace, else the
+    caller's personal one; the caller needs the editor role there): its id and published version."""
     with db.session() as s:
-        wf = workflows.create_workflow(s, owner_id, document)
+        target = access.target_workspace(s, who, "workflow.create", workspace_id)
+        wf = workflows.create_workflow(s, access.user_id_of(who), document, workspace_id=target)
         return {"id": wf.id, "version": wf.published_version}
 
 
-def read(workflow_id: str, owner_id: str) -> dict[str, Any]:
-    """The owner's workflow as a document; WorkflowNotFoundError for anyone else."""
+def read(workflow_id: str, owner_id: Any) -> dict[str, Any]:
+    """The workflow as a document if the caller (a user id or a principal) may edit it;
+    WorkflowNotFoundError for anyone else."""
     with db.read_session() as s:
         return workflows.export_document(workflows.get_owned(s, workflow_id, owner_id))
 
 
-def update(workflow_id: str, owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
+def update(workflow_id: str, owner_id: Any, document: dict[str, Any]) -> dict[str, Any]:
     with db.session() as s:
         wf = workflows.update_workflow(s, workflow_id, owner_id, document)
         return {"id": wf.id, "version": wf.published_version}
 
 
-def publish(workflow_id: str, owner_id: str) -> int:
+def publish(workflow_id: str, owner_id: Any) -> int:
     """Publishes the draft; the new version number."""
     with db.session() as s:
-        return workflows.publish_workflow(s, workflow_id, owner_id, created_by=owner_id).version
+        return workflows.publish_workflow(s, workflow_id, owner_id, created_by=access.user_id_of(owner_id)).version
 
 
-def require_webhook_trigger(workflow_id: str, owner_id: str) -> None:
-    """BadRequestError unless the owner's workflow starts with a Webhook trigger."""
+def require_webhook_trigger(workflow_id: str, who: Any) -> None:
+    """WorkflowNotFoundError unless the caller may run the workflow; BadRequestError unless it
+    starts with a Webhook trigger."""
     with db.read_session() as s:
-        if workflows.get_owned(s, workflow_id, owner_id).trigger_type != "Webhook":
+        if access.workflow_to_run(s, workflow_id, who).trigger_type != "Webhook":
             raise BadRequestError("This workflow's trigger is not a Webhook trigger")
 
 

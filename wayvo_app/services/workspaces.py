@@ -1,12 +1,13 @@
-"""Workspaces and their members (contract §7): list and create workspaces, list members, add or
-change a member's role, remove one. Only admins change members; the last admin stays (409)."""
+"""Workspaces and their members (contract §7): list, create, rename and delete workspaces, list
+members, add or change a member's role, remove one. access.ACTIONS decides who may (admins change
+members and the workspace); the last admin stays (409); a workspace holding workflows stays (409)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from wayvo_app.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from wayvo_app.core.errors import BadRequestError, ConflictError, NotFoundError
 from wayvo_app.services import access
 from wayvo_app.store import db
 from wayvo_app.store import workspaces as store_workspaces
@@ -24,13 +25,9 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _visible(s: Session, workspace_id: str, user_id: str, only: str | None) -> tuple[Workspace, str]:
-    """The workspace and the caller's role; 404 for a non-member (or outside an API key's workspace)."""
-    ws = s.get(Workspace, workspace_id) if workspace_id else None
-    role = access.role_in(s, user_id, workspace_id) if ws else None
-    if ws is None or role is None or (only is not None and only != workspace_id):
-        raise NotFoundError(NOT_FOUND)
-    return ws, role
+def _visible(s: Session, workspace_id: str, user_id: str, only: str | None) -> Workspace:
+    """The workspace; 404 for a non-member (or outside an API key's workspace)."""
+    return access.workspace_for(s, access.Acting(user_id, only), "workspace.view", workspace_id)
 
 
 def _locked(s: Session, workspace_id: str) -> Workspace:
@@ -73,11 +70,12 @@ def list_members(s: Session, workspace_id: str, user_id: str, only: str | None =
             for u, role in rows]
 
 
-def _require_admin(s: Session, workspace_id: str, actor_id: str | None, only: str | None) -> Workspace:
+def _require_admin(s: Session, workspace_id: str, actor_id: str | None, only: str | None,
+                   action: str = "workspace.members") -> Workspace:
+    """The locked shared workspace if the actor may do `action` (None: the CLI, an installation
+    administrator); a personal workspace has no members to change."""
     if actor_id is not None:
-        _, role = _visible(s, workspace_id, actor_id, only)
-        if not access.at_least(role, "admin"):
-            raise ForbiddenError("Only a workspace admin can change its members")
+        access.workspace_for(s, access.Acting(actor_id, only), action, workspace_id)
     ws = _locked(s, workspace_id)
     if ws.personal:
         raise BadRequestError("A personal workspace has only its owner; create a shared workspace")
@@ -115,6 +113,32 @@ def remove_member(s: Session, workspace_id: str, actor_id: str, user_name: str, 
     if row.role == "admin" and _admins(s, workspace_id) <= 1:
         raise ConflictError(LAST_ADMIN)
     s.delete(row)
+
+
+def rename_workspace(s: Session, workspace_id: str, actor_id: str, name: str, only: str | None = None) -> dict:
+    """A new name (admins; a personal workspace too)."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise BadRequestError("Workspace name must be 1 to 200 characters")
+    ws = access.workspace_for(s, access.Acting(actor_id, only), "workspace.manage", workspace_id, lock=True)
+    ws.name = name
+    s.add(ws)
+    s.flush()
+    return {"id": ws.id, "name": ws.name}
+
+
+def delete_workspace(s: Session, workspace_id: str, actor_id: str, only: str | None = None) -> None:
+    """Delete a shared workspace (admins) with its members, integrations, API keys and buffered
+    signals; refused (409) while it holds workflows, which carry the executions and their history."""
+    access.workspace_for(s, access.Acting(actor_id, only), "workspace.manage", workspace_id)
+    ws = _locked(s, workspace_id)
+    if ws.personal:
+        raise BadRequestError("A personal workspace cannot be deleted")
+    held = store_workspaces.workflow_count(s, ws.id)
+    if held:
+        raise ConflictError(f"This workspace still holds {held} workflow{'s' if held != 1 else ''}; "
+                            "delete them first")
+    store_workspaces.delete_workspace_rows(s, ws.id)
 
 
 def find_workspace(s: Session, id_or_name: str) -> Workspace:
@@ -170,6 +194,16 @@ def put_member_as_installation(workspace: str, user_name: str, role: str) -> dic
     """CLI (an installation administrator): add or change a member of WORKSPACE (id or name)."""
     with db.session() as s:
         return set_member(s, find_workspace(s, workspace).id, None, user_name, role)
+
+
+def rename(workspace_id: str, actor_id: str, name: str, only: str | None = None) -> dict:
+    with db.session() as s:
+        return rename_workspace(s, workspace_id, actor_id, name, only)
+
+
+def delete(workspace_id: str, actor_id: str, only: str | None = None) -> None:
+    with db.session() as s:
+        delete_workspace(s, workspace_id, actor_id, only)
 
 
 def role_in(user_id: str, workspace_id: str) -> str | None:

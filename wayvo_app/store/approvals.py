@@ -50,12 +50,16 @@ def audience_ids(user: User):
     return select(ApprovalAudience.request_id).where(or_(by_name, by_role))
 
 
-def requests_for_user(s: Session, user: User, status: str | None = None, limit: int = 500) -> list[tuple]:
-    """(request, workflow name) the user may decide or has decided, pending first, newest first."""
+def requests_for_user(s: Session, user: User, status: str | None = None, limit: int = 500,
+                      workspace_id: str | None = None) -> list[tuple]:
+    """(request, workflow name) the user may decide or has decided (of one workspace when given),
+    pending first, newest first."""
     decided = select(ApprovalDecision.request_id).where(ApprovalDecision.user_name == user.user_name)
     stmt = (select(ApprovalRequest, Workflow.name).join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
             .where(or_(ApprovalRequest.id.in_(audience_ids(user)), ApprovalRequest.id.in_(decided))))
     if status:
         stmt = stmt.where(ApprovalRequest.status == status)
+    if workspace_id:
+        stmt = stmt.where(ApprovalRequest.workspace_id == workspace_id)
     pending_first = case((ApprovalRequest.status == "pending", 0), else_=1)
     return list(s.exec(stmt.order_by(pending_first, ApprovalRequest.created_at.desc()).limit(limit)).all())

@@ -86,13 +86,14 @@ def revision_of(s: Session, execution_id: str) -> tuple[datetime, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def revisions_of(s: Session, execution_ids: list[str]) -> list[tuple[str, datetime, str]]:
-    """(id, updated_at, status) of many executions, one query per chunk of ids; missing ones left out."""
+def revisions_of(s: Session, execution_ids: list[str], visible: Any = None) -> list[tuple[str, datetime, str]]:
+    """(id, updated_at, status) of many executions, one query per chunk of ids; missing ones (and,
+    with `visible`, the caller's clause from access.visible_executions, ones not visible) left out."""
     out: list[tuple[str, datetime, str]] = []
     for start in range(0, len(execution_ids), REVISION_CHUNK):
         chunk = execution_ids[start:start + REVISION_CHUNK]
-        rows = s.exec(select(Execution.id, Execution.updated_at, Execution.status)
-                      .where(Execution.id.in_(chunk))).all()
+        stmt = select(Execution.id, Execution.updated_at, Execution.status).where(Execution.id.in_(chunk))
+        rows = s.exec(stmt if visible is None else stmt.where(visible)).all()
         out.extend((row[0], row[1], row[2]) for row in rows)
     return out
 

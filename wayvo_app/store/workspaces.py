@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlmodel import Session
 
-from wayvo_app.store.models import Execution, Integration, Workflow, Workspace, WorkspaceMember
+from wayvo_app.store.models import (
+    ApiKey,
+    BufferedSignal,
+    Execution,
+    Integration,
+    Workflow,
+    Workspace,
+    WorkspaceMember,
+)
 
 ROLES = ("member", "operator", "editor", "admin")  # lowest first: each role includes the ones before it
 
@@ -47,20 +55,48 @@ def workspaces_of(user_id: str, lowest: str = "member") -> Any:
                                                       WorkspaceMember.role.in_(roles_from(lowest)))
 
 
-def visible_workflows(user_id: str) -> Any:
+def _within(column: Any, clause: Any, only: str | None) -> Any:
+    """`clause`, limited to the workspace `only` when given (an API key acts only in its own)."""
+    return clause if only is None else and_(column == only, clause)
+
+
+def visible_workflows(user_id: str, only: str | None = None) -> Any:
     """Workflows of the workspaces the user belongs to (any role)."""
-    return Workflow.workspace_id.in_(workspaces_of(user_id))
+    return _within(Workflow.workspace_id, Workflow.workspace_id.in_(workspaces_of(user_id)), only)
 
 
-def visible_executions(user_id: str) -> Any:
+def visible_executions(user_id: str, only: str | None = None) -> Any:
     """Every execution of the workspaces where the user is an operator or above, and the ones
     the user started in a workspace they still belong to."""
-    return or_(Execution.workspace_id.in_(workspaces_of(user_id, "operator")),
-               and_(Execution.user_id == user_id, Execution.workspace_id.in_(workspaces_of(user_id))))
+    return _within(Execution.workspace_id,
+                   or_(Execution.workspace_id.in_(workspaces_of(user_id, "operator")),
+                       and_(Execution.user_id == user_id, Execution.workspace_id.in_(workspaces_of(user_id)))),
+                   only)
 
 
-def visible_integrations(user_id: str) -> Any:
-    return Integration.workspace_id.in_(workspaces_of(user_id, "editor"))
+def visible_integrations(user_id: str, only: str | None = None) -> Any:
+    return _within(Integration.workspace_id, Integration.workspace_id.in_(workspaces_of(user_id, "editor")), only)
+
+
+def visible_api_keys(user_id: str, only: str | None = None) -> Any:
+    """Every key of the workspaces where the user is an editor or above, and the user's own keys
+    in the workspaces they still belong to."""
+    return _within(ApiKey.workspace_id,
+                   or_(ApiKey.workspace_id.in_(workspaces_of(user_id, "editor")),
+                       and_(ApiKey.user_id == user_id, ApiKey.workspace_id.in_(workspaces_of(user_id)))), only)
+
+
+def workflow_count(s: Session, workspace_id: str) -> int:
+    return s.exec(select(func.count()).select_from(Workflow).where(Workflow.workspace_id == workspace_id)).one()[0]
+
+
+def delete_workspace_rows(s: Session, workspace_id: str) -> None:
+    """A workspace without workflows (so without executions, approvals or waits) and what it still
+    holds: API keys, integrations, buffered signals, members."""
+    for table in (ApiKey, Integration, BufferedSignal, WorkspaceMember):
+        s.exec(delete(table).where(table.workspace_id == workspace_id))
+    s.exec(delete(Workspace).where(Workspace.id == workspace_id))
+    s.flush()
 
 
 def set_member(s: Session, workspace_id: str, user_id: str, role: str) -> WorkspaceMember:

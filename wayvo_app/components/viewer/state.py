@@ -111,7 +111,7 @@ class ExecutionViewerState(rx.ComponentState):
             token = self.router.session.client_token
             key = (token, self.get_full_name())
             execution_id, user_id, workflow_id = self.exec_id, self._user_id, self.wf_id
-            sub = _watchers[key] = hub.subscribe(execution_id, self._revision)
+            sub = _watchers[key] = hub.subscribe(execution_id, self._revision, user_id)
             self.live = True
         idle = 0.0
         try:
