@@ -40,7 +40,7 @@ class World:
             published = workflows.create_workflow(s, self.lead, _doc(), workspace_id=self.ws)
             workflows.publish_workflow(s, published.id, self.lead)
             self.published = published.id
-            self.draft = workflows.create_workflow(s, self.lead, _doc(), workspace_id=self.ws).id
+            self.draft = workflows.create_workflow(s, self.lead, {**_doc(), "name": "Draft"}, workspace_id=self.ws).id
             kind = SimpleNamespace(form_fields=[], label="T")
             self.integration = integrations.create_integration(
                 s, self.lead, type="t", name="i", config={}, known={"t": kind}, workspace_id=self.ws).id

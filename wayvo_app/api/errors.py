@@ -18,11 +18,13 @@ from wayvo_app.core.errors import (
     ConflictError,
     CredentialsError,
     DocumentValidationError,
+    DuplicateWorkflowNameError,
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
     ValidationError,
     WorkflowError,
+    WorkflowInactiveError,
     WorkflowNotFoundError,
 )
 
@@ -36,6 +38,8 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (InvalidIntegrationReferencesError, 403),
     (ForbiddenError, 403),
     (AuthenticationError, 401),
+    (WorkflowInactiveError, 409),  # switched Off: nothing starts it until it is on again
+    (DuplicateWorkflowNameError, 409),
     (ConflictError, 409),
     (DocumentValidationError, 400),
     (BadRequestError, 400),
