@@ -237,3 +237,20 @@ async def test_the_new_routes_are_in_the_openapi_document_with_examples(api):
     assert removal["x-api-key-scope"] == "API-key scope: manage"
     page = (await api.get("/api/docs")).text
     assert "Example response" in page and "cancelledExecutions" in page
+
+
+async def test_create_takes_a_workspace_id_where_the_caller_is_an_editor(api):
+    lead, ann = _auth("lead"), _auth("ann")
+    team = _team("lead", ann="operator")
+    made = await api.post("/api/workflows", json={**_doc("Team flow"), "workspaceId": team}, headers=lead)
+    assert made.status_code == 200
+    listed = (await api.get("/api/workflows", params={"workspaceId": team}, headers=lead)).json()["items"]
+    assert [i["name"] for i in listed] == ["Team flow"]
+    refused = await api.post("/api/workflows", json={**_doc("Mine"), "workspaceId": team}, headers=ann)
+    assert refused.status_code == 403 and "needs editor" in refused.json()["error"]
+    unknown = await api.post("/api/workflows", json={**_doc("Mine"), "workspaceId": "nope"}, headers=ann)
+    assert unknown.status_code == 404 and unknown.json()["error"] == "Workspace not found"
+    key = api_keys.new_api_key(_id("lead"), "ci", workspace_id=team, scopes=["manage"]).key
+    by_key = await api.post("/api/workflows", json=_doc("By key"), headers={"Authorization": f"Bearer {key}"})
+    with db.read_session() as s:
+        assert workflows.get_owned(s, by_key.json()["id"], _id("lead")).workspace_id == team

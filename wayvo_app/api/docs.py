@@ -22,7 +22,8 @@ AUTH_TEXT = ("Send `Authorization: Bearer <token>`: a session token from POST /a
 
 # Routes that read their JSON body themselves (any workflow document or payload) declare it here.
 JSON_BODIES = {
-    (routes.API_WORKFLOWS, "post"): "A workflow document (React Flow nodes and edges, contract §3)",
+    (routes.API_WORKFLOWS, "post"): "A workflow document (React Flow nodes and edges, contract §3); an optional "
+                                     '"workspaceId" picks the workspace (editors; default: your personal one)',
     (routes.API_WORKFLOWS + "/{workflow_id}", "put"): "A workflow document (React Flow nodes and edges)",
     (routes.execute("{workflow_id}"), "post"): '{"input": {...}, "version": 2 (optional)}',
     (routes.webhook("{workflow_id}"), "post"): "Any JSON object: the trigger input",

@@ -26,7 +26,7 @@ async def _json(request: Request) -> dict[str, Any]:
 @router.post(routes.API_WORKFLOWS)
 async def create_workflow(request: Request, me: Principal = Depends(current_principal)):
     document = await _json(request)
-    return await asyncio.to_thread(workflow_documents.create, me.id, document)
+    return await asyncio.to_thread(workflow_documents.create, me.id, document, me.workspace_id)
 
 
 @router.get(routes.API_WORKFLOWS + "/{workflow_id}")

@@ -7,16 +7,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from wayvo_app.core.errors import BadRequestError, WorkflowError
+from wayvo_app.core.errors import BadRequestError, NotFoundError, WorkflowError
 from wayvo_app.services import accounts, workflows
 from wayvo_app.store import db
 from wayvo_app.store.models import Workflow
 
 
-def create(owner_id: str, document: dict[str, Any]) -> dict[str, Any]:
-    """A new workflow from a document: its id and published version."""
+def create(owner_id: str, document: dict[str, Any], only_workspace: str | None = None) -> dict[str, Any]:
+    """A new workflow from a document: its id and published version. `workspaceId` in the document
+    picks the workspace (default: the caller's personal one, or the API key's own, `only_workspace`)."""
+    document = dict(document)
+    workspace_id = document.pop("workspaceId", None) or only_workspace
+    if not isinstance(workspace_id, str | None) or (only_workspace and workspace_id != only_workspace):
+        raise NotFoundError("Workspace not found")
     with db.session() as s:
-        wf = workflows.create_workflow(s, owner_id, document)
+        wf = workflows.create_workflow(s, owner_id, document, workspace_id)
         return {"id": wf.id, "version": wf.published_version}
 
 
