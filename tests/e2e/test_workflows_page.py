@@ -47,7 +47,8 @@ class Api:
 
 
 def _names(page) -> list[str]:
-    return [row.get_attribute("data-name") for row in page.locator(".wf-row").all()]
+    """The rows' names, read in one go (the list re-renders as the search narrows it)."""
+    return page.eval_on_selector_all(".wf-row", "rows => rows.map(r => r.dataset.name)")
 
 
 def _switch_to(page, label: str) -> None:

@@ -15,6 +15,7 @@ SORT_OPTIONS = [("updated", "Recently edited"), ("name", "Name (A–Z)"), ("crea
 TRIGGER_ICONS = {"Manual": "mouse-pointer-click", "Webhook": "webhook", "Schedule": "clock",
                  "DataSource": "database"}
 _WIDE_ONLY = rx.breakpoints(initial="none", md="table-cell")
+_NOT_PHONE = rx.breakpoints(initial="none", sm="table-cell")
 _HIDDEN = {"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden",
            "clip": "rect(0 0 0 0)", "whiteSpace": "nowrap"}  # for screen readers only
 
@@ -97,7 +98,7 @@ def _row(state: Any, row: Any) -> rx.Component:
         rx.table.row_header_cell(rx.link(rx.text(row["name"], weight="medium"), href=routes.workflow(row["id"]),
                                          class_name="wf-open")),
         rx.table.cell(_trigger(row)),
-        rx.table.cell(rx.badge(row["status"], color_scheme=row["statusColor"], variant="soft")),
+        rx.table.cell(rx.badge(row["status"], color_scheme=row["statusColor"], variant="soft"), display=_NOT_PHONE),
         rx.table.cell(_active_switch(state, row)),
         rx.table.cell(_last_execution(row)),
         rx.table.cell(rx.text(row["updatedAt"], size="2", color_scheme="gray"), display=_WIDE_ONLY),
@@ -113,7 +114,7 @@ def table(state: Any) -> rx.Component:
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(
-                head("Name"), head("Trigger"), head("Status"), head("Active"), head("Last execution"),
+                head("Name"), head("Trigger"), head("Status", display=_NOT_PHONE), head("Active"), head("Last execution"),
                 head("Updated", display=_WIDE_ONLY), head(rx.el.span("Actions", style=_HIDDEN)),
             )),
             rx.table.body(rx.foreach(state.rows, lambda row: _row(state, row))),
