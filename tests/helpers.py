@@ -49,7 +49,7 @@ def chain(*action_types: str, name: str = "Chain") -> dict:
 
 def create_workflow(owner_id: str, doc: dict, publish: bool = False) -> str:
     with db.session() as s:
-        wf = workflows.create_workflow(s, owner_id, doc)
+        wf = workflows.create_workflow(s, owner_id, doc, pick_free_name=True)  # names are unique per workspace
         if publish:
             workflows.publish_workflow(s, wf.id, owner_id)
         return wf.id

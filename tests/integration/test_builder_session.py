@@ -89,8 +89,10 @@ def test_import_export_round_trip_and_the_engine_messages(db_url):
     assert filename == "order-approval.json"
     exported = json.loads(text)
     assert exported["id"] == new_id and exported["nodes"] == workflows.check_document(ORDER_APPROVAL)[1]["nodes"]
-    again = workflow_library.import_document(owner, text)  # an export imports as a new workflow
-    assert again != new_id
+    with pytest.raises(workflow_library.ImportProblems, match='named "Order approval" already exists'):
+        workflow_library.import_document(owner, text)  # names are unique per workspace
+    again = workflow_library.import_document(owner, text.replace('"Order approval"', '"Order approval 2"'))
+    assert again != new_id  # an export imports as a new workflow
     with pytest.raises(workflow_library.ImportProblems, match="Not valid JSON"):
         workflow_library.import_document(owner, "{nope")
     broken = json.loads(json.dumps(ORDER_APPROVAL))

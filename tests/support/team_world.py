@@ -44,7 +44,7 @@ class World:
             for role in access.ROLES:
                 store_workspaces.set_member(s, self.ws, self.users[role], role)
             self.published = self._workflow(s, wait_doc(), publish=True)
-            self.draft = self._workflow(s, wait_doc())
+            self.draft = self._workflow(s, {**wait_doc(), "name": "Waits (draft)"})  # names are unique per workspace
             self.approval_wf = self._workflow(s, approval_doc(self.title), publish=True)
         self.integration = self.new_integration()
         self.key_id = self.new_key()

@@ -16,6 +16,8 @@ from wayvo_app.core import errors
     (errors.NoWaitingEventError("x"), 404),
     (errors.ConflictError("x"), 409),
     (errors.EventAlreadyReceivedError("x"), 409),
+    (errors.WorkflowInactiveError("Nightly report"), 409),
+    (errors.DuplicateWorkflowNameError("Nightly report"), 409),
     (errors.ForbiddenError("x"), 403),
     (errors.AuthenticationError("x"), 401),
     (errors.BadRequestError("x"), 400),

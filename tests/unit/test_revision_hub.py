@@ -52,3 +52,21 @@ async def test_each_watching_user_reads_only_for_itself():
     assert {(tuple(ids), who) for ids, who in reads} == {(("a",), "owner"), (("a",), "other")}
     hub.unsubscribe(mine)
     hub.unsubscribe(theirs)
+
+
+async def test_ticks_slow_down_while_nothing_changes_and_speed_up_on_a_change(monkeypatch):
+    from wayvo_app.services import revision_hub
+
+    monkeypatch.setattr(revision_hub, "ACTIVE_SECONDS", 0.1)
+    revisions, reads = {"a": "1"}, []
+    hub = RevisionHub(read=lambda ids, who: reads.append(1) or dict(revisions), tick=0.01, idle_tick=0.2)
+    sub = hub.subscribe("a", "1", "owner")
+    assert hub._delay() == 0.01  # a new watcher: fast ticks
+    await asyncio.sleep(0.15)
+    assert hub._delay() == 0.2  # quiet for longer than ACTIVE_SECONDS: slow ticks
+    quiet = len(reads)
+    await asyncio.sleep(0.45)
+    assert len(reads) - quiet <= 3
+    revisions["a"] = "2"
+    assert await sub.wait(1) is True and hub._delay() == 0.01
+    hub.unsubscribe(sub)

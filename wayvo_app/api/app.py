@@ -14,6 +14,7 @@ from wayvo_app.api import (
     routes_metrics,
     routes_stream,
     routes_waits,
+    routes_workflow_list,
     routes_workflows,
     routes_workspaces,
 )
@@ -28,6 +29,7 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.include_router(routes_auth.router)
     api.include_router(routes_integrations.router)
+    api.include_router(routes_workflow_list.router)
     api.include_router(routes_workflows.router)
     api.include_router(routes_executions.router)
     api.include_router(routes_stream.router)

@@ -22,7 +22,8 @@ AUTH_TEXT = ("Send `Authorization: Bearer <token>`: a session token from POST /a
 
 # Routes that read their JSON body themselves (any workflow document or payload) declare it here.
 JSON_BODIES = {
-    (routes.API_WORKFLOWS, "post"): "A workflow document (React Flow nodes and edges, contract §3)",
+    (routes.API_WORKFLOWS, "post"): "A workflow document (React Flow nodes and edges, contract §3); an optional "
+                                     '"workspaceId" picks the workspace (editors; default: your personal one)',
     (routes.API_WORKFLOWS + "/{workflow_id}", "put"): "A workflow document (React Flow nodes and edges)",
     (routes.execute("{workflow_id}"), "post"): '{"input": {...}, "version": 2 (optional)}',
     (routes.webhook("{workflow_id}"), "post"): "Any JSON object: the trigger input",
@@ -30,6 +31,33 @@ JSON_BODIES = {
         '{"eventNamespace": "...", "eventKey": "...", "payload": {...}, "bufferFor": "10m" (optional)}',
     (routes.API_EXECUTIONS + "/{execution_id}/retry", "post"): '{"from": "failed" | "start"}',
 }
+
+_WORKFLOW_ITEM = {"id": "3f0c6a52-8d4b-4c1e-9a57-2b1d6f0e9c11", "name": "Order approval", "description": "",
+                  "workspaceId": "a81e9a0c-5d7b-4f4e-8e0e-6c2f1b7d3a90", "active": True, "triggerType": "Webhook",
+                  "version": 3, "revision": 12, "createdAt": "2026-11-02T09:14:03.120000+00:00",
+                  "updatedAt": "2026-11-28T16:40:55.004000+00:00",
+                  "lastExecution": {"status": "success", "startedAt": "2026-11-30T08:02:11.500000+00:00"}}
+# Response examples shown in the schema and on the docs page: (path, method) -> example body.
+RESPONSE_EXAMPLES = {
+    (routes.API_WORKFLOWS, "get"): {"items": [_WORKFLOW_ITEM], "nextCursor": "WyJjcmVhdGVkIiwiMjAyNi0xMS0wMlQwOToxN"},
+    (routes.API_WORKFLOWS + "/{workflow_id}", "delete"):
+        {"id": "3f0c6a52-8d4b-4c1e-9a57-2b1d6f0e9c11", "deleted": True, "cancelledExecutions": 2},
+    (routes.API_WORKFLOWS + "/{workflow_id}/active", "put"):
+        {"id": "3f0c6a52-8d4b-4c1e-9a57-2b1d6f0e9c11", "name": "Order approval", "active": False},
+}
+REQUEST_EXAMPLES = {(routes.API_WORKFLOWS + "/{workflow_id}/active", "put"): {"active": False}}
+
+
+def _add_examples(spec: dict) -> None:
+    for (path, method), example in RESPONSE_EXAMPLES.items():
+        operation = spec["paths"].get(path, {}).get(method)
+        if operation is not None:
+            content = operation.setdefault("responses", {}).setdefault("200", {}).setdefault("content", {})
+            content.setdefault("application/json", {})["example"] = example
+    for (path, method), example in REQUEST_EXAMPLES.items():
+        body = spec["paths"].get(path, {}).get(method, {}).get("requestBody")
+        if body is not None:
+            body["content"]["application/json"]["example"] = example
 
 
 def install_openapi(api: FastAPI) -> None:
@@ -46,6 +74,7 @@ def install_openapi(api: FastAPI) -> None:
             if operation is not None:
                 operation["requestBody"] = {"required": True, "description": text,
                                             "content": {"application/json": {"schema": {"type": "object"}}}}
+        _add_examples(spec)
         for path, operations in spec["paths"].items():
             if path not in (routes.API_LOGIN, routes.API_DOCS):
                 for method, operation in operations.items():
@@ -76,6 +105,9 @@ def _operation_html(path: str, method: str, op: dict) -> str:
         schema = body.get("content", {}).get("application/json", {}).get("schema", {})
         parts.append(f"<p>Body: {html.escape(body.get('description', ''))}</p>")
         parts.append(f"<pre>{html.escape(json.dumps(schema, indent=2))}</pre>")
+    example = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {}).get("example")
+    if example is not None:
+        parts.append(f"<p>Example response:</p><pre>{html.escape(json.dumps(example, indent=2))}</pre>")
     auth = f"Bearer token or API key ({op.get('x-api-key-scope')})" if op.get("security") else "none"
     parts.append(f"<p class='auth'>Authentication: {auth}</p></section>")
     return "".join(parts)

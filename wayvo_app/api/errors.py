@@ -18,12 +18,14 @@ from wayvo_app.core.errors import (
     ConflictError,
     CredentialsError,
     DocumentValidationError,
+    DuplicateWorkflowNameError,
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
     UnsupportedMediaTypeError,
     ValidationError,
     WorkflowError,
+    WorkflowInactiveError,
     WorkflowNotFoundError,
 )
 
@@ -37,6 +39,8 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (InvalidIntegrationReferencesError, 403),
     (ForbiddenError, 403),
     (AuthenticationError, 401),
+    (WorkflowInactiveError, 409),  # switched Off: nothing starts it until it is on again
+    (DuplicateWorkflowNameError, 409),
     (ConflictError, 409),
     (DocumentValidationError, 400),
     (UnsupportedMediaTypeError, 415),

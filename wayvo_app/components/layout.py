@@ -78,7 +78,8 @@ def workspace_switcher() -> rx.Component:
     return rx.cond(
         AuthState.workspace_options.length() > 1,
         rx.select.root(
-            rx.select.trigger(placeholder="Workspace", variant="soft", color_scheme="gray", max_width="14rem",
+            rx.select.trigger(placeholder="Workspace", variant="soft", color_scheme="gray",
+                              max_width=rx.breakpoints(initial="9rem", sm="14rem"),
                               id="workspace-switcher", aria_label="Current workspace"),
             rx.select.content(rx.foreach(AuthState.workspace_options,
                                          lambda w: rx.select.item(w["label"], value=w["id"]))),
@@ -94,11 +95,12 @@ def navbar() -> rx.Component:
             rx.link(rx.hstack(rx.icon("zap", color=rx.color("accent", 9)),
                               rx.heading("Wayvo", size="4"), align="center", spacing="2"),
                     href=routes.WORKFLOWS, underline="none", color_scheme="gray", high_contrast=True),
-            rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="1", wrap="wrap"),
+            rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="1"),
             spacing=rx.breakpoints(initial="3", sm="6"), align="center",
         ),
-        rx.hstack(workspace_switcher(), _user_menu(), spacing="3", align="center"),
-        justify="between", align="center", width="100%", padding_y="0.6rem",
+        rx.hstack(workspace_switcher(), _user_menu(), spacing="3", align="center", margin_left="auto"),
+        justify="between", align="center", width="100%", padding_y="0.6rem", wrap="wrap",
+        row_gap="0.4rem",  # on a phone the switcher and the user menu take a second row
         padding_x=rx.breakpoints(initial="0.75rem", sm="1.25rem"),
         border_bottom=f"1px solid {rx.color('gray', 5)}", background=rx.color("gray", 1),
         position="sticky", top="0", z_index="10",

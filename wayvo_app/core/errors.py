@@ -38,6 +38,27 @@ class ConflictError(WorkflowError):
     code = "conflict"
 
 
+class WorkflowInactiveError(ConflictError):
+    """The workflow is switched Off: nothing starts it (runs, execute, trigger_workflow, schedules,
+    webhooks) until it is switched on again."""
+
+    code = "workflow_inactive"
+
+    def __init__(self, name: str):
+        super().__init__(f'Workflow "{name}" is off: turn it on (Active) on the workflows page to run it')
+        self.name = name
+
+
+class DuplicateWorkflowNameError(ConflictError):
+    """Another workflow of the same workspace already has this name (names are unique per workspace)."""
+
+    code = "duplicate_workflow_name"
+
+    def __init__(self, name: str):
+        super().__init__(f'A workflow named "{name}" already exists in this workspace; choose another name')
+        self.name = name
+
+
 class NoWaitingEventError(NotFoundError):
     """A signal found no execution of the user waiting for its (namespace, key)."""
 

@@ -1,13 +1,13 @@
-"""/workflows: the signed-in user's workflows (status, last execution) with create, rename,
-duplicate, delete, import (file or pasted JSON) and export."""
+"""/workflows: the current workspace's workflows (trigger, status, Active/Off, last execution) with
+search and sort, create, rename, duplicate, delete, import (file or pasted JSON) and export."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from wayvo_app import routes
+from wayvo_app.components import workflow_table
 from wayvo_app.components.layout import page_frame
-from wayvo_app.components.values import execution_status_badge
 from wayvo_app.components.workflow_dialogs import (
     create_dialog,
     delete_dialog,
@@ -19,6 +19,7 @@ from wayvo_app.services import library as workflow_library
 from wayvo_app.state import AuthState
 
 UPLOAD_ID = "import-upload"
+EDITING_ROLES = ("editor", "admin")
 
 
 class WorkflowsState(AuthState):
@@ -31,10 +32,44 @@ class WorkflowsState(AuthState):
     import_text: str = ""
     problems: list[str] = []
     error: str = ""
+    search: str = ""
+    sort: str = "updated"
+    load_error: str = ""
+
+    @rx.var
+    def can_edit(self) -> bool:
+        """Editors and admins of the current workspace switch workflows on and off."""
+        return self.workspace_role in EDITING_ROLES
 
     def _reload(self) -> None:
-        self.rows = workflow_library.list_rows(self.user_id)
+        try:
+            self.rows = workflow_library.list_rows(self.user_id, self.workspace_id, self.search, self.sort)
+            self.load_error = ""
+        except WorkflowError as exc:
+            self.rows, self.load_error = [], exc.message
         self.loaded = True
+
+    @rx.event
+    def set_search(self, text: str):
+        self.search = text[:200]
+        self._reload()
+
+    @rx.event
+    def set_sort(self, sort: str):
+        self.sort = sort
+        self._reload()
+
+    @rx.event
+    def set_active(self, workflow_id: str, active: bool):
+        try:
+            changed = workflow_library.set_active(workflow_id, self.user_id, active)
+        except WorkflowError as exc:
+            self._reload()
+            return rx.toast.error(exc.message)
+        self._reload()
+        if changed["active"]:
+            return rx.toast.success(f'"{changed["name"]}" is active')
+        return rx.toast.info(f'"{changed["name"]}" is off: schedules and webhooks stop, runs are refused')
 
     @rx.event
     def load(self):
@@ -79,7 +114,8 @@ class WorkflowsState(AuthState):
     @rx.event
     def create(self, form: dict):
         try:
-            workflow_id = workflow_library.create_blank(self.user_id, str(form.get("name") or ""))
+            workflow_id = workflow_library.create_blank(self.user_id, str(form.get("name") or ""),
+                                                        self.workspace_id)
         except WorkflowError as exc:
             self.error = exc.message
             return None
@@ -100,13 +136,14 @@ class WorkflowsState(AuthState):
     @rx.event
     def delete(self):
         try:
-            workflow_library.delete(self.target_id, self.user_id)
+            cancelled = workflow_library.delete(self.target_id, self.user_id)
         except WorkflowError as exc:
             self.error = exc.message
             return None
         self.dialog = ""
         self._reload()
-        return rx.toast.success(f'Deleted "{self.target_name}"')
+        runs = f"; {cancelled} execution{'s' if cancelled != 1 else ''} cancelled" if cancelled else ""
+        return rx.toast.success(f'Deleted "{self.target_name}"{runs}')
 
     @rx.event
     def duplicate(self, workflow_id: str):
@@ -127,7 +164,7 @@ class WorkflowsState(AuthState):
 
     def _import(self, text: str | bytes):
         try:
-            workflow_id = workflow_library.import_document(self.user_id, text)
+            workflow_id = workflow_library.import_document(self.user_id, text, self.workspace_id)
         except workflow_library.ImportProblems as exc:
             self.problems = exc.problems
             return None
@@ -146,51 +183,6 @@ class WorkflowsState(AuthState):
             return None
         data = await files[0].read()
         return self._import(data)
-
-
-def _actions_menu(row) -> rx.Component:
-    item = rx.menu.item
-    return rx.menu.root(
-        rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray",
-                                       aria_label="Workflow actions", class_name="wf-actions")),
-        rx.menu.content(
-            item(rx.icon("pencil", size=14), "Edit", on_click=rx.redirect(routes.workflow(row["id"]))),
-            item(rx.icon("text-cursor-input", size=14), "Rename",
-                 on_click=WorkflowsState.open_rename(row["id"], row["name"]), class_name="wf-rename"),
-            item(rx.icon("copy", size=14), "Duplicate", on_click=WorkflowsState.duplicate(row["id"]),
-                 class_name="wf-duplicate"),
-            item(rx.icon("download", size=14), "Export JSON", on_click=WorkflowsState.export(row["id"]),
-                 class_name="wf-export"),
-            item(rx.icon("history", size=14), "Executions",
-                 on_click=rx.redirect(routes.workflow_executions(row["id"]))),
-            rx.menu.separator(),
-            item(rx.icon("trash-2", size=14), "Delete…", color="red",
-                 on_click=WorkflowsState.open_delete(row["id"], row["name"]), class_name="wf-delete"),
-        ),
-    )
-
-
-def _last_execution(row) -> rx.Component:
-    return rx.cond(
-        row["lastStatus"] != "",
-        rx.hstack(execution_status_badge(row["lastStatus"]),
-                  rx.link(rx.text(row["lastAt"], size="1"),
-                          href=routes.workflow_executions(row["id"]), color_scheme="gray"),
-                  spacing="2", align="center"),
-        rx.text("never run", size="2", color_scheme="gray"),
-    )
-
-
-def _row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(rx.link(rx.text(row["name"], weight="medium"), href=routes.workflow(row["id"]),
-                                         class_name="wf-open")),
-        rx.table.cell(rx.badge(row["status"], color_scheme=row["statusColor"], variant="soft")),
-        rx.table.cell(_last_execution(row)),
-        rx.table.cell(rx.text(row["updatedAt"], size="2", color_scheme="gray")),
-        rx.table.cell(_actions_menu(row), text_align="right"),
-        class_name="wf-row", custom_attrs={"data-id": row["id"], "data-name": row["name"]}, align="center",
-    )
 
 
 def _empty() -> rx.Component:
@@ -219,20 +211,22 @@ def _header_actions() -> rx.Component:
     )
 
 
-def workflows_page() -> rx.Component:
-    table = rx.table.root(
-        rx.table.header(rx.table.row(
-            rx.table.column_header_cell("Name"), rx.table.column_header_cell("Status"),
-            rx.table.column_header_cell("Last execution"), rx.table.column_header_cell("Updated"),
-            rx.table.column_header_cell(""),
-        )),
-        rx.table.body(rx.foreach(WorkflowsState.rows, _row)),
-        width="100%", variant="surface",
+def _list() -> rx.Component:
+    S = WorkflowsState
+    found = rx.cond(S.rows.length() > 0, workflow_table.table(S),
+                    rx.cond(S.search != "", workflow_table.no_match(S), _empty()))
+    return rx.cond(
+        S.load_error != "",
+        rx.callout(S.load_error, icon="triangle-alert", color_scheme="red", id="workflows-error"),
+        rx.vstack(workflow_table.toolbar(S), found, spacing="3", width="100%"),
     )
+
+
+def workflows_page() -> rx.Component:
     content = rx.cond(
         ~WorkflowsState.loaded,
         rx.center(rx.spinner(size="3"), padding="3rem", width="100%"),
-        rx.cond(WorkflowsState.rows.length() > 0, table, _empty()),
+        _list(),
     )
     dialogs = [create_dialog(WorkflowsState), rename_dialog(WorkflowsState), delete_dialog(WorkflowsState),
                import_dialog(WorkflowsState, UPLOAD_ID)]

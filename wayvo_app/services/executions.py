@@ -25,7 +25,7 @@ from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.services.integrations import check_integration_references
 from wayvo_app.services.trigger_input import check_input as check_trigger_input
-from wayvo_app.services.workflows import version_for_run
+from wayvo_app.services.workflows import ensure_active, version_for_run
 from wayvo_app.settings import get_settings
 from wayvo_app.store import child_runs, db
 from wayvo_app.store import executions as store
@@ -48,7 +48,9 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                     idempotency_key: str | None = None, draft: bool = False,
                     check_input: bool = False) -> Execution:
     """Insert the execution pinned to its version, the finished trigger step and the first steps.
-    With `check_input`, the input must match the trigger's input schema (ValidationError)."""
+    With `check_input`, the input must match the trigger's input schema (ValidationError).
+    An Off workflow starts nothing (WorkflowInactiveError)."""
+    ensure_active(wf)
     pinned = version_for_run(s, wf, version, draft=draft)
     check_integration_references(s, pinned.document, user.id, workspace_id=wf.workspace_id)
     graph = graph_of_version(s, pinned.id)
@@ -219,7 +221,7 @@ def retry_execution(execution_id: str, user_id: Any, mode: str) -> Execution:
         old = owned_execution(s, execution_id, user_id, action="execution.retry")
         if mode == "failed" and old.status not in ("error", "cancelled"):
             raise ConflictError("Only a failed or cancelled execution can be retried from the failed step")
-        wf = s.get(Workflow, old.workflow_id)
+        wf = ensure_active(s.get(Workflow, old.workflow_id))
         user = s.get(User, access.user_id_of(user_id))
         if mode == "start":
             new = start_execution(s, wf, user, old.input, retry_of_id=old.id, trigger_type=old.trigger_type)

@@ -1,6 +1,6 @@
-"""The workflows page's commands: list, create, import (file or pasted JSON, with the engine's
-messages), export, rename, duplicate and delete; one transaction each.
-"""
+"""The workflows page's commands: list (search, sort), create, import (file or pasted JSON, with the
+engine's messages), export, rename, duplicate, delete and the Active/Off switch; one transaction each.
+New workflows go to the page's current workspace."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ import re
 from typing import Any
 
 from wayvo_app.core.document import empty_document
-from wayvo_app.core.errors import DocumentValidationError, WorkflowError
-from wayvo_app.services import workflows
+from wayvo_app.core.errors import (
+    DocumentValidationError,
+    DuplicateWorkflowNameError,
+    WorkflowError,
+    WorkflowNotFoundError,
+)
+from wayvo_app.services import workflow_lists, workflows
 from wayvo_app.store import db
+from wayvo_app.store.models import Workflow
 
 MAX_IMPORT_BYTES = 1024 * 1024
 
@@ -24,17 +30,16 @@ class ImportProblems(WorkflowError):
         self.problems = problems
 
 
-def list_rows(user_id: str) -> list[dict[str, Any]]:
-    with db.read_session() as s:
-        rows = [w.to_row() for w in workflows.list_workflows(s, user_id)]
-    for row in rows:
-        row["lastAt"] = row["lastExecution"].split(" · ")[-1] if row["lastStatus"] else ""
-    return rows
+def list_rows(user_id: str, workspace_id: str = "", search: str = "", sort: str = "updated") -> list[dict[str, Any]]:
+    """The rows of the workspace (every visible workspace when "") whose name contains `search`."""
+    return workflow_lists.page_rows(user_id, workspace_id, search, sort)
 
 
-def create_blank(user_id: str, name: str) -> str:
+def create_blank(user_id: str, name: str, workspace_id: str | None = None) -> str:
+    """A new workflow named `name` (refused when taken); without a name, "Untitled workflow" numbered."""
     with db.session() as s:
-        return workflows.create_workflow(s, user_id, empty_document(name.strip() or "Untitled workflow")).id
+        return workflows.create_workflow(s, user_id, empty_document(name.strip() or "Untitled workflow"),
+                                         workspace_id or None, pick_free_name=not name.strip()).id
 
 
 def parse_import(text: str | bytes) -> dict[str, Any]:
@@ -57,14 +62,16 @@ def parse_import(text: str | bytes) -> dict[str, Any]:
     return document
 
 
-def import_document(user_id: str, text: str | bytes) -> str:
+def import_document(user_id: str, text: str | bytes, workspace_id: str | None = None) -> str:
     """A new workflow from an exported document (its id, version and dates are ignored)."""
     document = parse_import(text)
     try:
         with db.session() as s:
-            return workflows.create_workflow(s, user_id, document).id
+            return workflows.create_workflow(s, user_id, document, workspace_id or None).id
     except DocumentValidationError as exc:
         raise ImportProblems([p.message for p in exc.problems] or [exc.message])
+    except DuplicateWorkflowNameError as exc:
+        raise ImportProblems([exc.message + " (rename it in the document or rename the existing one)"])
 
 
 def export_document(workflow_id: str, user_id: str) -> tuple[str, str]:
@@ -88,9 +95,26 @@ def duplicate(workflow_id: str, user_id: str) -> str:
         return workflows.duplicate_workflow(s, workflow_id, user_id).id
 
 
-def delete(workflow_id: str, user_id: str) -> None:
+def _in_workspace(s: Any, workflow_id: str, only_workspace: str | None) -> None:
+    """An API key acts in its own workspace only: a workflow elsewhere is not found."""
+    wf = s.get(Workflow, workflow_id) if only_workspace is not None else None
+    if wf is not None and wf.workspace_id != only_workspace:
+        raise WorkflowNotFoundError()
+
+
+def delete(workflow_id: str, user_id: str, only_workspace: str | None = None) -> int:
+    """Deletes the workflow; how many of its running or waiting executions were cancelled."""
     with db.session() as s:
-        workflows.delete_workflow(s, workflow_id, user_id)
+        _in_workspace(s, workflow_id, only_workspace)
+        return workflows.delete_workflow(s, workflow_id, user_id)
+
+
+def set_active(workflow_id: str, user_id: str, active: bool, only_workspace: str | None = None) -> dict[str, Any]:
+    """The Active/Off switch (editors): `{id, name, active}`."""
+    with db.session() as s:
+        _in_workspace(s, workflow_id, only_workspace)
+        wf = workflows.set_active(s, workflow_id, user_id, active)
+        return {"id": wf.id, "name": wf.name, "active": wf.active}
 
 
 def open_executions(workflow_id: str, user_id: str) -> int:

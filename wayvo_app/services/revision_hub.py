@@ -1,6 +1,7 @@
 """One database poll per web process for every open viewer and SSE stream: each tick reads the revision
 (`updated_at` + status) of all watched executions, one query per watching user (each sees only the
-executions it may see, access.py), and wakes the watchers whose one changed.
+executions it may see, access.py), and wakes the watchers whose one changed. While nothing has changed
+for a while the ticks slow down (idle viewers and streams cost less CPU).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,10 @@ from wayvo_app.services.execution_lists import revisions
 
 log = logging.getLogger("wayvo.viewer")
 TICK_SECONDS = 0.1
+# After ACTIVE_SECONDS without a change (or a new watcher) the hub reads every IDLE_TICK_SECONDS: the
+# first change after a quiet spell shows a little later (still well under a second), the rest as fast.
+IDLE_TICK_SECONDS = 0.25
+ACTIVE_SECONDS = 10.0
 
 
 def _read(execution_ids: list[str], who: Any) -> dict[str, str]:
@@ -46,12 +52,22 @@ class Subscription:
 
 
 class RevisionHub:
-    def __init__(self, read: Callable[[list[str], Any], dict[str, str]] = _read, tick: float = TICK_SECONDS):
+    def __init__(self, read: Callable[[list[str], Any], dict[str, str]] = _read, tick: float = TICK_SECONDS,
+                 idle_tick: float | None = None):
         self._read, self._tick = read, tick
+        self._idle_tick = tick if idle_tick is None else idle_tick
+        self._busy_until = 0.0
         self._subs: dict[str, set[Subscription]] = {}
         self._task: asyncio.Task | None = None
 
+    def _delay(self) -> float:
+        return self._tick if time.monotonic() < self._busy_until else self._idle_tick
+
+    def _busy(self) -> None:
+        self._busy_until = time.monotonic() + ACTIVE_SECONDS
+
     def subscribe(self, execution_id: str, revision: str, who: Any = None) -> Subscription:
+        self._busy()
         sub = Subscription(execution_id, revision, who)
         self._subs.setdefault(execution_id, set()).add(sub)
         if self._task is None or self._task.done():
@@ -67,7 +83,7 @@ class RevisionHub:
 
     async def _run(self) -> None:
         while self._subs:
-            await asyncio.sleep(self._tick)
+            await asyncio.sleep(self._delay())
             watchers: dict[Any, list[str]] = {}
             for execution_id, subs in list(self._subs.items()):
                 for who in {sub.who for sub in subs}:
@@ -86,6 +102,7 @@ class RevisionHub:
                         if sub.who == who and current != sub.revision:
                             sub.revision = current
                             sub.changed.set()
+                            self._busy()
 
 
-hub = RevisionHub()
+hub = RevisionHub(idle_tick=IDLE_TICK_SECONDS)

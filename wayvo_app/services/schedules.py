@@ -43,7 +43,7 @@ def _published_schedules(url: str | None) -> list[tuple[str, dict]]:
         rows = s.exec(select(Workflow.id, WorkflowVersion.document)
                       .join(WorkflowVersion, (WorkflowVersion.workflow_id == Workflow.id)
                             & (WorkflowVersion.version == Workflow.published_version))
-                      .where(Workflow.published_version.is_not(None),
+                      .where(Workflow.published_version.is_not(None), Workflow.active.is_(True),
                              (Workflow.trigger_type == "Schedule")
                              | (Workflow.published_revision != Workflow.revision))).all()
     return [(row[0], row[1]) for row in rows]
@@ -80,6 +80,8 @@ def _fire(workflow_id: str, fire_at: datetime, now: datetime, url: str | None) -
         wf = s.get(Workflow, workflow_id)
         if wf is None or wf.published_version is None or fire_at < max(wf.updated_at, now - MAX_LATENESS):
             return 0
+        if not wf.active:
+            return 0  # switched Off since the list was read: an Off workflow fires nothing
         owner = s.get(User, wf.owner_id)
         if owner is None or owner.disabled:
             return 0

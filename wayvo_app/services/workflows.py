@@ -5,14 +5,22 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from wayvo_app.core.errors import ConflictError, DocumentValidationError, NotFoundError
+from wayvo_app.core.errors import (
+    ConflictError,
+    DocumentValidationError,
+    DuplicateWorkflowNameError,
+    ForbiddenError,
+    NotFoundError,
+    WorkflowInactiveError,
+)
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.validation import validate
 from wayvo_app.core.workflow_links import self_reference_problems
@@ -79,12 +87,66 @@ def _trigger_type(graph: WorkflowGraph) -> str:
     return str((trigger.config if trigger else {}).get("triggerType") or "Manual")
 
 
-def create_workflow(s: Session, owner_id: str, document: dict, workspace_id: str | None = None) -> Workflow:
-    """A new workflow in `workspace_id` (default: the owner's personal workspace)."""
+def ensure_active(wf: Workflow) -> Workflow:
+    """The Active/Off switch, checked in one place: every start of an execution (runs from the UI,
+    execute, trigger_workflow, Trigger Workflow steps, retries, schedules, webhooks) calls this."""
+    if not wf.active:
+        raise WorkflowInactiveError(wf.name)
+    return wf
+
+
+def name_taken(s: Session, workspace_id: str, name: str, exclude_id: str | None = None) -> bool:
+    """Whether another workflow of the workspace has this name (case and outer spaces ignored)."""
+    stmt = select(Workflow.id).where(Workflow.workspace_id == workspace_id,
+                                     func.lower(Workflow.name) == name.strip().lower())
+    if exclude_id:
+        stmt = stmt.where(Workflow.id != exclude_id)
+    return s.exec(stmt.limit(1)).scalar() is not None
+
+
+def _unique(s: Session, workspace_id: str, name: str, exclude_id: str | None = None) -> str:
+    if name_taken(s, workspace_id, name, exclude_id):
+        raise DuplicateWorkflowNameError(name)
+    return name
+
+
+def free_name(s: Session, workspace_id: str, first: str, numbered: Callable[[int], str] | None = None) -> str:
+    """`first` when free, else `numbered(n)` for n = 2, 3, ... (default "first n"): names stay
+    unique per workspace."""
+    numbered = numbered or (lambda n: f"{first[:MAX_NAME - 8]} {n}")
+    candidate, n = first[:MAX_NAME], 1
+    while name_taken(s, workspace_id, candidate):
+        n += 1
+        candidate = numbered(n)[:MAX_NAME]
+    return candidate
+
+
+def _workspace_for_new(s: Session, owner_id: str, workspace_id: str | None) -> str:
+    """The workspace a new workflow goes to: the asked one if the user is an editor there."""
+    if not workspace_id:
+        return store_workspaces.personal_workspace_id(s, owner_id)
+    from wayvo_app.services import access
+
+    role = access.role_in(s, owner_id, workspace_id)
+    if role is None:
+        raise NotFoundError("Workspace not found")
+    if not access.at_least(role, access.ACTIONS["workflow.edit"].role):
+        raise ForbiddenError(f"Your role in this workspace ({role}) may not create workflows; "
+                             "it needs editor or above")
+    return workspace_id
+
+
+def create_workflow(s: Session, owner_id: str, document: dict, workspace_id: str | None = None, *,
+                    pick_free_name: bool = False) -> Workflow:
+    """A new workflow in `workspace_id` (default: the owner's personal workspace; else the owner must
+    be an editor there). A name taken in the workspace is refused, or numbered with `pick_free_name`."""
     graph, doc = check_document(document)
+    workspace_id = _workspace_for_new(s, owner_id, workspace_id)
+    if pick_free_name:
+        doc["name"] = free_name(s, workspace_id, doc["name"])
+    _unique(s, workspace_id, doc["name"])
     wf = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
-                  trigger_type=_trigger_type(graph),
-                  workspace_id=workspace_id or store_workspaces.personal_workspace_id(s, owner_id))
+                  trigger_type=_trigger_type(graph), workspace_id=workspace_id)
     s.add(wf)
     s.flush()
     return wf
@@ -112,6 +174,8 @@ def update_workflow(s: Session, workflow_id: str, owner_id: str, document: dict,
     if expected_revision is not None and wf.revision != expected_revision:
         raise StaleDraftError()
     graph, doc = check_document(document, strict=strict, workflow_id=wf.id)
+    if doc["name"] != wf.name:
+        _unique(s, wf.workspace_id, doc["name"], exclude_id=wf.id)
     wf.document, wf.name, wf.description = doc, doc["name"], doc["description"]
     wf.trigger_type = _trigger_type(graph)
     wf.revision += 1
@@ -153,15 +217,17 @@ def restore_version(s: Session, workflow_id: str, owner_id: str, version: int) -
     return update_workflow(s, workflow_id, owner_id, copy.deepcopy(row.document), strict=False)
 
 
-def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
+def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> int:
     """Delete with every row hanging off it; its running or waiting executions are cancelled
-    first, so a parent execution of another workflow waiting on one of them goes on."""
+    first (their number is returned), so a parent execution of another workflow waiting on one
+    of them goes on."""
     from wayvo_app.engine.transitions import wake_parent
     from wayvo_app.store.cleanup import delete_workflow_rows, open_executions
 
     wf = get_owned(s, workflow_id, owner_id, lock=True)
     now = utcnow()
-    for execution in open_executions(s, wf.id):
+    cancelled = open_executions(s, wf.id)
+    for execution in cancelled:
         execution.status, execution.completed_at, execution.error = "cancelled", now, "Workflow deleted"
         metrics.execution_finished(s, wf.id, "cancelled")
         s.add(execution)
@@ -170,6 +236,18 @@ def delete_workflow(s: Session, workflow_id: str, owner_id: str) -> None:
             wake_parent(s, execution, now)
     s.flush()
     delete_workflow_rows(s, wf.id)
+    return len(cancelled)
+
+
+def set_active(s: Session, workflow_id: str, user_id: str, active: bool) -> Workflow:
+    """Switch the workflow on or off (editors). Executions already running go on; schedule fires
+    missed while off are not replayed (they predate `updated_at`)."""
+    wf = get_owned(s, workflow_id, user_id, lock=True)
+    if bool(wf.active) != active:
+        wf.active, wf.updated_at = active, utcnow()
+        s.add(wf)
+        s.flush()
+    return wf
 
 
 def count_open_executions(s: Session, workflow_id: str, owner_id: str) -> int:
@@ -181,7 +259,8 @@ def count_open_executions(s: Session, workflow_id: str, owner_id: str) -> int:
 def duplicate_workflow(s: Session, workflow_id: str, owner_id: str) -> Workflow:
     wf = get_owned(s, workflow_id, owner_id)
     doc = copy.deepcopy(wf.document)
-    doc["name"] = f"{wf.name} (copy)"[:MAX_NAME]
+    base = wf.name[:MAX_NAME - 16]
+    doc["name"] = free_name(s, wf.workspace_id, f"{base} (copy)", lambda n: f"{base} (copy {n})")
     _, doc = check_document(doc, strict=False)
     dup = Workflow(owner_id=owner_id, name=doc["name"], description=doc["description"], document=doc,
                    trigger_type=wf.trigger_type, workspace_id=wf.workspace_id)
@@ -196,7 +275,7 @@ def rename_workflow(s: Session, workflow_id: str, owner_id: str, name: str) -> W
         raise DocumentValidationError([])
     wf = get_owned(s, workflow_id, owner_id, lock=True)
     doc = dict(wf.document)
-    doc["name"] = name[:MAX_NAME]
+    doc["name"] = _unique(s, wf.workspace_id, name[:MAX_NAME], exclude_id=wf.id)
     wf.document, wf.name, wf.revision, wf.updated_at = doc, doc["name"], wf.revision + 1, utcnow()
     s.add(wf)
     return wf

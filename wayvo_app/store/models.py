@@ -76,6 +76,8 @@ class Workflow(SQLModel, table=True):
     published_version: int | None = None
     published_revision: int | None = None
     trigger_type: str = Field(default="Manual", max_length=20)
+    # The Active/Off switch: an Off workflow starts nothing (schedules, webhooks, runs); see ensure_active.
+    active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
