@@ -141,6 +141,7 @@ class Row:
     path: Callable[[World], str] = lambda w: "/"
     params: Callable[[World], dict] = lambda w: {}
     personal: bool = False  # creates in the user's personal workspace (where everyone is admin)
+    current: bool = False  # creates in the tab's current workspace (an outsider's is their personal one)
 
 
 class _Locked:
@@ -174,7 +175,7 @@ async def _seq(t: Tab, *steps: Callable[[Any], Any]) -> None:
 
 def _fresh_workflow(w: World) -> str:
     with db.session() as s:
-        return workflows.create_workflow(s, w.lead, wait_doc(), workspace_id=w.ws).id
+        return workflows.create_workflow(s, w.lead, wait_doc(), workspace_id=w.ws, pick_free_name=True).id
 
 
 class Upload:
@@ -208,15 +209,17 @@ ROWS: dict[str, Row] = {
                                       lambda t: t.auth.workspace_id == t.world.ws),
     "WorkflowsState.load": Row(WorkflowsState, _load_then(), lambda t: t.world.published in json.dumps(t.state.rows)),
     "WorkflowsState.create": Row(WorkflowsState, lambda t: _seq(t, lambda s: s.create({"name": f"{NAME} c"})),
-                                 lambda t: _named(f"{NAME} c"), personal=True),
+                                 lambda t: _named(f"{NAME} c"), current=True),
     "WorkflowsState.import_pasted": Row(WorkflowsState, lambda t: _seq(
         t, lambda s: s.set_import_text(_doc_named(f"{NAME} p")), lambda s: s.import_pasted()),
-        lambda t: _named(f"{NAME} p"), personal=True),
+        lambda t: _named(f"{NAME} p"), current=True),
     "WorkflowsState.import_file": Row(WorkflowsState, lambda t: _seq(
         t, lambda s: s.import_file([Upload(_doc_named(f"{NAME} f").encode())])),
-        lambda t: _named(f"{NAME} f"), personal=True),
+        lambda t: _named(f"{NAME} f"), current=True),
     "WorkflowsState.rename": Row(WorkflowsState, lambda t: _seq(
         t, lambda s: s.open_rename(t.world.published, "Waits"), lambda s: s.rename({"name": "Waits"}))),
+    "WorkflowsState.set_active": Row(WorkflowsState, lambda t: _seq(t, lambda s: s.set_active(t.world.published,
+                                                                                               True))),
     "WorkflowsState.duplicate": Row(WorkflowsState, lambda t: _seq(t, lambda s: s.duplicate(t.world.published))),
     "WorkflowsState.export": Row(WorkflowsState, lambda t: _seq(t, lambda s: s.export(t.world.published))),
     "WorkflowsState.delete": Row(WorkflowsState, lambda t: _seq(
@@ -231,6 +234,12 @@ ROWS: dict[str, Row] = {
     "BuilderState.start_run": Row(BuilderState, _load_then(lambda s: s.set_run_input('{"k": "b"}'),
                                                            lambda s: s.set_run_version("draft"),
                                                            lambda s: s.start_run()), **BUILDER),
+    "BuilderState.rotate_hook": Row(BuilderState, _load_then(lambda s: s.rotate_hook()), **BUILDER),
+    "BuilderState.save_hook_secret": Row(BuilderState, _load_then(lambda s: s.save_hook_secret({"secret": "s3"})),
+                                         **BUILDER),
+    "BuilderState.remove_hook_secret": Row(BuilderState, _load_then(lambda s: s.remove_hook_secret()), **BUILDER),
+    "BuilderState.generate_hook_secret": Row(BuilderState, _load_then(lambda s: s.generate_hook_secret()),
+                                             **BUILDER),
     "BuilderState.open_run": Row(BuilderState, _load_then(lambda s: s.open_run()), **BUILDER),
     "BuilderState.follow_run": Row(BuilderState, _load_then(lambda s: s.open_run(), _bg("follow_run")), **BUILDER),
     "ExecutionsState.load": Row(ExecutionsState, _load_then(), _shows("FINISHED"), **EXECUTIONS),
@@ -258,6 +267,9 @@ ROWS: dict[str, Row] = {
     "InboxState.confirm_bulk": Row(InboxState, lambda t: _seq(
         t, lambda s: s.load(), lambda s: s.toggle(t.world.approval, True), lambda s: s.ask_bulk("approved"),
         lambda s: s.confirm_bulk()), _shows("TITLE"), route="/approvals", path=lambda w: "/approvals"),
+    "InboxState.decide_one": Row(InboxState, lambda t: _seq(
+        t, lambda s: s.load(), lambda s: s.decide_one(t.world.approval, "approved")), _shows("TITLE"),
+        route="/approvals", path=lambda w: "/approvals"),
     "ApprovalState.load": Row(ApprovalState, _load_then(), lambda t: not t.state.not_found, **APPROVAL),
     "ApprovalState.poll": Row(ApprovalState, _load_then(lambda s: s.poll()), lambda t: not t.state.not_found,
                               **APPROVAL),
@@ -354,7 +366,8 @@ async def test_every_handler_answers_each_role_and_an_outsider_as_the_table_says
         for who in WHO:
             row_here = Row(**{**row.__dict__, "shown": _marked(row.shown, marks)})
             got[name, who] = await _answer(row_here, world, who, refusals)
-            expected[name, who] = access.decide("admin" if row.personal else who, HANDLERS[name])
+            acting = "admin" if row.personal or (row.current and who is None) else who
+            expected[name, who] = access.decide(acting, HANDLERS[name])
     assert set(got.values()) == {"allowed", "403", "404"}
     assert {k: v for k, v in got.items() if v != expected[k]} == {}
 

@@ -168,6 +168,9 @@ class WorkflowsState(AuthState):
         except workflow_library.ImportProblems as exc:
             self.problems = exc.problems
             return None
+        except WorkflowError as exc:  # e.g. the current workspace does not let this user create workflows
+            self.problems = [exc.message]
+            return None
         self.dialog, self.problems = "", []
         self._reload()
         return [rx.toast.success("Workflow imported"), rx.redirect(routes.workflow(workflow_id))]

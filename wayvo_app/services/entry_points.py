@@ -64,13 +64,16 @@ HANDLERS: dict[str, str] = {
     "WorkflowsState.import_pasted": "workflow.create", "WorkflowsState.import_file": "workflow.create",
     "WorkflowsState.rename": "workflow.edit", "WorkflowsState.duplicate": "workflow.edit",
     "WorkflowsState.export": "workflow.edit", "WorkflowsState.delete": "workflow.edit",
+    "WorkflowsState.set_active": "workflow.edit",
     **{f"WorkflowsState.{h}": _UI for h in ("open_create", "open_delete", "open_import", "open_rename",
-                                            "dialog_changed", "set_import_text")},
+                                            "dialog_changed", "set_import_text", "set_search", "set_sort")},
     # the builder
     "BuilderState.load": "workflow.edit", "BuilderState.autosave": "workflow.edit",
     "BuilderState.overwrite_draft": "workflow.edit", "BuilderState.publish": "workflow.edit",
     "BuilderState.rename_workflow": "workflow.edit", "BuilderState.restore": "workflow.edit",
     "BuilderState.start_run": "workflow.run_draft",
+    **{f"BuilderState.{h}": "workflow.edit" for h in ("rotate_hook", "save_hook_secret", "remove_hook_secret",
+                                                      "generate_hook_secret")},  # the webhook trigger's URL
     "BuilderState.open_run": "workflow.edit", "BuilderState.follow_run": "workflow.edit",  # runs shown in the builder
     **{f"BuilderState.{h}": _UI for h in (
         "add_from_palette", "add_row", "auto_layout", "clear_run", "connect", "connect_to", "delete_items",
@@ -85,16 +88,18 @@ HANDLERS: dict[str, str] = {
     "OrderStatusState.load": "execution.view", "OrderStatusState.run_again": "execution.view",  # runs again an execution one sees
     "ExecutionViewerState.open": "execution.view", "ExecutionViewerState.watch": "execution.view",
     "ExecutionViewerState.cancel": "execution.cancel", "ExecutionViewerState.retry": "execution.retry",
-    **{f"ExecutionViewerState.{h}": _UI for h in ("close", "select_node", "select_node_id", "clear_selection")},
+    **{f"ExecutionViewerState.{h}": _UI for h in ("close", "select_node", "select_node_id", "clear_selection",
+                                                  "ask", "dismiss", "confirmed")},  # confirmed: cancel / retry
     "OrderStatusState.open_dialog": _UI, "OrderStatusState.close_dialog": _UI,
     # approvals (decided by named approvers and approver roles, members or not)
     "InboxState.load": "approval.view", "InboxState.poll": "approval.view", "InboxState.confirm_bulk": "approval.decide",
+    "InboxState.decide_one": "approval.decide",
     "ApprovalState.load": "approval.view", "ApprovalState.poll": "approval.view",
     "ApprovalState.confirm": "approval.decide", "PendingBadgeState.refresh": "approval.list",
     **{f"InboxState.{h}": _UI for h in ("ask_bulk", "bulk_dialog_changed", "cancel_bulk", "clear_results", "toggle",
                                         "toggle_all", "set_bulk_comment", "set_search", "set_tab",
-                                        "set_workflow_filter")},
-    **{f"ApprovalState.{h}": _UI for h in ("ask", "cancel", "dialog_changed", "set_comment")},
+                                        "set_workflow_filter", "set_sort", "toggle_preview", "dismiss_welcome")},
+    **{f"ApprovalState.{h}": _UI for h in ("ask", "ask_then_next", "cancel", "dialog_changed", "set_comment")},
     # settings: integrations, API keys, members
     "IntegrationsState.load": "integration.view", "IntegrationsState.create": "integration.create",
     "IntegrationsState.confirm_delete": "integration.manage",
