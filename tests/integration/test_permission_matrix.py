@@ -141,8 +141,18 @@ def _simple(method: str, path: str, url: Callable[[World], str], body: Callable[
 
 
 W = routes.API_WORKFLOWS
+
+
+def _fresh_workflow(w: World) -> str:
+    with db.session() as s:
+        return w._workflow(s, wait_doc())
+
+
 _simple("POST", W, lambda w: W, lambda w: {**wait_doc(), "workspaceId": w.ws})
 _simple("GET", W + "/{workflow_id}", lambda w: f"{W}/{w.published}")
+_simple("GET", W, lambda w: W, listed=lambda w: w.published)
+_simple("DELETE", W + "/{workflow_id}", lambda w: f"{W}/{_fresh_workflow(w)}")
+_simple("PUT", W + "/{workflow_id}/active", lambda w: f"{W}/{w.published}/active", lambda w: {"active": True})
 _simple("PUT", W + "/{workflow_id}", lambda w: f"{W}/{w.draft}", lambda w: wait_doc())
 _simple("POST", W + "/{workflow_id}/publish", lambda w: f"{W}/{w.draft}/publish")
 _simple("POST", routes.execute("{workflow_id}"), lambda w: routes.execute(w.published),

@@ -24,8 +24,9 @@ def name_of(who: str | None) -> str:
 
 
 def wait_doc() -> dict:
+    """A workflow waiting on event `n`/`{{Trigger.k}}`, named uniquely (names are unique per workspace)."""
     nodes = [node("t", "Trigger"), node("w", "Wait", "Wait for Event", eventNamespace="n", eventKey="{{Trigger.k}}")]
-    return document(nodes, [edge("t", "w")], "Waits")
+    return document(nodes, [edge("t", "w")], f"Waits {uuid.uuid4().hex[:6]}")
 
 
 def approval_doc(title: str) -> dict:
@@ -44,7 +45,7 @@ class World:
             for role in access.ROLES:
                 store_workspaces.set_member(s, self.ws, self.users[role], role)
             self.published = self._workflow(s, wait_doc(), publish=True)
-            self.draft = self._workflow(s, {**wait_doc(), "name": "Waits (draft)"})  # names are unique per workspace
+            self.draft = self._workflow(s, wait_doc())
             self.approval_wf = self._workflow(s, approval_doc(self.title), publish=True)
         self.integration = self.new_integration()
         self.key_id = self.new_key()

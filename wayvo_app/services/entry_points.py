@@ -18,6 +18,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", routes.API_LOGIN): NONE,
     ("GET", "/api/health"): NONE,
     ("POST", W): "workflow.create",
+    ("GET", W): "workflow.view",  # lists only what the caller may see
+    ("DELETE", W + "/{workflow_id}"): "workflow.edit",
+    ("PUT", W + "/{workflow_id}/active"): "workflow.edit",
+    ("POST", routes.hook("{token}")): NONE,  # the secret URL is the credential (and the signature, when set)
+    ("GET", routes.METRICS): NONE,  # WAYVO_METRICS_TOKEN, no user
     ("GET", W + "/{workflow_id}"): "workflow.edit",
     ("PUT", W + "/{workflow_id}"): "workflow.edit",
     ("POST", W + "/{workflow_id}/publish"): "workflow.edit",
