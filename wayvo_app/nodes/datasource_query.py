@@ -47,7 +47,7 @@ def _select(value: Any, data_source: DataSource) -> list[str]:
 
 
 async def run(ctx: StepContext, config: Mapping[str, Any]) -> Transactional:
-    rendered = ctx.render_config(config, SPEC, json_keys=JSON_KEYS)
+    rendered = await ctx.off_loop(ctx.render_config, config, SPEC, JSON_KEYS)
     data_source = resolve(rendered)
     query = {"filter": _match(rendered.get("match")), "sort": rendered.get("sort") or None,
              "limit": rendered.get("limit")}
