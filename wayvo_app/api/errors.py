@@ -21,6 +21,7 @@ from wayvo_app.core.errors import (
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
+    QuotaExceededError,
     ValidationError,
     WorkflowError,
     WorkflowNotFoundError,
@@ -31,6 +32,7 @@ log = logging.getLogger("wayvo.api")
 # Most specific class first: the first match answers.
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (TooManyRequestsError, 429),
+    (QuotaExceededError, 429),
     (WorkflowNotFoundError, 404),
     (NotFoundError, 404),
     (InvalidIntegrationReferencesError, 403),

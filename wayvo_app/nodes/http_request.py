@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from wayvo_app.core.errors import StepError
+from wayvo_app.core.limits import timeout_problem
 from wayvo_app.core.outcomes import Completed
 from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, RetryPolicy, SelectOption
 from wayvo_app.core.template_scan import bare_json_blocks, substitute
@@ -131,6 +132,9 @@ def _timeout(value: Any) -> float:
         seconds = float("nan")
     if not seconds >= 1 or seconds == float("inf"):
         raise StepError(f"timeout must be a number of seconds of at least 1, found {value!r}", retryable=False)
+    problem = timeout_problem(seconds)
+    if problem:
+        raise StepError(f"timeout {problem}", retryable=False)
     return seconds
 
 
