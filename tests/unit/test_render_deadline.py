@@ -16,13 +16,13 @@ from wayvo_app.engine.off_loop import render_off_loop
 def test_a_stuck_render_fails_its_step_at_the_deadline():
     release = threading.Event()
 
-    def stuck() -> str:  # as a long C call would: it never checks the deadline
+    def stuck(_config) -> str:  # as a long C call would: it never checks the deadline
         release.wait(30)
         return "too late"
 
     async def scenario():
         try:
-            return await render_off_loop(RenderBudget(seconds=0.1), "Slow", stuck)
+            return await render_off_loop(RenderBudget(seconds=0.1), "Slow", stuck, {"x": ["{{Trigger.x}}"]})
         finally:
             release.set()
 
@@ -37,9 +37,13 @@ def test_a_render_in_the_thread_returns_its_value_and_raises_its_errors():
 
     async def scenario():
         loop_thread = threading.get_ident()
-        value = await render_off_loop(RenderBudget(), "X", lambda: threading.get_ident() != loop_thread)
+        config = {"a": {"b": "{% if true %}x{% endif %}"}}
+        value = await render_off_loop(RenderBudget(), "X", lambda _c: threading.get_ident() != loop_thread, config)
         with pytest.raises(TemplateError, match="boom"):
-            await render_off_loop(RenderBudget(), "X", fails)
-        return value
+            await render_off_loop(RenderBudget(), "X", lambda _c: fails(), config)
+        plain = await render_off_loop(RenderBudget(), "X", lambda _c: threading.get_ident() != loop_thread,
+                                      {"a": ["no template", 3]})
+        return value, plain
 
-    assert asyncio.run(scenario()) is True  # it ran off the loop's thread
+    # With a template it ran off the loop's thread; with nothing to render it ran on the loop.
+    assert asyncio.run(scenario()) == (True, False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -37,9 +37,27 @@ def too_slow(node_label: str) -> TemplateError:
     return TemplateError(f'Node "{node_label}": rendering took longer than {TIME_BUDGET_SECONDS:g} second')
 
 
+def holds_template(value: Any) -> bool:
+    """True when a string inside `value` (a config: dicts and lists at any depth) is a template."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "{{" in item or "{%" in item:
+                return True
+        elif isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 async def render_off_loop(budget: RenderBudget, node_label: str, fn: Callable[..., T], *args: Any) -> T:
     """`fn(*args)` (code that renders templates) in a render thread. The deadline counts from
-    when the thread starts it, so waiting behind other steps' renders does not eat the budget."""
+    when the thread starts it, so waiting behind other steps' renders does not eat the budget.
+    When no config among `args` holds a template there is nothing to render: it runs here."""
+    if not any(holds_template(arg) for arg in args if isinstance(arg, Mapping)):
+        return fn(*args)
     loop = asyncio.get_running_loop()
     started = loop.create_future()
 
