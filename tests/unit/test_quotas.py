@@ -88,4 +88,4 @@ def test_a_bad_setting_is_named(monkeypatch, name, raw, expected):
 def test_the_defaults():
     quotas = get_quotas()
     assert (quotas.max_running_per_workspace, quotas.max_children_per_minute, quotas.max_attempts,
-            quotas.min_retry_delay, quotas.max_step_timeout, quotas.max_query_limit) == (100, 600, 10, 1.0, 3600.0, 1000)
+            quotas.min_retry_delay, quotas.max_step_timeout, quotas.max_query_limit) == (1000, 600, 10, 1.0, 3600.0, 1000)
