@@ -36,9 +36,10 @@ def test_attempt_numbers_start_at_one():
         next_delay(POLICY, 0)
 
 
-def test_policy_from_config_reads_numbers_and_durations():
+def test_policy_from_config_reads_numbers_and_durations(monkeypatch):
     raw = {"maxAttempts": 4, "initialDelay": "5s", "backoff": 1.5, "maxDelay": "2m"}
     assert policy_from_config(raw, RetryPolicy()) == RetryPolicy(4, 5.0, 1.5, 120.0)
+    monkeypatch.setenv("WAYVO_MIN_RETRY_DELAY", "0")  # zero is allowed only when the setting allows it
     assert policy_from_config({"maxAttempts": "3", "initialDelay": "0"}, RetryPolicy()).initial_delay == 0
 
 

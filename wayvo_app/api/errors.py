@@ -22,6 +22,7 @@ from wayvo_app.core.errors import (
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
+    QuotaExceededError,
     UnsupportedMediaTypeError,
     ValidationError,
     WorkflowError,
@@ -34,6 +35,7 @@ log = logging.getLogger("wayvo.api")
 # Most specific class first: the first match answers.
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (TooManyRequestsError, 429),
+    (QuotaExceededError, 429),
     (WorkflowNotFoundError, 404),
     (NotFoundError, 404),
     (InvalidIntegrationReferencesError, 403),

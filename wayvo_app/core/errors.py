@@ -143,6 +143,17 @@ class StepError(WorkflowError):
         self.retry_after = retry_after
 
 
+class QuotaExceededError(WorkflowError):
+    """A workspace used up a quota; the message names the setting. Answered with 429 and Retry-After."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class ConfigurationError(WorkflowError):
     """The app's configuration is wrong (a plugin, a DataSource, a setting): found at startup."""
 

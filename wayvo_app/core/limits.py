@@ -1,5 +1,7 @@
-"""Limits on workflow documents and templates (WAYVO_MAX_CONFIG_STRING, WAYVO_MAX_DOCUMENT_BYTES).
-Read from the environment at each use (two lookups), so the pure core needs no settings object."""
+"""Limits on workflow documents and templates (WAYVO_MAX_CONFIG_STRING, WAYVO_MAX_DOCUMENT_BYTES) and
+the quotas that keep one workspace from starving the others (running executions, child runs,
+retries, step timeouts, query sizes). Read from the environment at each use (a few lookups), so
+the pure core needs no settings object."""
 
 from __future__ import annotations
 
@@ -8,12 +10,28 @@ from dataclasses import dataclass
 
 DEFAULT_MAX_CONFIG_STRING = 64 * 1024
 DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024
+DEFAULT_MAX_RUNNING_PER_WORKSPACE = 1000
+DEFAULT_MAX_CHILDREN_PER_MINUTE = 600
+DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_MIN_RETRY_DELAY = 1.0
+DEFAULT_MAX_STEP_TIMEOUT = 3600.0
+DEFAULT_MAX_QUERY_LIMIT = 1000
 
 
 @dataclass(frozen=True)
 class DocumentLimits:
     max_config_string: int  # WAYVO_MAX_CONFIG_STRING: characters in one config string
     max_document_bytes: int  # WAYVO_MAX_DOCUMENT_BYTES: one workflow document as UTF-8 JSON
+
+
+@dataclass(frozen=True)
+class Quotas:
+    max_running_per_workspace: int  # WAYVO_MAX_RUNNING_PER_WORKSPACE: executions running at once
+    max_children_per_minute: int  # WAYVO_MAX_CHILDREN_PER_MINUTE: Trigger Workflow runs started, per workspace
+    max_attempts: int  # WAYVO_MAX_ATTEMPTS: the largest retry maxAttempts
+    min_retry_delay: float  # WAYVO_MIN_RETRY_DELAY: seconds, the smallest retry initialDelay/maxDelay
+    max_step_timeout: float  # WAYVO_MAX_STEP_TIMEOUT: seconds, the largest step `timeout`
+    max_query_limit: int  # WAYVO_MAX_QUERY_LIMIT: rows one DataSource Query step may read
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -35,3 +53,43 @@ def get_document_limits() -> DocumentLimits:
         max_config_string=_positive_int("WAYVO_MAX_CONFIG_STRING", DEFAULT_MAX_CONFIG_STRING),
         max_document_bytes=_positive_int("WAYVO_MAX_DOCUMENT_BYTES", DEFAULT_MAX_DOCUMENT_BYTES),
     )
+
+
+def _seconds(name: str, default: float, minimum: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, found {raw!r}") from None
+    if not minimum <= value < float("inf"):
+        raise ValueError(f"{name} must be at least {minimum:g}, found {raw}")
+    return value
+
+
+def get_quotas() -> Quotas:
+    return Quotas(
+        max_running_per_workspace=_positive_int("WAYVO_MAX_RUNNING_PER_WORKSPACE", DEFAULT_MAX_RUNNING_PER_WORKSPACE),
+        max_children_per_minute=_positive_int("WAYVO_MAX_CHILDREN_PER_MINUTE", DEFAULT_MAX_CHILDREN_PER_MINUTE),
+        max_attempts=_positive_int("WAYVO_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS),
+        min_retry_delay=_seconds("WAYVO_MIN_RETRY_DELAY", DEFAULT_MIN_RETRY_DELAY, 0.0),
+        max_step_timeout=_seconds("WAYVO_MAX_STEP_TIMEOUT", DEFAULT_MAX_STEP_TIMEOUT, 1.0),
+        max_query_limit=_positive_int("WAYVO_MAX_QUERY_LIMIT", DEFAULT_MAX_QUERY_LIMIT),
+    )
+
+
+def timeout_problem(value: object) -> str | None:
+    """Why a step `timeout` (seconds, already a number) is over the bound, or None."""
+    limit = get_quotas().max_step_timeout
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > limit:
+        return f"must be at most {limit:g} seconds (WAYVO_MAX_STEP_TIMEOUT), found {value:g}"
+    return None
+
+
+def query_limit_problem(value: object) -> str | None:
+    """Why a DataSource Query `limit` (already a number) is over the bound, or None."""
+    limit = get_quotas().max_query_limit
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > limit:
+        return f"must be at most {limit} rows (WAYVO_MAX_QUERY_LIMIT), found {value:g}"
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.specs import RetryPolicy
 from wayvo_app.core.times import parse_duration
 
@@ -39,12 +40,38 @@ def policy_from_config(raw: Mapping[str, Any] | None, default: RetryPolicy) -> R
         raise ValueError(
             "Invalid retry settings: expected an object with maxAttempts, initialDelay, backoff, maxDelay"
         )
+    quotas = get_quotas()  # a user's settings are held to them (the node type's own defaults are not)
+    attempts, initial, largest = _user_values(raw)
     return RetryPolicy(
-        max_attempts=_attempts(raw.get("maxAttempts"), default.max_attempts),
-        initial_delay=_delay("initialDelay", raw.get("initialDelay"), default.initial_delay),
+        max_attempts=default.max_attempts if attempts is None else min(attempts, quotas.max_attempts),
+        initial_delay=default.initial_delay if initial is None else max(initial, quotas.min_retry_delay),
         backoff=_backoff(raw.get("backoff"), default.backoff),
-        max_delay=_delay("maxDelay", raw.get("maxDelay"), default.max_delay),
+        max_delay=default.max_delay if largest is None else max(largest, quotas.min_retry_delay),
     )
+
+
+def _user_values(raw: Mapping[str, Any]) -> tuple[int | None, float | None, float | None]:
+    """maxAttempts, initialDelay and maxDelay as the user set them (None when absent)."""
+    return (_attempts(raw.get("maxAttempts"), None), _delay("initialDelay", raw.get("initialDelay"), None),
+            _delay("maxDelay", raw.get("maxDelay"), None))
+
+
+def retry_limit_problems(raw: Mapping[str, Any] | None) -> list[str]:
+    """For save-time checks: the retry settings outside WAYVO_MAX_ATTEMPTS / WAYVO_MIN_RETRY_DELAY
+    (at run time they are held to those bounds instead)."""
+    if not isinstance(raw, Mapping):
+        return []
+    quotas = get_quotas()
+    attempts, initial, largest = _user_values(raw)
+    problems = []
+    if attempts is not None and attempts > quotas.max_attempts:
+        problems.append(f'Invalid retry setting "maxAttempts": at most {quotas.max_attempts} '
+                        f"(WAYVO_MAX_ATTEMPTS), found {attempts}")
+    for setting, value in (("initialDelay", initial), ("maxDelay", largest)):
+        if value is not None and value < quotas.min_retry_delay:
+            problems.append(f'Invalid retry setting "{setting}": at least {quotas.min_retry_delay:g}s '
+                            f"(WAYVO_MIN_RETRY_DELAY), found {value:g}s")
+    return problems
 
 
 def _is_unset(value: Any) -> bool:
@@ -66,7 +93,7 @@ def _invalid(setting: str, expected: str, value: Any) -> ValueError:
     return ValueError(f'Invalid retry setting "{setting}": expected {expected}, found {value!r}')
 
 
-def _attempts(value: Any, default: int) -> int:
+def _attempts(value: Any, default: int | None) -> int | None:
     if _is_unset(value):
         return default
     number = _number(value)
@@ -84,7 +111,7 @@ def _backoff(value: Any, default: float) -> float:
     return number
 
 
-def _delay(setting: str, value: Any, default: float) -> float:
+def _delay(setting: str, value: Any, default: float | None) -> float | None:
     if _is_unset(value):
         return default
     number = _number(value)

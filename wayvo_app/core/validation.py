@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from wayvo_app.core.errors import Problem
-from wayvo_app.core.limits import get_document_limits
-from wayvo_app.core.retry import policy_from_config
+from wayvo_app.core.limits import get_document_limits, timeout_problem
+from wayvo_app.core.retry import policy_from_config, retry_limit_problems
 from wayvo_app.core.specs import ConfigField, NodeSpec, Registry, RetryPolicy
 from wayvo_app.core.template_refs import TRIGGER_ALIAS, find_references, resolve_node
 from wayvo_app.core.templates import max_config_string, syntax_problem, too_long
@@ -130,6 +130,7 @@ def _node_problems(
             yield _problem(node, message)
     yield from _duration_problems(node, spec)
     yield from _retry_problems(node, spec)
+    yield from _timeout_problems(node, spec)
     yield from _template_problems(node, spec, graph, labels)
 
 
@@ -254,6 +255,21 @@ def _retry_problems(node: Node, spec: NodeSpec | None) -> Iterator[Problem]:
         policy_from_config(raw, spec.retry if spec else RetryPolicy())
     except ValueError as exc:
         yield _problem(node, str(exc), "retry")
+        return
+    for message in retry_limit_problems(raw):
+        yield _problem(node, message, "retry")
+
+
+def _timeout_problems(node: Node, spec: NodeSpec | None) -> Iterator[Problem]:
+    """A step's `timeout` (the engine's time limit for any node that has one) within its bound."""
+    value = node.config.get("timeout")
+    try:
+        seconds = float(value) if isinstance(value, int | float | str) and not _is_template(value) else None
+    except ValueError:
+        seconds = None  # not a number: reported as such by the field's own check
+    message = timeout_problem(seconds)
+    if message:
+        yield _problem(node, f"{_field_name(spec, 'timeout')} {message}", "timeout")
 
 
 def _template_problems(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +10,7 @@ from urllib.parse import quote, quote_plus
 
 from wayvo_app.core import templates
 from wayvo_app.core.specs import NodeSpec
+from wayvo_app.engine.off_loop import render_off_loop
 
 TEMPLATE_FIELD_TYPES = ("template-input", "template-textarea")
 SECRET_MASK = "••••••"
@@ -96,6 +97,11 @@ class StepContext:
     def idempotency_key(self) -> str:
         """Stable across retries and recoveries of this node in this execution."""
         return f"{self.execution_id}:{self.node_id}"
+
+    async def off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)`, code that renders this step's templates, run in a render thread so a slow
+        template cannot block the worker's loop (async steps call this; sync ones run in a thread)."""
+        return await render_off_loop(self.scope.budget, self.node_label, fn, *args)
 
     def render(self, value: Any) -> Any:
         return templates.render_value(value, self.scope, node_label=self.node_label)

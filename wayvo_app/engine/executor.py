@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wayvo_app.core.errors import StepError, WorkflowError
+from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext, secret_forms
@@ -35,7 +36,7 @@ def _step_timeout(config: dict) -> float:
         value = float(config.get("timeout") or DEFAULT_STEP_TIMEOUT)
     except (TypeError, ValueError):
         return DEFAULT_STEP_TIMEOUT
-    return max(1.0, value)
+    return min(max(1.0, value), get_quotas().max_step_timeout)  # saved above the bound: held to it
 
 
 class Executor:

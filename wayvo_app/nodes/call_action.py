@@ -33,13 +33,17 @@ def find_action(name: str, settings: Any) -> Callable[..., Any]:
     return action
 
 
-async def run(ctx: Any, config: dict[str, Any]) -> Completed:
+def _rendered(ctx: Any, config: dict[str, Any]) -> tuple[str, Any]:
+    """The action's name and arguments, rendered (in a render thread)."""
     name = maybe_render(ctx, config.get("action"))
     if is_empty(name) or not isinstance(name, str):
         raise StepError("Call Action needs the name of a server action", retryable=False)
-    name = name.strip()
     args = ctx.render_json(config.get("args")) if not is_empty(config.get("args")) else None
-    args = {} if args is None else args
+    return name.strip(), {} if args is None else args
+
+
+async def run(ctx: Any, config: dict[str, Any]) -> Completed:
+    name, args = await ctx.off_loop(_rendered, ctx, config)
     ctx.resolved_input = {"action": name, "args": args}
     action = find_action(name, ctx.settings)
     result = await _call(action, name, args, ctx)

@@ -110,7 +110,7 @@ def _rows(value: Any, label: str, status: str) -> list[dict[str, Any]]:
 async def write_run(spec: NodeSpec, ctx: StepContext, config: Mapping[str, Any], key: str,
                     status: str) -> Transactional:
     """Render now; write (and run the hooks) when the executor records the step's outcome."""
-    rendered = ctx.render_config(config, spec, json_keys=(key,))
+    rendered = await ctx.off_loop(ctx.render_config, config, spec, (key,))
     data_source = resolve(rendered)
     rows = _rows(rendered.get(key), spec.field(key).label if spec.field(key) else key, status)
     user = acting_user(ctx)

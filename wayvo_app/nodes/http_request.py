@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from wayvo_app.core.errors import StepError
+from wayvo_app.core.limits import timeout_problem
 from wayvo_app.core.outcomes import Completed
 from wayvo_app.core.specs import ConfigField, NodeSpec, OutputField, RetryPolicy, SelectOption
 from wayvo_app.core.template_scan import bare_json_blocks, substitute
@@ -26,11 +27,7 @@ SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key",
 
 async def run(ctx: Any, config: dict[str, Any]) -> Completed:
     method = choice(str(config.get("httpMethod") or "").upper(), METHOD_OPTIONS, "GET", "httpMethod")
-    url = _endpoint(ctx, config.get("endpoint"))
-    headers = _headers(render_object(ctx, config.get("httpHeaders"), "httpHeaders"))
-    query = _query(render_object(ctx, config.get("httpQuery"), "httpQuery"))
-    body = _body(ctx, config.get("httpBody"))
-    timeout = _timeout(maybe_render(ctx, config.get("timeout")))
+    url, headers, query, body, timeout = await ctx.off_loop(_rendered, ctx, config)
     if not any(name.lower() == "idempotency-key" for name in headers):
         headers["Idempotency-Key"] = ctx.idempotency_key
     ctx.resolved_input = {"httpMethod": method, "endpoint": url, "httpHeaders": _masked(headers),
@@ -44,6 +41,15 @@ async def run(ctx: Any, config: dict[str, Any]) -> Completed:
     finally:
         if ctx.http is None:
             await client.aclose()
+
+
+def _rendered(ctx: Any, config: dict[str, Any]) -> tuple[str, dict, dict, tuple[str, Any] | None, float]:
+    """The templated parts of the request (run in a render thread): URL, headers, query, body, timeout."""
+    url = _endpoint(ctx, config.get("endpoint"))
+    headers = _headers(render_object(ctx, config.get("httpHeaders"), "httpHeaders"))
+    query = _query(render_object(ctx, config.get("httpQuery"), "httpQuery"))
+    body = _body(ctx, config.get("httpBody"))
+    return url, headers, query, body, _timeout(maybe_render(ctx, config.get("timeout")))
 
 
 def _settings() -> Any:
@@ -126,6 +132,9 @@ def _timeout(value: Any) -> float:
         seconds = float("nan")
     if not seconds >= 1 or seconds == float("inf"):
         raise StepError(f"timeout must be a number of seconds of at least 1, found {value!r}", retryable=False)
+    problem = timeout_problem(seconds)
+    if problem:
+        raise StepError(f"timeout {problem}", retryable=False)
     return seconds
 
 

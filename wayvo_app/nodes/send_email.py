@@ -43,7 +43,7 @@ def _checked(config: Mapping[str, Any]) -> tuple[list[str], str, str]:
 
 async def run(ctx: StepContext, config: Mapping[str, Any]) -> Transactional:
     """Render and check the message now; enqueue it when the executor records the outcome."""
-    rendered = ctx.render_config(config, SPEC)
+    rendered = await ctx.off_loop(ctx.render_config, config, SPEC)
     to, subject, body = _checked(rendered)
     html = is_html(rendered.get("html", "false"))
 

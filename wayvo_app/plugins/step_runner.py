@@ -91,7 +91,8 @@ def make_run(spec: NodeSpec, importer: StepImporter, plugin_name: str,
     """The `run(ctx, config)` of a plugin action's NodeSpec."""
 
     async def run(ctx: StepContext, config: Mapping[str, Any]) -> Completed:
-        step_input = ctx.render_config({k: v for k, v in config.items() if k != "actionType"}, spec)
+        step_input = await ctx.off_loop(ctx.render_config, {k: v for k, v in config.items() if k != "actionType"},
+                                        spec)
         credentials = _credentials(ctx, spec, needs_credentials)
         secrets = _secret_values(credentials)
         ctx.logger.secrets = (*ctx.logger.secrets, *secrets)

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import (
     BadRequestError,
     ConflictError,
+    QuotaExceededError,
     StepError,
     ValidationError,
     WorkflowNotFoundError,
@@ -24,6 +25,7 @@ from wayvo_app.services import access
 from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.services.integrations import check_integration_references
+from wayvo_app.services.quotas import check_can_start
 from wayvo_app.services.trigger_input import check_input as check_trigger_input
 from wayvo_app.services.workflows import ensure_active, version_for_run
 from wayvo_app.settings import get_settings
@@ -51,6 +53,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
     With `check_input`, the input must match the trigger's input schema (ValidationError).
     An Off workflow starts nothing (WorkflowInactiveError)."""
     ensure_active(wf)
+    check_can_start(s, wf.workspace_id, utcnow(), child=parent_execution_id is not None)
     pinned = version_for_run(s, wf, version, draft=draft)
     check_integration_references(s, pinned.document, user.id, workspace_id=wf.workspace_id)
     graph = graph_of_version(s, pinned.id)
@@ -167,6 +170,9 @@ def start_child_execution(s: Session, *, parent_execution_id: str, parent_step_i
                                 parent_execution_id=parent_execution_id, parent_step_id=parent_step_id)
     except ValidationError as exc:  # the parent's step fails, naming the child's refused fields
         raise StepError(f'"{wf.name}" refused its input: {exc.message}', retryable=False) from exc
+    except QuotaExceededError as exc:  # a quota frees up with time: the step's retry policy may wait
+        raise StepError(f"Trigger Workflow refused: {exc.message}", retryable=True,
+                        retry_after=exc.retry_after) from exc
     _notify_after_commit(s)
     return child.id
 
@@ -234,5 +240,6 @@ def retry_execution(execution_id: str, user_id: Any, mode: str) -> Execution:
 def _retry_from_failed(s: Session, old: Execution, user: User) -> Execution:
     from wayvo_app.services.retries import copy_successes_and_resume
 
+    check_can_start(s, old.workspace_id, utcnow())
     return copy_successes_and_resume(s, old, user)
 

@@ -102,6 +102,8 @@ class Execution(SQLModel, table=True):
         UniqueConstraint("workflow_id", "idempotency_key", name="uq_executions_idempotency"),
         Index("ix_executions_workflow_started", "workflow_id", "started_at"),
         Index("ix_executions_user_started", "user_id", "started_at"),
+        Index("ix_executions_workspace_status", "workspace_id", "status"),  # the running quota
+        Index("ix_executions_workspace_started", "workspace_id", "started_at"),  # children per minute
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
