@@ -24,6 +24,10 @@ def _list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+def _text(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
 def _secret_key() -> str:
     """WAYVO_SECRET_KEY, or a key generated on first run and kept in a git-ignored file."""
     configured = os.environ.get("WAYVO_SECRET_KEY", "").strip()
@@ -59,6 +63,12 @@ class Settings:
     max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
     max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
     max_workflow_depth: int = 10
+    # Failed sign-ins and invalid tokens (`limits` notation), counted in Redis when redis_url is set.
+    sign_in_limit_per_user: str = "10/5 minutes"
+    sign_in_limit_per_address: str = "50/5 minutes"
+    token_limit_per_address: str = "30/minute"
+    rate_limit_prefix: str = "wayvo-limits"
+    retention_days: int = 30  # finished executions, mail, signals, idempotency records; 0 keeps all
 
 
 def load_settings() -> Settings:
@@ -86,6 +96,11 @@ def load_settings() -> Settings:
         max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
         max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
         max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
+        sign_in_limit_per_user=_text("WAYVO_SIGN_IN_LIMIT_PER_USER", "10/5 minutes"),
+        sign_in_limit_per_address=_text("WAYVO_SIGN_IN_LIMIT_PER_ADDRESS", "50/5 minutes"),
+        token_limit_per_address=_text("WAYVO_TOKEN_LIMIT_PER_ADDRESS", "30/minute"),
+        rate_limit_prefix=_text("WAYVO_RATE_LIMIT_PREFIX", "wayvo-limits"),
+        retention_days=int(os.environ.get("WAYVO_RETENTION_DAYS", "").strip() or "30"),
     )
 
 

@@ -10,17 +10,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wayvo_app.api.rate_limit import TooManyRequestsError
 from wayvo_app.core.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
     CredentialsError,
+    DeletedByRetentionError,
     DocumentValidationError,
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
+    TooManyRequestsError,
     ValidationError,
     WorkflowError,
     WorkflowNotFoundError,
@@ -31,6 +32,7 @@ log = logging.getLogger("wayvo.api")
 # Most specific class first: the first match answers.
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (TooManyRequestsError, 429),
+    (DeletedByRetentionError, 410),
     (WorkflowNotFoundError, 404),
     (NotFoundError, 404),
     (InvalidIntegrationReferencesError, 403),
