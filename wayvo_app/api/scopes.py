@@ -28,6 +28,8 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", routes.API_WORKFLOWS + "/{workflow_id}"): "manage",
     ("PUT", routes.API_WORKFLOWS + "/{workflow_id}"): "manage",
     ("POST", routes.API_WORKFLOWS + "/{workflow_id}/publish"): "manage",
+    ("GET", routes.API_WORKFLOWS + "/{workflow_id}/retention"): "manage",
+    ("PUT", routes.API_WORKFLOWS + "/{workflow_id}/retention"): "manage",
     ("POST", routes.API_INTEGRATIONS): "manage",
     ("GET", routes.API_INTEGRATIONS): "manage",
     ("DELETE", routes.API_INTEGRATIONS + "/{integration_id}"): "manage",
