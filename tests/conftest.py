@@ -61,10 +61,9 @@ def _node_registry():
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Failure counters are per process: each test starts with none."""
-    from wayvo_app.api.rate_limit import LOGIN_FAILURES, TOKEN_FAILURES
+    from wayvo_app.services.failure_limits import reset_limits
 
-    LOGIN_FAILURES.reset()
-    TOKEN_FAILURES.reset()
+    reset_limits()
 
 
 @pytest.fixture(params=BACKENDS)

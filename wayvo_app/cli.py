@@ -178,6 +178,30 @@ def workflows_export(workflow_id: str) -> None:
     click.echo(_dump(document))
 
 
+@workflows_group.command("retention")
+@click.argument("workflow_id")
+@click.argument("days", required=False)
+def workflows_retention(workflow_id: str, days: str | None) -> None:
+    """Show or set how many days the workflow's finished executions are kept (DAYS: a number,
+    0 for forever, or `default` for WAYVO_RETENTION_DAYS)."""
+    from wayvo_app.core.errors import WorkflowError
+    from wayvo_app.services import retention
+
+    try:
+        value = None if days in (None, "default") else int(days)
+        if days is None:
+            shown = retention.workflow_retention_of(workflow_id)
+        else:
+            shown = retention.set_workflow_retention(workflow_id, None, value)
+    except ValueError:
+        click.echo(f"Error: DAYS must be a number or 'default', not {days!r}", err=True)
+        sys.exit(1)
+    except WorkflowError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(_dump(shown))
+
+
 @main.group("workspaces")
 def workspaces_group() -> None:
     """Shared workspaces and their members (contract §7)."""

@@ -36,6 +36,10 @@ def _seconds(value: str | None, default: float) -> float:
     return float(seconds)
 
 
+def _text(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
 def _secret_key() -> str:
     """WAYVO_SECRET_KEY, or a key generated on first run and kept in a git-ignored file."""
     configured = os.environ.get("WAYVO_SECRET_KEY", "").strip()
@@ -73,6 +77,12 @@ class Settings:
     max_workflow_depth: int = 10
     webhook_max_wait_seconds: float = 60.0  # caps a webhook's "respond when finished" wait
     metrics_token: str | None = None  # GET /metrics answers only with this Bearer token (unset: 404)
+    # Failed sign-ins and invalid tokens (`limits` notation), counted in Redis when redis_url is set.
+    sign_in_limit_per_user: str = "10/5 minutes"
+    sign_in_limit_per_address: str = "50/5 minutes"
+    token_limit_per_address: str = "30/minute"
+    rate_limit_prefix: str = "wayvo-limits"
+    retention_days: int = 30  # finished executions, mail, signals, idempotency records; 0 keeps all
 
 
 def load_settings() -> Settings:
@@ -102,6 +112,11 @@ def load_settings() -> Settings:
         max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
         webhook_max_wait_seconds=_seconds(os.environ.get("WAYVO_WEBHOOK_MAX_WAIT"), 60.0),
         metrics_token=os.environ.get("WAYVO_METRICS_TOKEN", "").strip() or None,
+        sign_in_limit_per_user=_text("WAYVO_SIGN_IN_LIMIT_PER_USER", "10/5 minutes"),
+        sign_in_limit_per_address=_text("WAYVO_SIGN_IN_LIMIT_PER_ADDRESS", "50/5 minutes"),
+        token_limit_per_address=_text("WAYVO_TOKEN_LIMIT_PER_ADDRESS", "30/minute"),
+        rate_limit_prefix=_text("WAYVO_RATE_LIMIT_PREFIX", "wayvo-limits"),
+        retention_days=int(os.environ.get("WAYVO_RETENTION_DAYS", "").strip() or "30"),
     )
 
 

@@ -74,9 +74,10 @@ async def test_missing_or_bad_tokens_give_401(client, header):
     assert r.status_code == 401 and r.json()["code"] == "unauthorized"
 
 
-async def test_repeated_failed_logins_get_429_for_that_client_only(db_url):
+async def test_repeated_failed_logins_get_429_for_that_client_and_that_name_only(db_url):
     with db.session() as s:
         accounts.create_user(s, "owner", "password1")
+        accounts.create_user(s, "second", "password1")
     api = create_api()
     attacker = httpx.AsyncClient(transport=httpx.ASGITransport(app=api, client=("10.0.0.66", 1234)),
                                  base_url="http://test")
@@ -89,7 +90,9 @@ async def test_repeated_failed_logins_get_429_for_that_client_only(db_url):
         blocked = await attacker.post("/api/auth/login", json={"userName": "owner", "password": "password1"})
         assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
         assert blocked.json()["code"] == "too_many_requests"
-        fine = await other.post("/api/auth/login", json={"userName": "owner", "password": "password1"})
+        same_name = await other.post("/api/auth/login", json={"userName": "owner", "password": "password1"})
+        assert same_name.status_code == 429  # the name is limited too, from any address
+        fine = await other.post("/api/auth/login", json={"userName": "second", "password": "password1"})
         assert fine.status_code == 200
 
 

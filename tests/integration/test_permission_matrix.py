@@ -153,6 +153,9 @@ _simple("GET", W + "/{workflow_id}", lambda w: f"{W}/{w.published}")
 _simple("GET", W, lambda w: W, listed=lambda w: w.published)
 _simple("DELETE", W + "/{workflow_id}", lambda w: f"{W}/{_fresh_workflow(w)}")
 _simple("PUT", W + "/{workflow_id}/active", lambda w: f"{W}/{w.published}/active", lambda w: {"active": True})
+_simple("GET", W + "/{workflow_id}/retention", lambda w: f"{W}/{w.published}/retention")
+_simple("PUT", W + "/{workflow_id}/retention", lambda w: f"{W}/{w.published}/retention",
+        lambda w: {"retentionDays": 90})
 _simple("PUT", W + "/{workflow_id}", lambda w: f"{W}/{w.draft}", lambda w: wait_doc())
 _simple("POST", W + "/{workflow_id}/publish", lambda w: f"{W}/{w.draft}/publish")
 _simple("POST", routes.execute("{workflow_id}"), lambda w: routes.execute(w.published),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from wayvo_app.api.errors import status_for
-from wayvo_app.api.rate_limit import TooManyRequestsError
 from wayvo_app.core import errors
 
 
@@ -29,7 +28,8 @@ from wayvo_app.core import errors
     (errors.ConfigurationError("x"), 500),
     (errors.PluginError("x"), 500),
     (errors.CredentialsError("x"), 500),
-    (TooManyRequestsError(3), 429),
+    (errors.TooManyRequestsError(3), 429),
+    (errors.DeletedByRetentionError("x"), 410),
     (errors.WorkflowError("x"), 400),
     (ValueError("x"), 500),
 ])

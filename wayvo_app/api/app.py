@@ -21,6 +21,7 @@ from wayvo_app.api import (
 from wayvo_app.api.body_guard import BodyGuard
 from wayvo_app.api.docs import install_openapi
 from wayvo_app.api.errors import install_error_handlers
+from wayvo_app.api.upload_guard import UploadGuard
 
 
 def create_api() -> FastAPI:
@@ -40,4 +41,5 @@ def create_api() -> FastAPI:
     api.include_router(routes_metrics.router)
     install_openapi(api)
     api.add_middleware(BodyGuard)
+    api.add_middleware(UploadGuard)  # Reflex's /_upload is mounted below this app
     return api

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from wayvo_app.api.rate_limit import TOKEN_FAILURES, client_key
+from wayvo_app.api.rate_limit import client_key
 from wayvo_app.api.scopes import refusal, scope_for
 from wayvo_app.core.errors import AuthenticationError, ForbiddenError
-from wayvo_app.services import accounts, api_keys
+from wayvo_app.services import accounts, api_keys, failure_limits
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
 
@@ -27,10 +27,10 @@ def principal_for_token(token: str) -> Principal | None:
 def _checked(request: Request, token: str, message: str) -> Principal:
     """The token's principal; repeated invalid tokens from one client get 429 (that client only)."""
     client = client_key(request)
-    TOKEN_FAILURES.check(client)
+    failure_limits.check_token_address(client)
     principal = principal_for_token(token)
     if principal is None:
-        TOKEN_FAILURES.fail(client)
+        failure_limits.token_failed(client)
         raise AuthenticationError(message)
     return principal
 

@@ -10,19 +10,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wayvo_app.api.rate_limit import TooManyRequestsError
 from wayvo_app.core.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
     CredentialsError,
+    DeletedByRetentionError,
     DocumentValidationError,
     DuplicateWorkflowNameError,
     ForbiddenError,
     InvalidIntegrationReferencesError,
     NotFoundError,
     QuotaExceededError,
+    TooManyRequestsError,
     UnsupportedMediaTypeError,
     ValidationError,
     WorkflowError,
@@ -36,6 +37,7 @@ log = logging.getLogger("wayvo.api")
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (TooManyRequestsError, 429),
     (QuotaExceededError, 429),
+    (DeletedByRetentionError, 410),
     (WorkflowNotFoundError, 404),
     (NotFoundError, 404),
     (InvalidIntegrationReferencesError, 403),

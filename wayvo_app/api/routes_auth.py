@@ -7,10 +7,9 @@ from pydantic import BaseModel, Field
 
 from wayvo_app import routes
 from wayvo_app.api.auth import current_principal
-from wayvo_app.api.rate_limit import LOGIN_FAILURES, client_key
-from wayvo_app.core.errors import AuthenticationError
+from wayvo_app.api.rate_limit import client_key
 from wayvo_app.core.times import aware
-from wayvo_app.services import accounts, api_keys
+from wayvo_app.services import api_keys, failure_limits
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
 
@@ -35,15 +34,11 @@ def _iso(value):
 
 @router.post(routes.API_LOGIN, tags=["auth"])
 def login(body: LoginBody, request: Request):
-    """Sign in; repeated failures from one client get 429 with Retry-After."""
-    client = client_key(request)
-    LOGIN_FAILURES.check(client)
-    try:
-        token, expires, user = accounts.sign_in(body.userName, body.password, get_settings().secret_key)
-        return {"token": token, "expiresAt": _iso(expires), "user": user.to_json()}
-    except AuthenticationError:
-        LOGIN_FAILURES.fail(client)
-        raise
+    """Sign in; repeated failures for one user name or from one address get 429 with Retry-After.
+    A plain `def`: FastAPI runs it in a thread, so the password hash never blocks the event loop."""
+    token, expires, user = failure_limits.sign_in_limited(body.userName, body.password, get_settings().secret_key,
+                                                          address=client_key(request))
+    return {"token": token, "expiresAt": _iso(expires), "user": user.to_json()}
 
 
 @router.post(routes.API_KEYS + "/create", tags=["api keys"])

@@ -11,7 +11,7 @@ from wayvo_app import routes
 from wayvo_app.api.auth import api_key_principal, current_principal
 from wayvo_app.core.errors import BadRequestError
 from wayvo_app.services import executions as commands
-from wayvo_app.services import workflow_documents
+from wayvo_app.services import retention, workflow_documents
 from wayvo_app.services.accounts import Principal
 
 router = APIRouter(tags=["workflows"])
@@ -85,3 +85,19 @@ async def webhook(workflow_id: str, request: Request, me: Principal = Depends(ap
     result = await commands.atrigger_in(me.workspace_id, workflow_id=workflow_id, user_name=me.user_name,
                                         input=body, trigger_type="Webhook")
     return {"executionId": result.execution_id, "status": result.status}
+
+
+@router.get(routes.API_WORKFLOWS + "/{workflow_id}/retention")
+def read_retention(workflow_id: str, me: Principal = Depends(current_principal)):
+    """How long the workflow's finished executions are kept: `retentionDays` (null: the default,
+    WAYVO_RETENTION_DAYS; 0: forever) and `effectiveRetentionDays`."""
+    return retention.workflow_retention(workflow_id, me.id)
+
+
+@router.put(routes.API_WORKFLOWS + "/{workflow_id}/retention")
+async def update_retention(workflow_id: str, request: Request, me: Principal = Depends(current_principal)):
+    """`{"retentionDays": 90}` keeps this workflow's finished executions 90 days (null: the default)."""
+    body = await _json(request)
+    if "retentionDays" not in body:
+        raise BadRequestError("retentionDays is required (a number of days, 0 for forever, or null)")
+    return await asyncio.to_thread(retention.set_workflow_retention, workflow_id, me.id, body["retentionDays"])

@@ -35,6 +35,8 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", routes.API_WORKFLOWS): "manage",
     ("DELETE", routes.API_WORKFLOWS + "/{workflow_id}"): "manage",
     ("PUT", routes.API_WORKFLOWS + "/{workflow_id}/active"): "manage",
+    ("GET", routes.API_WORKFLOWS + "/{workflow_id}/retention"): "manage",
+    ("PUT", routes.API_WORKFLOWS + "/{workflow_id}/retention"): "manage",
     ("POST", routes.API_INTEGRATIONS): "manage",
     ("GET", routes.API_INTEGRATIONS): "manage",
     ("DELETE", routes.API_INTEGRATIONS + "/{integration_id}"): "manage",

@@ -95,6 +95,23 @@ class UnsupportedMediaTypeError(BadRequestError):
     code = "unsupported_media_type"
 
 
+class TooManyRequestsError(WorkflowError):
+    """Too many failed sign-ins (or invalid tokens) for a user name or a client address: 429."""
+
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"Too many failed attempts; try again in {retry_after} s")
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class DeletedByRetentionError(NotFoundError):
+    """A link to an execution that retention deleted (it finished longer ago than the setting): 410."""
+
+    code = "deleted_by_retention"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation problem of a workflow document, naming the node and field when known."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import reflex as rx
 
 from wayvo_app import routes
 from wayvo_app.core.errors import WorkflowError
-from wayvo_app.services import accounts, samples
+from wayvo_app.services import accounts, failure_limits, samples
 from wayvo_app.settings import get_settings
 from wayvo_app.state import AuthState, public_state
 
@@ -35,16 +36,19 @@ class LoginState(AuthState):
         return None
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
+        """Sign in behind the failure limits (per user name and per address, shared with the API);
+        the password hash runs in a thread so that the event loop keeps serving other tabs."""
         self.error = ""
         try:
-            token, _, _ = accounts.sign_in(form.get("user_name", ""), form.get("password", ""),
-                                           get_settings().secret_key)
+            token, _, user = await asyncio.to_thread(
+                failure_limits.sign_in_limited, str(form.get("user_name") or ""), str(form.get("password") or ""),
+                get_settings().secret_key, address=self.router.session.client_ip or "unknown")
         except WorkflowError as exc:
             self.error = exc.message
             return None
         self.session_token = token
-        self._load_user()
+        self._remember(user)
         return rx.redirect(_safe_next(self.router.url.query_parameters.get("next", "")))
 
 
@@ -59,14 +63,14 @@ class SetupState(AuthState):
         return None
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self.error = ""
         if form.get("password") != form.get("confirm"):
             self.error = "The two passwords differ"
             return None
-        try:
-            token = accounts.set_up_owner(
-                form.get("user_name", ""), form.get("password", ""), get_settings().secret_key,
+        try:  # the password hash runs in a thread, off the event loop
+            token = await asyncio.to_thread(
+                accounts.set_up_owner, form.get("user_name", ""), form.get("password", ""), get_settings().secret_key,
                 email=form.get("email") or None, display_name=form.get("display_name") or None)
         except WorkflowError as exc:
             self.error = exc.message
@@ -78,7 +82,7 @@ class SetupState(AuthState):
         if form.get("samples") not in ("on", "true", True):
             return rx.redirect(routes.WORKFLOWS)
         try:
-            loaded = samples.load_first_run_samples(self.user_name)
+            loaded = await asyncio.to_thread(samples.load_first_run_samples, self.user_name)
         except WorkflowError as exc:  # the account exists: say what failed and carry on without samples
             log.warning("first-run samples not loaded: %s", exc.message)
             return rx.redirect(routes.WORKFLOWS)

@@ -8,8 +8,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from wayvo_app.core.errors import ForbiddenError, NotFoundError, WorkflowNotFoundError
+from wayvo_app.core.errors import (
+    DeletedByRetentionError,
+    ForbiddenError,
+    NotFoundError,
+    WorkflowNotFoundError,
+)
 from wayvo_app.store import executions as store_executions
+from wayvo_app.store import retention as store_retention
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import Integration, Workflow, Workspace
 
@@ -183,7 +189,18 @@ def execution_for(s: Session, execution_id: str | None, user_id: Any, action: st
     if execution_id:
         get = store_executions.lock_execution if lock else store_executions.get_execution
         execution = get(s, execution_id)
+        if execution is None:
+            _refuse_if_pruned(s, execution_id, user_id)
     return require(s, user_id, action, execution)
+
+
+def _refuse_if_pruned(s: Session, execution_id: str, user_id: Any) -> None:
+    """A link to an execution that retention deleted: DeletedByRetentionError to those who could
+    see it (its tombstone keeps its workspace and starter), plain not found to anyone else."""
+    tomb = store_retention.tombstone(s, execution_id)
+    if tomb is not None and may(s, user_id, "execution.view", tomb):
+        finished = f" (it finished on {tomb.completed_at:%Y-%m-%d})" if tomb.completed_at else ""
+        raise DeletedByRetentionError(f"Execution deleted by retention{finished}")
 
 
 def integration_for(s: Session, integration_id: str | None, user_id: Any, action: str) -> Integration:

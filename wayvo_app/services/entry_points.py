@@ -21,6 +21,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", W): "workflow.view",  # lists only what the caller may see
     ("DELETE", W + "/{workflow_id}"): "workflow.edit",
     ("PUT", W + "/{workflow_id}/active"): "workflow.edit",
+    ("GET", W + "/{workflow_id}/retention"): "workflow.view",
+    ("PUT", W + "/{workflow_id}/retention"): "workflow.edit",
     ("POST", routes.hook("{token}")): NONE,  # the secret URL is the credential (and the signature, when set)
     ("GET", routes.METRICS): NONE,  # WAYVO_METRICS_TOKEN, no user
     ("GET", W + "/{workflow_id}"): "workflow.edit",

@@ -13,6 +13,7 @@ from wayvo_app.store.models import (
     Execution,
     ExecutionLog,
     ExecutionStep,
+    PrunedExecution,
     ScheduleFire,
     WaitEvent,
     WebhookEndpoint,
@@ -40,6 +41,7 @@ def delete_workflow_rows(s: Session, workflow_id: str) -> None:
     s.exec(delete(ExecutionLog).where(ExecutionLog.execution_id.in_(executions)))
     s.exec(delete(ExecutionStep).where(ExecutionStep.execution_id.in_(executions)))
     s.exec(delete(Execution).where(Execution.workflow_id == workflow_id))
+    s.exec(delete(PrunedExecution).where(PrunedExecution.workflow_id == workflow_id))
     s.exec(delete(ScheduleFire).where(ScheduleFire.workflow_id == workflow_id))
     s.exec(delete(WebhookEndpoint).where(WebhookEndpoint.workflow_id == workflow_id))
     s.exec(delete(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id))

@@ -80,6 +80,8 @@ class Workflow(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Days its finished executions are kept (None: WAYVO_RETENTION_DAYS; 0: kept forever).
+    retention_days: int | None = None
 
 
 class WorkflowVersion(SQLModel, table=True):
@@ -120,8 +122,22 @@ class Execution(SQLModel, table=True):
     retry_of_id: str | None = Field(default=None, max_length=36)
     idempotency_key: str | None = Field(default=None, max_length=200)
     started_at: datetime = Field(default_factory=utcnow)
-    completed_at: datetime | None = None
+    completed_at: datetime | None = Field(default=None, index=True)  # retention finds old runs by it
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PrunedExecution(SQLModel, table=True):
+    """What retention leaves of an execution it deleted: enough to answer a link to it with
+    "deleted by retention" to those who could see it (and "not found" to anyone else)."""
+
+    __tablename__ = "pruned_executions"
+    id: str = Field(primary_key=True, max_length=36)
+    workflow_id: str = Field(index=True, max_length=36)
+    workspace_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36)
+    status: str = Field(max_length=20)
+    completed_at: datetime | None = None
+    pruned_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class ExecutionStep(SQLModel, table=True):
@@ -254,7 +270,7 @@ class BufferedSignal(SQLModel, table=True):
     received_from: str | None = Field(default=None, max_length=200)
     user_id: str | None = Field(default=None, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
+    expires_at: datetime = Field(index=True)
     consumed_at: datetime | None = None
     consumed_by: str | None = Field(default=None, max_length=36)
 
@@ -269,7 +285,7 @@ class IdempotencyRecord(SQLModel, table=True):
     key: str = Field(max_length=200)
     status_code: int = Field(default=200)
     response: Any = _json()
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class ApiKey(SQLModel, table=True):
@@ -314,10 +330,10 @@ class EmailMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    execution_id: str | None = Field(default=None, max_length=36)
+    execution_id: str | None = Field(default=None, index=True, max_length=36)
     approval_request_id: str | None = Field(default=None, max_length=36)
     message_id: str | None = Field(default=None, max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
     sent_at: datetime | None = None
 
 
