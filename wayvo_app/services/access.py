@@ -253,8 +253,3 @@ same tables drive `tests/integration/test_permission_matrix.py`. Regenerate it w
 
 """
 
-
-if __name__ == "__main__":
-    from wayvo_app.services.entry_points import permissions_document
-
-    print(permissions_document(), end="")
