@@ -14,6 +14,7 @@ from wayvo_app.store.models import (
     ExecutionLog,
     ExecutionStep,
     ScheduleFire,
+    StepSample,
     WaitEvent,
     Workflow,
     WorkflowVersion,
@@ -40,5 +41,6 @@ def delete_workflow_rows(s: Session, workflow_id: str) -> None:
     s.exec(delete(ExecutionStep).where(ExecutionStep.execution_id.in_(executions)))
     s.exec(delete(Execution).where(Execution.workflow_id == workflow_id))
     s.exec(delete(ScheduleFire).where(ScheduleFire.workflow_id == workflow_id))
+    s.exec(delete(StepSample).where(StepSample.workflow_id == workflow_id))
     s.exec(delete(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id))
     s.exec(delete(Workflow).where(Workflow.id == workflow_id))
