@@ -11,6 +11,7 @@ import reflex as rx
 
 from wayvo_app.components.builder import forms
 from wayvo_app.components.builder.palette import spec_of
+from wayvo_app.components.builder.problem_words import for_field, for_step
 from wayvo_app.components.builder.refs import chips, reference_candidates
 from wayvo_app.components.builder.trigger import time_zones, trigger_details
 from wayvo_app.core import document as docs
@@ -52,6 +53,7 @@ class FieldEditsMixin(rx.State, mixin=True):
     trigger_info: dict[str, Any] = {}
     links: dict[str, Any] = {}  # the keyboard way to connect: {"options": [...], "next": [...]}
     _last_outputs: dict[str, Any] = {}
+    _last_sources: dict[str, str] = {}  # where each node's output came from: run | test | pin
 
     def _selected_node(self) -> dict[str, Any] | None:
         node_id = self.selected_ids[0] if len(self.selected_ids) == 1 else ""
@@ -61,6 +63,7 @@ class FieldEditsMixin(rx.State, mixin=True):
         node = self._selected_node()
         if node is None:
             self.panel, self.fields, self.ref_groups, self.trigger_info = {}, [], [], {}
+            self._refresh_step_view(None, False)
             return
         registry = get_registry()
         spec = spec_of(registry, node)
@@ -88,6 +91,7 @@ class FieldEditsMixin(rx.State, mixin=True):
                     and [k["name"] for k in previous["keys"]] == [k["name"] for k in view["keys"]] \
                     and _rows_value(previous) == forms.text_of(config.get(view["key"], "")):
                 view.update(pairs=previous["pairs"], keys=previous["keys"], schema=previous["schema"])
+        step_problems = self._field_problems(node["id"], views)
         retry = config.get("retry") if isinstance(config.get("retry"), dict) else {}
         is_trigger = spec is not None and spec.kind == "trigger"
         policy = spec.retry if spec else None
@@ -99,16 +103,36 @@ class FieldEditsMixin(rx.State, mixin=True):
             "icon": spec.icon if spec else "box", "integrationType": (spec.integration_type or "") if spec else "",
             "retry": {k: forms.text_of(retry.get(k)) for k in RETRY_KEYS},
             "retryDefault": f"default: {policy.max_attempts} attempt(s)" if policy else "",
+            "problems": step_problems,
         }
         if views != self.fields:
             self.fields = views
-        groups = reference_candidates(graph, node["id"], registry, self._last_outputs) if graph else []
+        self._refresh_step_view(node, is_trigger)
+        groups = reference_candidates(graph, node["id"], registry, self._last_outputs,
+                                      self._last_sources) if graph else []
         if groups != self.ref_groups:
             self.ref_groups = groups
         self.trigger_info = trigger_details(self.wf_id, config) if is_trigger else {}
         links = _links(self._doc, node["id"], spec)
         if links != self.links:
             self.links = links
+
+    def _field_problems(self, node_id: str, views: list[dict[str, Any]]) -> list[str]:
+        """Each view gets its problems in plain words ("problem"); the step's other problems are returned."""
+        labels = {v["key"]: v["label"] for v in views}
+        by_field: dict[str, list[str]] = {}
+        rest: list[str] = []
+        for problem in self.problems:
+            if problem.get("nodeId") != node_id:
+                continue
+            key = problem.get("field") or ""
+            if key in labels:
+                by_field.setdefault(key, []).append(for_field(problem["message"], key, labels[key]))
+            else:
+                rest.append(for_step(problem["message"]))
+        for view in views:
+            view["problem"] = " ".join(dict.fromkeys(by_field.get(view["key"], [])))
+        return list(dict.fromkeys(rest))
 
     def _edit(self, key: str, value: Any):
         node = self._selected_node()

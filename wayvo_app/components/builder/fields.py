@@ -218,5 +218,10 @@ def config_field(field: Any) -> rx.Component:
             ("checkbox", _checkbox(field)),
             _plain(field, "text"),
         ),
+        rx.cond(field["problem"].to(str) != "",
+                rx.hstack(rx.icon("circle-alert", size=12, flex="none", margin_top="3px", aria_hidden="true"),
+                          rx.text(field["problem"].to(str), size="1"),
+                          spacing="1", align="start", color=rx.color("red", 11), class_name="wv-field-problem",
+                          id="problem-" + field["key"].to(str), margin_top="2px")),
         width="100%", class_name="wv-field", custom_attrs={"data-key": field["key"].to(str), "data-type": kind},
     )

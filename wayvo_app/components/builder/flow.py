@@ -162,6 +162,8 @@ BUILDER_CSS = """
 .wv-ref-button:hover { background: var(--accent-3); }
 .wv-ref-head { font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; color: var(--gray-11);
   padding: 6px 8px 2px; cursor: pointer; }
+.wv-ref-note { font-weight: 500; text-transform: none; letter-spacing: 0; color: var(--gray-11); }
+.wv-ref-sample { font-family: var(--code-font-family, monospace); color: var(--green-11); }
 .wv-ref-path { font-family: var(--code-font-family, monospace); font-size: 12px; }
 .wv-palette-item { cursor: grab; }
 .wv-palette-item:hover { background: var(--accent-3); }
