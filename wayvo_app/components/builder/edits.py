@@ -18,11 +18,18 @@ from wayvo_app.core import document as docs
 from wayvo_app.core.errors import DocumentValidationError
 from wayvo_app.core.graph import parse_document
 from wayvo_app.engine.registry import get_registry
-from wayvo_app.services.picker_options import datasource_fields, dependency_key, field_options
+from wayvo_app.services.picker_options import (
+    add_name,
+    approver_options,
+    datasource_fields,
+    dependency_key,
+    field_options,
+)
 
 OPTIONS_TTL = 30.0
 _options_cache: dict[tuple[str, str], tuple[float, list[dict[str, str]]]] = {}
 RETRY_KEYS = ("maxAttempts", "initialDelay", "backoff", "maxDelay")
+PEOPLE_KEYS = ("approvers", "approverRoles")  # Request Approval: picked from the users and roles that exist
 
 
 def _cached_options(config_field: Any, config: dict, user_id: str, spec: Any, workflow_id: str) -> list[dict]:
@@ -35,6 +42,15 @@ def _cached_options(config_field: Any, config: dict, user_id: str, spec: Any, wo
     if len(_options_cache) > 2000:
         _options_cache.clear()
     _options_cache[key] = (time.monotonic(), options)
+    return options
+
+
+def _cached_people(key: str) -> list[dict[str, str]]:
+    hit = _options_cache.get(("", key))
+    if hit and time.monotonic() - hit[0] < OPTIONS_TTL:
+        return hit[1]
+    options = approver_options(key)
+    _options_cache[("", key)] = (time.monotonic(), options)
     return options
 
 
@@ -83,6 +99,8 @@ class FieldEditsMixin(rx.State, mixin=True):
         for view in views:
             if view["key"] == "scheduleTimezone":  # a searchable list of the IANA zones
                 view.update(type="combobox", options=time_zones(), placeholder="UTC")
+            elif view["key"] in PEOPLE_KEYS and spec is not None and spec.action_type == "Request Approval":
+                view.update(type="people", options=_cached_people(view["key"]))
             placeholders = spec.field(view["key"]).placeholders if spec else ()
             view["chips"] = chips(graph, node["id"], view["value"], placeholders) if graph else []
             previous = old.get((node["id"], view["key"]))
@@ -146,6 +164,14 @@ class FieldEditsMixin(rx.State, mixin=True):
     @rx.event
     def set_text(self, key: str, value: str):
         return self._edit(key, value)
+
+    @rx.event
+    def add_person(self, key: str, name: str):
+        """An approver or role picked from the list joins the names already written."""
+        view = self._view(key)
+        if view is None or not (name or "").strip():
+            return None
+        return self._edit(key, add_name(view["value"], name))
 
     @rx.event
     def set_number(self, key: str, value: str):

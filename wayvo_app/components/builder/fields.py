@@ -83,6 +83,21 @@ def _select(field: Any) -> rx.Component:
     return rx.vstack(_label(field), box, _help(field), spacing="1", width="100%")
 
 
+def _people(field: Any) -> rx.Component:
+    """Approvers or approver roles: the names as text (templates allowed) and a list to add from."""
+    key = field["key"].to(str)
+    noun = rx.cond(key == "approverRoles", "role", "user")
+    box = rx.input(value=field["value"].to(str), on_change=S.set_text(key), id=_input_id(field),
+                   placeholder=field["placeholder"].to(str), width="100%")
+    picker = combobox(options=field["options"].to(Options), value="", placeholder="Add a " + noun + "…",
+                      search_placeholder="Search " + noun + "s…", on_change=S.add_person(key), allow_custom=False,
+                      id="pick-" + key, labelled_by="pick-label-" + key)
+    return rx.vstack(_label(field), box,
+                     rx.el.span("Add an approver " + noun + " from the list", id="pick-label-" + key,
+                                class_name="wv-sr-only"),
+                     picker, _help(field), spacing="1", width="100%")
+
+
 def _combobox(field: Any) -> rx.Component:
     box = combobox(options=field["options"].to(Options), value=field["value"].to(str),
                    placeholder=field["placeholder"].to(str), search_placeholder=field["searchPlaceholder"].to(str),
@@ -211,6 +226,7 @@ def config_field(field: Any) -> rx.Component:
             ("number", _plain(field, "number")),
             ("select", _select(field)),
             ("combobox", _combobox(field)),
+            ("people", _people(field)),
             ("multi-select", _multi(field)),
             ("match-builder", _match(field)),
             ("single-row-update", _single_row(field)),
