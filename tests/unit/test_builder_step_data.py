@@ -43,3 +43,21 @@ def test_step_view_shows_pretty_json_and_its_source():
     pinned = step_view({**entry, "source": "pin", "input": None}, is_trigger=True)
     assert pinned["pinned"] and pinned["pinText"] == pinned["output"] and pinned["input"] == ""
     assert pretty("x" * 30000).endswith("(cut: open the run in the viewer)")
+
+
+def test_a_template_previews_against_the_step_data():
+    from wayvo_app.components.builder.preview import preview
+    from wayvo_app.core.graph import parse_document
+
+    graph = parse_document({"name": "P", "edges": [{"id": "e", "source": "t", "target": "c"}], "nodes": [
+        {"id": "t", "type": "trigger", "position": {"x": 0, "y": 0},
+         "data": {"label": "Trigger", "type": "trigger", "config": {"triggerType": "Manual"}}},
+        {"id": "c", "type": "action", "position": {"x": 0, "y": 100},
+         "data": {"label": "Check", "type": "action", "config": {"actionType": "Condition", "condition": "true"}}}]})
+    outputs = {"t": {"amount": 250, "customer": {"name": "Ada"}}}
+    assert preview("Hi {{Trigger.customer.name}}", graph, "c", outputs) == ("Hi Ada", "")
+    assert preview("{{Trigger.amount}} > 100", graph, "c", outputs, condition=True) == ("true", "")
+    shown, why = preview("{{Trigger.missing}}", graph, "c", outputs)
+    assert shown == "" and why and not why.startswith("Node ")
+    assert preview("plain text", graph, "c", outputs) == ("", "")
+    assert preview("{{Trigger.amount}}", graph, "c", {}) == ("", "")

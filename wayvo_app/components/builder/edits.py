@@ -11,6 +11,7 @@ import reflex as rx
 
 from wayvo_app.components.builder import forms
 from wayvo_app.components.builder.palette import spec_of
+from wayvo_app.components.builder.preview import preview
 from wayvo_app.components.builder.problem_words import for_field, for_step
 from wayvo_app.components.builder.refs import chips, reference_candidates
 from wayvo_app.components.builder.trigger import time_zones, trigger_details
@@ -103,6 +104,12 @@ class FieldEditsMixin(rx.State, mixin=True):
                 view.update(type="people", options=_cached_people(view["key"]))
             placeholders = spec.field(view["key"]).placeholders if spec else ()
             view["chips"] = chips(graph, node["id"], view["value"], placeholders) if graph else []
+            shown, why = ("", "")
+            if graph and view["type"] in forms.TEMPLATE_TYPES and not placeholders:
+                shown, why = preview(config.get(view["key"]), graph, node["id"], self._last_outputs,
+                                     condition=spec is not None and spec.action_type == "Condition"
+                                     and view["key"] == "condition")
+            view.update(preview=shown, previewError=why)
             previous = old.get((node["id"], view["key"]))
             # Keep rows the user is still filling in (blank ones serialize to nothing).
             if previous and view["type"] in ("match-builder", "single-row-update", "schema-builder") \

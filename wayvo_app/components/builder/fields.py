@@ -61,7 +61,22 @@ def _template(field: Any, multiline: bool) -> rx.Component:
               "placeholder": field["placeholder"].to(str), "width": "100%"}
     box = rx.text_area(rows=field["rows"].to(str), font_family="var(--code-font-family)", font_size="12px",
                        **common) if multiline else rx.input(**common)
-    return rx.vstack(_label(field, picker=True), box, _chips(field), _help(field), spacing="1", width="100%")
+    return rx.vstack(_label(field, picker=True), box, _chips(field), _preview(field), _help(field), spacing="1",
+                     width="100%")
+
+
+def _preview(field: Any) -> rx.Component:
+    """What the template resolves to with the step data of the last run (or tests, or the pinned sample)."""
+    key = field["key"].to(str)
+    return rx.cond(
+        field["preview"].to(str) != "",
+        rx.hstack(rx.text("With the last data:", size="1", color_scheme="gray", flex="none"),
+                  rx.code(field["preview"].to(str), size="1", variant="ghost", color_scheme="green",
+                          style={"wordBreak": "break-all"}),
+                  spacing="1", align="baseline", class_name="wv-preview-value", id="preview-" + key),
+        rx.cond(field["previewError"].to(str) != "",
+                rx.text("No preview: ", field["previewError"].to(str), size="1", color_scheme="gray",
+                        class_name="wv-preview-value", id="preview-" + key)))
 
 
 def _plain(field: Any, kind: str) -> rx.Component:

@@ -17,7 +17,7 @@ def _block(title: str, text, *, is_open: bool, id_: str, color: str = "gray") ->
         rx.el.summary(rx.text(title, as_="span", size="1", weight="bold"), class_name="wv-data-summary"),
         rx.box(copy_button(text, f"Copy the {title.lower()}"), position="absolute", top="4px", right="4px"),
         code_box(text, max_height="260px", overflow_y="auto", margin_top="4px",
-                 background=rx.color(color, 2)),
+                 border_left=f"3px solid {rx.color(color, 7)}"),
         open=is_open, id=id_, class_name="wv-data-block", position="relative", width="100%",
     )
 
