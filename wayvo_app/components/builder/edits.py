@@ -4,6 +4,7 @@ and chips, trigger details (webhook URL, next fire times), and every field edit.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -30,6 +31,8 @@ from wayvo_app.services.picker_options import (
 OPTIONS_TTL = 30.0
 _options_cache: dict[tuple[str, str], tuple[float, list[dict[str, str]]]] = {}
 RETRY_KEYS = ("maxAttempts", "initialDelay", "backoff", "maxDelay")
+KV_FIELDS = {"HTTP Request": ("httpHeaders", "httpQuery"), "Request Approval": ("contextData",),
+             "Wait for Event": ("contextData",)}  # JSON objects also edited as key/value rows
 PEOPLE_KEYS = ("approvers", "approverRoles")  # Request Approval: picked from the users and roles that exist
 
 
@@ -55,7 +58,25 @@ def _cached_people(key: str) -> list[dict[str, str]]:
     return options
 
 
+def _kv_pairs(text: Any) -> list[dict[str, str]] | None:
+    """A JSON-object field as key/value rows, or None when its text is no flat object (templates
+    outside strings, nested values): then only the JSON text edits it."""
+    if text in (None, ""):
+        return []
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(parsed, dict) or any(isinstance(v, dict | list) for v in parsed.values()):
+        return None
+    return forms.pairs_of(parsed)
+
+
 def _rows_value(view: dict[str, Any]) -> str:
+    if view.get("kv"):
+        return forms.pairs_value(view["pairs"])
     if view["type"] == "match-builder":
         return forms.pairs_value(view["pairs"])
     if view["type"] == "single-row-update":
@@ -70,6 +91,7 @@ class FieldEditsMixin(rx.State, mixin=True):
     trigger_info: dict[str, Any] = {}
     links: dict[str, Any] = {}  # the keyboard way to connect: {"options": [...], "next": [...]}
     _last_outputs: dict[str, Any] = {}
+    raw_json: list[str] = []  # "node:key" of key/value fields the user edits as JSON text
     _last_sources: dict[str, str] = {}  # where each node's output came from: run | test | pin
 
     def _selected_node(self) -> dict[str, Any] | None:
@@ -110,9 +132,13 @@ class FieldEditsMixin(rx.State, mixin=True):
                                      condition=spec is not None and spec.action_type == "Condition"
                                      and view["key"] == "condition")
             view.update(preview=shown, previewError=why)
+            if spec is not None and view["key"] in KV_FIELDS.get(spec.action_type, ()):
+                pairs = _kv_pairs(config.get(view["key"]))
+                view.update(kvAble=pairs is not None, pairs=pairs or [],
+                            kv=pairs is not None and f"{node['id']}:{view['key']}" not in self.raw_json)
             previous = old.get((node["id"], view["key"]))
             # Keep rows the user is still filling in (blank ones serialize to nothing).
-            if previous and view["type"] in ("match-builder", "single-row-update", "schema-builder") \
+            if previous and (view["type"] in ("match-builder", "single-row-update", "schema-builder") or view.get("kv")) \
                     and [k["name"] for k in previous["keys"]] == [k["name"] for k in view["keys"]] \
                     and _rows_value(previous) == forms.text_of(config.get(view["key"], "")):
                 view.update(pairs=previous["pairs"], keys=previous["keys"], schema=previous["schema"])
@@ -171,6 +197,13 @@ class FieldEditsMixin(rx.State, mixin=True):
     @rx.event
     def set_text(self, key: str, value: str):
         return self._edit(key, value)
+
+    @rx.event
+    def toggle_raw(self, key: str):
+        """Switch a key/value field between its rows and its JSON text (both edit the same value)."""
+        mark = f"{self.selected_id}:{key}"
+        self.raw_json = [m for m in self.raw_json if m != mark] if mark in self.raw_json else [*self.raw_json, mark]
+        self._refresh_panel()
 
     @rx.event
     def add_person(self, key: str, name: str):

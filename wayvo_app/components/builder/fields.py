@@ -61,8 +61,41 @@ def _template(field: Any, multiline: bool) -> rx.Component:
               "placeholder": field["placeholder"].to(str), "width": "100%"}
     box = rx.text_area(rows=field["rows"].to(str), font_family="var(--code-font-family)", font_size="12px",
                        **common) if multiline else rx.input(**common)
-    return rx.vstack(_label(field, picker=True), box, _chips(field), _preview(field), _help(field), spacing="1",
-                     width="100%")
+    if not multiline:
+        return rx.vstack(_label(field, picker=True), box, _chips(field), _preview(field), _help(field), spacing="1",
+                         width="100%")
+    is_kv = field["kv"].to(bool)
+    toggle = rx.cond(field["kvAble"].to(bool), rx.button(
+        rx.cond(is_kv, "Edit as JSON", "Edit as name/value rows"), size="1", variant="ghost",
+        on_click=S.toggle_raw(field["key"].to(str)), class_name="wv-kv-toggle", id="toggle-" + field["key"].to(str)))
+    return rx.vstack(rx.cond(is_kv, _label(field), _label(field, picker=True)),
+                     rx.cond(is_kv, _kv(field), rx.fragment(box, _chips(field), _preview(field))), toggle,
+                     _help(field), spacing="1", width="100%")
+
+
+def _kv(field: Any) -> rx.Component:
+    """A JSON object as name/value rows (headers, query, context); a value may hold references."""
+    key = field["key"].to(str)
+
+    def row(pair: Any, index: Any) -> rx.Component:
+        value_id = "cfg-" + key + "-" + index.to(str)
+        name = rx.cond(pair["attribute"].to(str) != "", pair["attribute"].to(str), "row " + (index + 1).to(str))
+        return rx.hstack(
+            rx.input(value=pair["attribute"].to(str), on_change=S.set_row(key, index, "attribute"), placeholder="Name",
+                     width="38%", flex="none", aria_label=field["label"].to(str) + ": name of " + name),
+            rx.input(value=pair["value"].to(str), on_change=S.set_row(key, index, "value"), placeholder="Value",
+                     id=value_id, flex="1", min_width="0", aria_label=field["label"].to(str) + ": value of " + name),
+            ref_picker(groups=S.ref_groups, target=value_id, field_label=name),
+            _remove(field, index),
+            spacing="1", width="100%", align="center", class_name="wv-kv-row",
+        )
+
+    return rx.vstack(
+        rx.foreach(field["pairs"].to(list[dict[str, str]]), row),
+        rx.button(rx.icon("plus", size=12), "Add a row", size="1", variant="soft", on_click=S.add_row(key),
+                  class_name="wv-add-row", id="add-" + key),
+        spacing="1", width="100%", id="kv-" + key,
+    )
 
 
 def _preview(field: Any) -> rx.Component:
