@@ -211,3 +211,50 @@ def test_the_schedule_trigger_shows_its_last_failed_fire(base, app_server, page)
     page.locator("#side-panel").screenshot(path=str(ARTIFACTS / "builder-schedule-failure.png"))
     page.click("#schedule-failure-link")
     page.wait_for_url(f"**{href}")
+
+
+def test_structured_editors_headers_as_rows_condition_as_field_operator_value_and_a_preview(base, page):
+    tag = uuid.uuid4().hex[:6]
+    doc = {"name": f"Editors {tag}", "edges": [{"id": "e1", "source": "t", "target": "c"},
+                                             {"id": "e2", "source": "c", "target": "h", "sourceHandle": "true"}],
+           "nodes": [_node("t", "Trigger", 0, triggerType="Manual"),
+                     _node("c", "Check", 150, actionType="Condition", condition="{{Trigger.amount}} > 100"),
+                     _node("h", "Call", 300, actionType="HTTP Request", endpoint="https://example.com/{{Trigger.id}}",
+                           httpMethod="GET", httpHeaders='{"Accept": "application/json"}')]}
+    workflow_id = _create(base, doc)
+    sign_in(page, base, USER, PASSWORD)
+    open_builder(page, base, workflow_id)
+    select_node(page, "Trigger")
+    page.locator("#step-data summary", has_text="Pin a sample input").click()
+    page.fill("#pin-input", json.dumps({"id": "A-7", "amount": 50}))
+    page.click("#pin-save")
+    page.locator("#step-data", has_text="Pinned sample input").wait_for()
+
+    # The Condition as field ▸ operator ▸ value; the text follows, and the preview evaluates it.
+    select_node(page, "Check")
+    page.locator("#preview-condition", has_text="false").wait_for()
+    page.click("#toggle-condition")
+    assert page.locator("#cond-field").input_value() == "{{Trigger.amount}}"
+    page.fill("#cond-value", "10")
+    page.locator("#preview-condition", has_text="true").wait_for()
+    page.click("#cond-op")
+    page.get_by_role("option", name="less than", exact=True).click()
+    page.locator("#cond-rows code", has_text="{{Trigger.amount}} < 10").wait_for()
+    no_axe_violation(page, "the condition builder")
+    page.click("#toggle-condition")
+    assert page.locator("#cfg-condition").input_value() == "{{Trigger.amount}} < 10"
+
+    # Headers as name/value rows (the JSON text a click away); a template previews with the data.
+    select_node(page, "Call")
+    page.locator("#preview-endpoint", has_text="https://example.com/A-7").wait_for()
+    rows = page.locator("#kv-httpHeaders .wv-kv-row")
+    assert rows.count() == 1 and rows.locator("input").first.input_value() == "Accept"
+    page.click("#add-httpHeaders")
+    rows.nth(1).locator("input").first.fill("X-Order")
+    rows.nth(1).locator("input").nth(1).fill("{{Trigger.id}}")
+    page.locator('#save-state[data-state="saved"]').wait_for(timeout=10000)
+    no_axe_violation(page, "the name/value rows")
+    page.screenshot(path=str(ARTIFACTS / "builder-structured-editors.png"))
+    page.click("#toggle-httpHeaders")
+    assert json.loads(page.locator("#cfg-httpHeaders").input_value()) == {"Accept": "application/json",
+                                                                          "X-Order": "{{Trigger.id}}"}

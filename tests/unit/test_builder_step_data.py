@@ -61,3 +61,19 @@ def test_a_template_previews_against_the_step_data():
     assert shown == "" and why and not why.startswith("Node ")
     assert preview("plain text", graph, "c", outputs) == ("", "")
     assert preview("{{Trigger.amount}}", graph, "c", {}) == ("", "")
+
+
+def test_condition_rows_read_and_write_the_condition_text():
+    from wayvo_app.components.builder.condition_rows import compose, parse
+
+    assert parse("{{Trigger.amount}} > 100") == {"field": "{{Trigger.amount}}", "op": ">", "value": "100"}
+    assert parse('{{Trigger.status}} == "paid"') == {"field": "{{Trigger.status}}", "op": "==", "value": "paid"}
+    assert parse('"vip" in {{Trigger.tags}}') == {"field": "{{Trigger.tags}}", "op": "contains", "value": "vip"}
+    assert parse("not {{Trigger.note}}")["op"] == "empty" and parse("{{Trigger.ok}}")["op"] == "filled"
+    assert parse("{{A.x}} > 1 and {{B.y}}") is None
+    for text in ("{{Trigger.amount}} > 100", '{{Trigger.status}} == "paid"', '"vip" in {{Trigger.tags}}',
+                 "not {{Trigger.note}}", "{{Trigger.ok}}", "{{A.x}} != {{B.y}}", "{{A.x}} <= 2.5"):
+        assert compose(parse(text)) == text
+    assert compose({"field": "{{Trigger.name}}", "op": "==", "value": 'Ada "A"'}) == '{{Trigger.name}} == "Ada \\"A\\""'
+    assert compose({"field": "", "op": "==", "value": "1"}) == ""
+    assert parse('{{Trigger.name}} == "Ada \\"A\\""')["value"] == 'Ada "A"'

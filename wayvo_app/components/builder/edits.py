@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from wayvo_app.components.builder import forms
+from wayvo_app.components.builder import condition_rows, forms
 from wayvo_app.components.builder.palette import spec_of
 from wayvo_app.components.builder.preview import preview
 from wayvo_app.components.builder.problem_words import for_field, for_step
@@ -91,6 +91,7 @@ class FieldEditsMixin(rx.State, mixin=True):
     trigger_info: dict[str, Any] = {}
     links: dict[str, Any] = {}  # the keyboard way to connect: {"options": [...], "next": [...]}
     _last_outputs: dict[str, Any] = {}
+    cond_rows: list[str] = []  # "node:condition" of Conditions edited as field ▸ operator ▸ value
     raw_json: list[str] = []  # "node:key" of key/value fields the user edits as JSON text
     _last_sources: dict[str, str] = {}  # where each node's output came from: run | test | pin
 
@@ -137,6 +138,13 @@ class FieldEditsMixin(rx.State, mixin=True):
                 view.update(kvAble=pairs is not None, pairs=pairs or [],
                             kv=pairs is not None and f"{node['id']}:{view['key']}" not in self.raw_json)
             previous = old.get((node["id"], view["key"]))
+            if spec is not None and spec.action_type == "Condition" and view["key"] == "condition":
+                row = condition_rows.parse(view["value"])
+                if previous and previous.get("condMode") \
+                        and condition_rows.compose(previous["cond"]) == view["value"].strip():
+                    row = previous["cond"]  # keep the row the user is still filling in
+                view.update(condAble=row is not None, cond=row or {},
+                            condMode=row is not None and f"{node['id']}:condition" in self.cond_rows)
             # Keep rows the user is still filling in (blank ones serialize to nothing).
             if previous and (view["type"] in ("match-builder", "single-row-update", "schema-builder") or view.get("kv")) \
                     and [k["name"] for k in previous["keys"]] == [k["name"] for k in view["keys"]] \
@@ -204,6 +212,23 @@ class FieldEditsMixin(rx.State, mixin=True):
         mark = f"{self.selected_id}:{key}"
         self.raw_json = [m for m in self.raw_json if m != mark] if mark in self.raw_json else [*self.raw_json, mark]
         self._refresh_panel()
+
+    @rx.event
+    def toggle_cond(self):
+        mark = f"{self.selected_id}:condition"
+        self.cond_rows = [m for m in self.cond_rows if m != mark] if mark in self.cond_rows \
+            else [*self.cond_rows, mark]
+        self._refresh_panel()
+
+    @rx.event
+    def set_cond(self, part: str, value: str):
+        """One part of the field ▸ operator ▸ value row changed: the condition's text follows."""
+        view = self._view("condition")
+        if view is None or part not in ("field", "op", "value"):
+            return None
+        row = {**view.get("cond", {}), part: value or ""}
+        self.fields = [{**v, "cond": row} if v["key"] == "condition" else v for v in self.fields]
+        return self._edit("condition", condition_rows.compose(row))
 
     @rx.event
     def add_person(self, key: str, name: str):

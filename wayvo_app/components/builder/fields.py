@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from wayvo_app import routes
+from wayvo_app.components.builder.condition_rows import OPERATORS as CONDITION_OPERATORS
 from wayvo_app.components.builder.flow import combobox, multi_select, ref_picker
 from wayvo_app.components.builder.state import BuilderState as S
 
@@ -62,8 +63,13 @@ def _template(field: Any, multiline: bool) -> rx.Component:
     box = rx.text_area(rows=field["rows"].to(str), font_family="var(--code-font-family)", font_size="12px",
                        **common) if multiline else rx.input(**common)
     if not multiline:
-        return rx.vstack(_label(field, picker=True), box, _chips(field), _preview(field), _help(field), spacing="1",
-                         width="100%")
+        in_rows = field["condMode"].to(bool)
+        toggle = rx.cond(field["condAble"].to(bool), rx.button(
+            rx.cond(in_rows, "Edit as text", "Build it: field ▸ operator ▸ value"), size="1", variant="ghost",
+            on_click=S.toggle_cond, class_name="wv-kv-toggle", id="toggle-condition"))
+        return rx.vstack(rx.cond(in_rows, _label(field), _label(field, picker=True)),
+                         rx.cond(in_rows, _condition_rows(field), rx.fragment(box, _chips(field))),
+                         _preview(field), toggle, _help(field), spacing="1", width="100%")
     is_kv = field["kv"].to(bool)
     toggle = rx.cond(field["kvAble"].to(bool), rx.button(
         rx.cond(is_kv, "Edit as JSON", "Edit as name/value rows"), size="1", variant="ghost",
@@ -71,6 +77,30 @@ def _template(field: Any, multiline: bool) -> rx.Component:
     return rx.vstack(rx.cond(is_kv, _label(field), _label(field, picker=True)),
                      rx.cond(is_kv, _kv(field), rx.fragment(box, _chips(field), _preview(field))), toggle,
                      _help(field), spacing="1", width="100%")
+
+
+def _condition_rows(field: Any) -> rx.Component:
+    """field ▸ operator ▸ value: the reference to test (picked from earlier steps), how, and against what."""
+    row = field["cond"].to(dict[str, str])
+    unary = (row["op"].to(str) == "empty") | (row["op"].to(str) == "filled")
+    return rx.vstack(
+        rx.hstack(
+            rx.input(value=row["field"].to(str), on_change=S.set_cond("field"), placeholder="{{Trigger.amount}}",
+                     id="cond-field", flex="1", min_width="0", aria_label="Condition: the field to test"),
+            ref_picker(groups=S.ref_groups, target="cond-field", id="ref-cond-field", field_label="the field to test"),
+            spacing="1", width="100%", align="center"),
+        rx.hstack(
+            rx.select.root(rx.select.trigger(aria_label="Condition: operator", id="cond-op", width="45%"),
+                           rx.select.content(rx.foreach(CONDITION_OPERATORS,
+                                                        lambda o: rx.select.item(o["label"], value=o["value"]))),
+                           value=row["op"].to(str), on_change=S.set_cond("op")),
+            rx.cond(unary, rx.fragment(),
+                    rx.input(value=row["value"].to(str), on_change=S.set_cond("value"), placeholder="100",
+                             id="cond-value", flex="1", min_width="0", aria_label="Condition: the value to compare with")),
+            spacing="1", width="100%", align="center"),
+        rx.text("Code: ", rx.code(field["value"].to(str), size="1", variant="ghost"), size="1", color_scheme="gray"),
+        spacing="1", width="100%", id="cond-rows",
+    )
 
 
 def _kv(field: Any) -> rx.Component:

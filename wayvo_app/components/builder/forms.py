@@ -73,6 +73,7 @@ def field_view(spec: NodeSpec, config_field: ConfigField, config: Mapping[str, A
         "options": [], "pairs": [], "keys": [], "selected": [], "schema": [], "mode": "",
         "integrationType": spec.integration_type or "",
         "kv": False, "kvAble": False, "preview": "", "previewError": "", "problem": "",
+        "cond": {}, "condAble": False, "condMode": False,
     }
     if kind in ("select", "combobox", "multi-select", "match-builder"):
         view["options"] = options_for(config_field)
