@@ -30,6 +30,7 @@ class BuilderFlow(rx.Component):
 
     on_nodes_moved: rx.EventHandler[passthrough_event_spec(list[dict[str, Any]])]
     on_select: rx.EventHandler[passthrough_event_spec(list[str])]
+    on_node_click: rx.EventHandler[passthrough_event_spec(str)]
     on_connect_nodes: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
     on_delete_items: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
     on_drop_node: rx.EventHandler[passthrough_event_spec(dict[str, Any])]

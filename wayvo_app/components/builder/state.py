@@ -150,6 +150,12 @@ class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, StepDataMixin, AuthSt
             self._refresh_panel()
 
     @rx.event
+    def node_clicked(self, node_id: str):
+        """A click on a step (selected already or not) opens its panel: its config and its data."""
+        if self.selected_ids == [node_id] and self.side_tab != "config":
+            self.side_tab = "config"
+
+    @rx.event
     def nodes_moved(self, moved: list[dict[str, Any]]):
         positions = {m["id"]: {"x": m.get("x", 0), "y": m.get("y", 0)} for m in moved if m.get("id")}
         if positions:
