@@ -120,6 +120,7 @@ def test_run_click_a_step_see_its_data_test_it_and_pick_a_field_from_the_run(bas
     # The picker of a later step offers the run's fields with their values; pick one.
     select_node(page, "Decide")
     page.fill("#cfg-condition", "")
+    page.locator('.wv-field[data-key="condition"]').evaluate("e => e.scrollIntoView({block: 'start'})")
     page.click("#cfg-condition")
     page.click("#ref-condition")
     item = page.locator('.wv-ref-item[data-insert="{{Trigger.customer.name}}"]')
