@@ -127,6 +127,7 @@ def test_run_click_a_step_see_its_data_test_it_and_pick_a_field_from_the_run(bas
     item.wait_for()
     assert '"Ada"' not in item.inner_text() and "Ada" in item.inner_text()
     assert "from the last run" in page.locator(".wv-ref-pop").inner_text()
+    assert '{"name": "Ada"}' in page.locator('.wv-ref-item[data-insert="{{Trigger.customer}}"]').inner_text()
     no_axe_violation(page, "the reference picker")
     page.screenshot(path=str(SCREENSHOTS / "builder-picker.png"))
     item.click()
@@ -185,10 +186,11 @@ def test_approvers_are_picked_from_users_and_problems_show_under_their_field(bas
     select_node(page, "Orphan")
     assert page.locator("#problem-httpHeaders").inner_text().startswith("Headers is not valid JSON")
     assert "This step is not connected to the trigger" in page.locator("#node-problems").inner_text()
+    page.locator("#problem-httpHeaders").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "builder-field-problems.png"))
     page.click("#problems-button")
     listed = page.locator("#problems-list").inner_text()
     assert '"Orphan"' in listed and "(h)" not in listed
-    page.screenshot(path=str(ARTIFACTS / "builder-field-problems.png"))
 
 
 def test_the_schedule_trigger_shows_its_last_failed_fire(base, app_server, page):
@@ -208,6 +210,7 @@ def test_the_schedule_trigger_shows_its_last_failed_fire(base, app_server, page)
     href = page.locator("#schedule-failure-link").get_attribute("href")
     assert re.fullmatch(r"/workflows/executions/[0-9a-f-]{36}", href)
     no_axe_violation(page, "the Schedule trigger's panel")
+    failure.scroll_into_view_if_needed()
     page.locator("#side-panel").screenshot(path=str(ARTIFACTS / "builder-schedule-failure.png"))
     page.click("#schedule-failure-link")
     page.wait_for_url(f"**{href}")
