@@ -57,24 +57,32 @@ class StepDataMixin(rx.State, mixin=True):
         except WorkflowError:
             self.schedule_failure = {}
 
-    @rx.event
+    @rx.event(background=True)
     async def test_selected_step(self):
         """Runs the selected step alone with the upstream outputs of the last run (or the pinned
-        sample) and shows what it did."""
-        node_id = self.selected_id
-        if not node_id:
-            return
-        self.step_testing, self.step_test_error = True, ""
-        yield
+        sample) and shows what it did; in the background, so the tab stays usable meanwhile."""
+        async with self:
+            node_id, wf_id, user_id = self.selected_id, self.wf_id, self.user_id
+            if not node_id or self.step_testing:
+                return
+            self.step_testing, self.step_test_error = True, ""
+            try:
+                await self._save_now()
+            except WorkflowError as exc:
+                self.step_testing, self.step_test_error = False, exc.message
+                return
+        data, error = None, ""
         try:
-            await self._save_now()
-            data = await asyncio.to_thread(step_data.test_step, self.wf_id, self.user_id, node_id)
+            data = await asyncio.to_thread(step_data.test_step, wf_id, user_id, node_id)
         except WorkflowError as exc:
-            self.step_testing, self.step_test_error = False, exc.message
-            return
-        self._set_step_data(data)
-        self.step_testing = False
-        self._refresh()
+            error = exc.message
+        except Exception as exc:  # noqa: BLE001 - said next to the button; the builder keeps working
+            error = f"The test could not run: {type(exc).__name__}: {exc}"
+        async with self:
+            self.step_testing, self.step_test_error = False, error
+            if data is not None and self.wf_id == wf_id:
+                self._set_step_data(data)
+                self._refresh()
 
     @rx.event
     def set_pin_text(self, text: str):
