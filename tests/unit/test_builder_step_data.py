@@ -77,3 +77,15 @@ def test_condition_rows_read_and_write_the_condition_text():
     assert compose({"field": "{{Trigger.name}}", "op": "==", "value": 'Ada "A"'}) == '{{Trigger.name}} == "Ada \\"A\\""'
     assert compose({"field": "", "op": "==", "value": "1"}) == ""
     assert parse('{{Trigger.name}} == "Ada \\"A\\""')["value"] == 'Ada "A"'
+
+
+def test_values_held_in_the_state_show_as_json_not_python():
+    """The state hands values back wrapped (a Mapping that is no dict): samples, data and previews
+    still print JSON (the browser showed "{'name': 'Ada'}")."""
+    from types import MappingProxyType
+
+    from wayvo_app.components.builder.refs import _sample
+
+    wrapped = MappingProxyType({"name": "Ada", "tags": (MappingProxyType({"vip": True}),)})
+    assert _sample(wrapped) == '{"name": "Ada", "tags": [{"vip": true}]}'
+    assert pretty(MappingProxyType({"a": None})) == '{\n  "a": null\n}'

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from wayvo_app.components.builder.step_view import plain
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.template_refs import TemplateScope
@@ -23,7 +24,7 @@ def preview(text: Any, graph: WorkflowGraph, node_id: str, outputs: Mapping[str,
     if not isinstance(text, str) or "{{" not in text or not outputs:
         return "", ""
     trigger = graph.trigger()
-    scope = TemplateScope(outputs=dict(outputs), labels={n.label: n.id for n in graph.nodes},
+    scope = TemplateScope(outputs=plain(outputs), labels={n.label: n.id for n in graph.nodes},
                           trigger_id=trigger.id if trigger else "")
     label = graph.node(node_id).label
     try:
@@ -33,5 +34,5 @@ def preview(text: Any, graph: WorkflowGraph, node_id: str, outputs: Mapping[str,
         return "", _NODE.sub("", exc.message)
     except Exception as exc:  # noqa: BLE001 - a preview never breaks the panel
         return "", f"{type(exc).__name__}: {exc}"
-    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    shown = value if isinstance(value, str) else json.dumps(plain(value), ensure_ascii=False, default=str)
     return (shown if len(shown) <= MAX_PREVIEW else shown[:MAX_PREVIEW - 1] + "…"), ""

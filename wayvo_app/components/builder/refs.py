@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wayvo_app.components.builder.step_view import plain
 from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.specs import Registry
 from wayvo_app.core.template_refs import TRIGGER_ALIAS, find_references, parse_block, resolve_node
@@ -19,15 +20,15 @@ SAMPLE_LENGTH = 40
 
 def reference_text(label: str, node_id: str, path: str) -> str:
     """`{{Label.path}}`, or the stored form `{{@id:Label.path}}` when the label would not parse."""
-    plain = f"{label}.{path}" if path else label
-    parsed = parse_block(plain)
+    text = f"{label}.{path}" if path else label
+    parsed = parse_block(text)
     if parsed is not None and parsed[0].label == label and not parsed[1] and parsed[0].node_id is None:
-        return "{{" + plain + "}}"
-    return "{{@" + node_id + ":" + plain + "}}"
+        return "{{" + text + "}}"
+    return "{{@" + node_id + ":" + text + "}}"
 
 
 def _sample(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = value if isinstance(value, str) else json.dumps(plain(value), default=str)
     return text if len(text) <= SAMPLE_LENGTH else text[: SAMPLE_LENGTH - 1] + "…"
 
 

@@ -4,6 +4,7 @@ error, where the data came from (the last run, a test, a pinned sample) and when
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +14,21 @@ STATUS_WORDS = {"success": "succeeded", "error": "failed", "paused": "paused", "
                 "pending": "waiting to run", "cancelled": "cancelled", "skipped": "skipped"}
 
 
+def plain(value: Any) -> Any:
+    """Plain dicts and lists: state values come wrapped in Reflex's proxies, which json.dumps would
+    print Python-style through `default=str` ({'a': 1} instead of {"a": 1})."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
 def pretty(value: Any) -> str:
     """Indented JSON (strings as JSON strings too: a value shows exactly as references read it)."""
     if value is None:
         return ""
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(plain(value), indent=2, ensure_ascii=False, default=str)
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + "\n… (cut: open the run in the viewer)"
 
 
