@@ -4,36 +4,27 @@ and chips, trigger details (webhook URL, next fire times), and every field edit.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import reflex as rx
 
-from wayvo_app.components.builder import condition_rows, forms
+from wayvo_app.components.builder import forms
 from wayvo_app.components.builder.palette import spec_of
 from wayvo_app.components.builder.preview import preview
-from wayvo_app.components.builder.problem_words import for_field, for_step
+from wayvo_app.components.builder.problem_words import field_problems
 from wayvo_app.components.builder.refs import chips, reference_candidates
+from wayvo_app.components.builder.structured import structure
 from wayvo_app.components.builder.trigger import time_zones, trigger_details
 from wayvo_app.core import document as docs
 from wayvo_app.core.errors import DocumentValidationError
 from wayvo_app.core.graph import parse_document
 from wayvo_app.engine.registry import get_registry
-from wayvo_app.services.picker_options import (
-    add_name,
-    approver_options,
-    datasource_fields,
-    dependency_key,
-    field_options,
-)
+from wayvo_app.services.picker_options import datasource_fields, dependency_key, field_options
 
 OPTIONS_TTL = 30.0
 _options_cache: dict[tuple[str, str], tuple[float, list[dict[str, str]]]] = {}
 RETRY_KEYS = ("maxAttempts", "initialDelay", "backoff", "maxDelay")
-KV_FIELDS = {"HTTP Request": ("httpHeaders", "httpQuery"), "Request Approval": ("contextData",),
-             "Wait for Event": ("contextData",)}  # JSON objects also edited as key/value rows
-PEOPLE_KEYS = ("approvers", "approverRoles")  # Request Approval: picked from the users and roles that exist
 
 
 def _cached_options(config_field: Any, config: dict, user_id: str, spec: Any, workflow_id: str) -> list[dict]:
@@ -47,31 +38,6 @@ def _cached_options(config_field: Any, config: dict, user_id: str, spec: Any, wo
         _options_cache.clear()
     _options_cache[key] = (time.monotonic(), options)
     return options
-
-
-def _cached_people(key: str) -> list[dict[str, str]]:
-    hit = _options_cache.get(("", key))
-    if hit and time.monotonic() - hit[0] < OPTIONS_TTL:
-        return hit[1]
-    options = approver_options(key)
-    _options_cache[("", key)] = (time.monotonic(), options)
-    return options
-
-
-def _kv_pairs(text: Any) -> list[dict[str, str]] | None:
-    """A JSON-object field as key/value rows, or None when its text is no flat object (templates
-    outside strings, nested values): then only the JSON text edits it."""
-    if text in (None, ""):
-        return []
-    if not isinstance(text, str):
-        return None
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(parsed, dict) or any(isinstance(v, dict | list) for v in parsed.values()):
-        return None
-    return forms.pairs_of(parsed)
 
 
 def _rows_value(view: dict[str, Any]) -> str:
@@ -91,8 +57,6 @@ class FieldEditsMixin(rx.State, mixin=True):
     trigger_info: dict[str, Any] = {}
     links: dict[str, Any] = {}  # the keyboard way to connect: {"options": [...], "next": [...]}
     _last_outputs: dict[str, Any] = {}
-    cond_rows: list[str] = []  # "node:condition" of Conditions edited as field ▸ operator ▸ value
-    raw_json: list[str] = []  # "node:key" of key/value fields the user edits as JSON text
     _last_sources: dict[str, str] = {}  # where each node's output came from: run | test | pin
 
     def _selected_node(self) -> dict[str, Any] | None:
@@ -123,8 +87,6 @@ class FieldEditsMixin(rx.State, mixin=True):
         for view in views:
             if view["key"] == "scheduleTimezone":  # a searchable list of the IANA zones
                 view.update(type="combobox", options=time_zones(), placeholder="UTC")
-            elif view["key"] in PEOPLE_KEYS and spec is not None and spec.action_type == "Request Approval":
-                view.update(type="people", options=_cached_people(view["key"]))
             placeholders = spec.field(view["key"]).placeholders if spec else ()
             view["chips"] = chips(graph, node["id"], view["value"], placeholders) if graph else []
             shown, why = ("", "")
@@ -133,24 +95,16 @@ class FieldEditsMixin(rx.State, mixin=True):
                                      condition=spec is not None and spec.action_type == "Condition"
                                      and view["key"] == "condition")
             view.update(preview=shown, previewError=why)
-            if spec is not None and view["key"] in KV_FIELDS.get(spec.action_type, ()):
-                pairs = _kv_pairs(config.get(view["key"]))
-                view.update(kvAble=pairs is not None, pairs=pairs or [],
-                            kv=pairs is not None and f"{node['id']}:{view['key']}" not in self.raw_json)
             previous = old.get((node["id"], view["key"]))
-            if spec is not None and spec.action_type == "Condition" and view["key"] == "condition":
-                row = condition_rows.parse(view["value"])
-                if previous and previous.get("condMode") \
-                        and condition_rows.compose(previous["cond"]) == view["value"].strip():
-                    row = previous["cond"]  # keep the row the user is still filling in
-                view.update(condAble=row is not None, cond=row or {},
-                            condMode=row is not None and f"{node['id']}:condition" in self.cond_rows)
+            if spec is not None:
+                structure(view, spec.action_type, node["id"], config, previous, raw_json=self.raw_json,
+                          cond_rows=self.cond_rows)
             # Keep rows the user is still filling in (blank ones serialize to nothing).
             if previous and (view["type"] in ("match-builder", "single-row-update", "schema-builder") or view.get("kv")) \
                     and [k["name"] for k in previous["keys"]] == [k["name"] for k in view["keys"]] \
                     and _rows_value(previous) == forms.text_of(config.get(view["key"], "")):
                 view.update(pairs=previous["pairs"], keys=previous["keys"], schema=previous["schema"])
-        step_problems = self._field_problems(node["id"], views)
+        step_problems = field_problems(self.problems, node["id"], views)
         retry = config.get("retry") if isinstance(config.get("retry"), dict) else {}
         is_trigger = spec is not None and spec.kind == "trigger"
         policy = spec.retry if spec else None
@@ -176,23 +130,6 @@ class FieldEditsMixin(rx.State, mixin=True):
         if links != self.links:
             self.links = links
 
-    def _field_problems(self, node_id: str, views: list[dict[str, Any]]) -> list[str]:
-        """Each view gets its problems in plain words ("problem"); the step's other problems are returned."""
-        labels = {v["key"]: v["label"] for v in views}
-        by_field: dict[str, list[str]] = {}
-        rest: list[str] = []
-        for problem in self.problems:
-            if problem.get("nodeId") != node_id:
-                continue
-            key = problem.get("field") or ""
-            if key in labels:
-                by_field.setdefault(key, []).append(for_field(problem["message"], key, labels[key]))
-            else:
-                rest.append(for_step(problem["message"]))
-        for view in views:
-            view["problem"] = " ".join(dict.fromkeys(by_field.get(view["key"], [])))
-        return list(dict.fromkeys(rest))
-
     def _edit(self, key: str, value: Any):
         node = self._selected_node()
         if node is None:
@@ -205,38 +142,6 @@ class FieldEditsMixin(rx.State, mixin=True):
     @rx.event
     def set_text(self, key: str, value: str):
         return self._edit(key, value)
-
-    @rx.event
-    def toggle_raw(self, key: str):
-        """Switch a key/value field between its rows and its JSON text (both edit the same value)."""
-        mark = f"{self.selected_id}:{key}"
-        self.raw_json = [m for m in self.raw_json if m != mark] if mark in self.raw_json else [*self.raw_json, mark]
-        self._refresh_panel()
-
-    @rx.event
-    def toggle_cond(self):
-        mark = f"{self.selected_id}:condition"
-        self.cond_rows = [m for m in self.cond_rows if m != mark] if mark in self.cond_rows \
-            else [*self.cond_rows, mark]
-        self._refresh_panel()
-
-    @rx.event
-    def set_cond(self, part: str, value: str):
-        """One part of the field ▸ operator ▸ value row changed: the condition's text follows."""
-        view = self._view("condition")
-        if view is None or part not in ("field", "op", "value"):
-            return None
-        row = {**view.get("cond", {}), part: value or ""}
-        self.fields = [{**v, "cond": row} if v["key"] == "condition" else v for v in self.fields]
-        return self._edit("condition", condition_rows.compose(row))
-
-    @rx.event
-    def add_person(self, key: str, name: str):
-        """An approver or role picked from the list joins the names already written."""
-        view = self._view(key)
-        if view is None or not (name or "").strip():
-            return None
-        return self._edit(key, add_name(view["value"], name))
 
     @rx.event
     def set_number(self, key: str, value: str):

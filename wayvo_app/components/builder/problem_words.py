@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 _NODE = re.compile(r'^Node "(?P<label>(?:[^"\\]|\\.)*)" \((?P<id>[^()]*)\): ')
 _BARE_NODE = re.compile(r"^Node (?P<id>[^\s:\"]+)(?=[: ])")
@@ -54,3 +55,22 @@ def for_step(message: str) -> str:
     if text.startswith("is "):
         text = "This step " + text
     return _sentence(text)
+
+
+def field_problems(problems: list[dict[str, Any]], node_id: str, views: list[dict[str, Any]]) -> list[str]:
+    """Each view of the node gets its problems in plain words ("problem"); the node's other problems
+    are returned, in plain words too."""
+    labels = {v["key"]: v["label"] for v in views}
+    by_field: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for problem in problems:
+        if problem.get("nodeId") != node_id:
+            continue
+        key = problem.get("field") or ""
+        if key in labels:
+            by_field.setdefault(key, []).append(for_field(problem["message"], key, labels[key]))
+        else:
+            rest.append(for_step(problem["message"]))
+    for view in views:
+        view["problem"] = " ".join(dict.fromkeys(by_field.get(view["key"], [])))
+    return list(dict.fromkeys(rest))

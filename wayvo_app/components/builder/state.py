@@ -18,6 +18,7 @@ from wayvo_app.components.builder.problem_words import without_ids
 from wayvo_app.components.builder.runs import RunMixin
 from wayvo_app.components.builder.saving import SavingMixin
 from wayvo_app.components.builder.step_data_state import StepDataMixin
+from wayvo_app.components.builder.structured import StructuredEditsMixin
 from wayvo_app.core import document as docs
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.engine.registry import get_registry
@@ -25,7 +26,7 @@ from wayvo_app.services import builder as builder_session
 from wayvo_app.state import AuthState
 
 
-class BuilderState(FieldEditsMixin, RunMixin, SavingMixin, StepDataMixin, AuthState):
+class BuilderState(FieldEditsMixin, StructuredEditsMixin, RunMixin, SavingMixin, StepDataMixin, AuthState):
     wf_id: str = ""
     phase: str = "loading"  # loading | ready | missing
     message: str = ""
