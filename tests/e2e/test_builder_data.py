@@ -9,7 +9,6 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +25,6 @@ pytestmark = pytest.mark.e2e
 USER = "data-builder"
 APPROVER = "data-approver"
 PASSWORD = "wayvo-demo"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +102,7 @@ def test_run_click_a_step_see_its_data_test_it_and_pick_a_field_from_the_run(bas
     assert '"condition"' in page.locator("#step-data-input pre").inner_text()
     no_axe_violation(page, "the builder with step data")
     page.locator("#side-panel").screenshot(path=str(ARTIFACTS / "builder-step-data-panel.png"))
-    page.screenshot(path=str(SCREENSHOTS / "builder-step-data.png"))
+    page.screenshot(path=str(ARTIFACTS / "builder-step-data.png"))  # docs/screenshots/ holds a copy
 
     # The trigger shows the input the run started with.
     select_node(page, "Trigger")
@@ -129,7 +127,7 @@ def test_run_click_a_step_see_its_data_test_it_and_pick_a_field_from_the_run(bas
     assert "from the last run" in page.locator(".wv-ref-pop").inner_text()
     assert '{"name": "Ada"}' in page.locator('.wv-ref-item[data-insert="{{Trigger.customer}}"]').inner_text()
     no_axe_violation(page, "the reference picker")
-    page.screenshot(path=str(SCREENSHOTS / "builder-picker.png"))
+    page.screenshot(path=str(ARTIFACTS / "builder-picker.png"))  # docs/screenshots/ holds a copy
     item.click()
     wait_for(lambda: page.locator("#cfg-condition").input_value() == "{{Trigger.customer.name}}",
              "the picked reference in the field")
