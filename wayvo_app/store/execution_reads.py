@@ -106,11 +106,6 @@ def newest_execution(s: Session, visible: Any) -> Execution | None:
                   .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
 
 
-def newest_execution_of_workflow(s: Session, workflow_id: str) -> Execution | None:
-    return s.exec(select(Execution).where(Execution.workflow_id == workflow_id)
-                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
-
-
 def newest_visible_execution_of_workflow(s: Session, workflow_id: str, visible: Any) -> Execution | None:
     """The workflow's newest execution among those `visible` (access.visible_executions) allows."""
     return s.exec(select(Execution).where(Execution.workflow_id == workflow_id, visible)
