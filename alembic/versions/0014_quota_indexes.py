@@ -1,7 +1,7 @@
 """indexes for the workspace quotas (running executions, child runs per minute)
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 09:20:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0014'
-down_revision: Union[str, Sequence[str], None] = '0009'
+down_revision: Union[str, Sequence[str], None] = '0010'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -409,6 +409,7 @@ def test_validation_problems_of_a_broken_workflow(users, page):
     page.click('[data-palette-type="Sleep"]')
     node_el(page, "Sleep").wait_for()
     page.fill("#cfg-duration", "soon")
+    page.locator("#problem-duration", has_text="'soon'").wait_for()  # saved and validated (under its field)
     wait_saved(page)
     page.locator("#problems-button", has_text="2 problems").wait_for()
     assert page.locator("#publish-button").is_disabled()

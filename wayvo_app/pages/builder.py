@@ -106,7 +106,8 @@ def _palette() -> rx.Component:
 def _canvas() -> rx.Component:
     return rx.box(
         builder_flow(nodes=S.nodes, edges=S.edges, focus=S.focus, layout_request=S.layout_request,
-                     on_nodes_moved=S.nodes_moved, on_select=S.select, on_connect_nodes=S.connect,
+                     on_nodes_moved=S.nodes_moved, on_select=S.select, on_node_click=S.node_clicked,
+                     on_connect_nodes=S.connect,
                      on_delete_items=S.delete_items, on_drop_node=S.drop_node, on_layout=S.layout_done,
                      on_undo=S.undo, on_redo=S.redo, on_duplicate=S.duplicate_selected),
         class_name="wv-builder", flex="1", height="100%", position="relative", min_width="0", id="builder-canvas",

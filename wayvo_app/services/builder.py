@@ -13,7 +13,7 @@ from wayvo_app.core.validation import validate
 from wayvo_app.core.workflow_links import self_reference_problems
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.registry import get_registry
-from wayvo_app.services import access, workflows
+from wayvo_app.services import access, step_data, workflows
 from wayvo_app.services.execution_views import node_statuses
 from wayvo_app.services.publish_checks import run_problems
 from wayvo_app.store import db
@@ -43,13 +43,13 @@ def _status(wf: Any) -> dict[str, Any]:
 
 
 def open_workflow(workflow_id: str, user_id: str) -> dict[str, Any]:
-    """The draft, its status, versions and the newest execution's outputs (for the reference picker)."""
+    """The draft, its status, versions and the step data of the newest run (and tests): each step's
+    input, output and error, and the outputs the reference picker offers."""
     with db.read_session() as s:
         wf = workflows.get_owned(s, workflow_id, user_id)
-        last = reads.newest_execution_of_workflow(s, workflow_id)
+        data = step_data.collect(s, workflow_id, user_id)
         return {"document": wf.document, **_status(wf), "versions": _versions(s, workflow_id),
-                "lastExecution": {"id": last.id, "status": last.status} if last else {},
-                "lastOutputs": reads.successful_outputs(s, last.id) if last else {}}
+                "lastExecution": data["execution"], "stepData": data, "lastOutputs": step_data.outputs_of(data)}
 
 
 def _versions(s: Any, workflow_id: str) -> list[dict[str, Any]]:

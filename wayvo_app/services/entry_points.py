@@ -81,8 +81,11 @@ HANDLERS: dict[str, str] = {
     "BuilderState.start_run": "workflow.run_draft",
     **{f"BuilderState.{h}": "workflow.edit" for h in ("rotate_hook", "save_hook_secret", "remove_hook_secret",
                                                       "generate_hook_secret")},  # the webhook trigger's URL
+    **{f"BuilderState.{h}": "workflow.edit" for h in ("pin_sample", "unpin_sample",  # step data
+                                                      "test_selected_step")},
     "BuilderState.open_run": "workflow.edit", "BuilderState.follow_run": "workflow.edit",  # runs shown in the builder
     **{f"BuilderState.{h}": _UI for h in (
+        "add_person", "node_clicked", "set_cond", "set_pin_text", "toggle_cond", "toggle_raw",
         "add_from_palette", "add_row", "auto_layout", "clear_run", "connect", "connect_to", "delete_items",
         "delete_selected", "drop_node", "duplicate_selected", "focus_node", "layout_done", "nodes_moved",
         "palette_search_key", "redo", "remove_row", "run_dialog_changed", "select", "undo", "set_choice",

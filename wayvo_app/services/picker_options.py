@@ -133,3 +133,32 @@ def datasource_fields(config: Mapping[str, Any]) -> tuple[list[dict[str, str]], 
     except WorkflowError:
         return [], []
     return normalize(ds.attributes()), list(ds.keys)
+
+
+def approver_options(kind: str) -> list[dict[str, str]]:
+    """The builder's approver pickers: the users who can sign in ("approvers"), or the roles such
+    users hold ("approverRoles"): exactly what publishing accepts."""
+    from wayvo_app.store.users import active_users
+
+    with db.read_session() as s:
+        users = active_users(s)
+    if kind == "approverRoles":
+        return [{"value": role, "label": role} for role in sorted({r for u in users for r in (u.roles or [])})]
+    return [{"value": u.user_name, "label": f"{u.display_name} ({u.user_name})" if u.display_name else u.user_name}
+            for u in users]
+
+
+def add_name(text: str, name: str) -> str:
+    """`text` (comma-separated names, a JSON array, or a template) with `name` added once."""
+    text, name = (text or "").strip(), (name or "").strip()
+    if not name:
+        return text
+    if text.startswith("["):
+        try:
+            names = json.loads(text)
+        except json.JSONDecodeError:
+            names = None
+        if isinstance(names, list):
+            return json.dumps(names if name in names else [*names, name])
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    return ", ".join(names if name in names else [*names, name])

@@ -15,6 +15,7 @@ from wayvo_app.store.models import (
     ExecutionStep,
     PrunedExecution,
     ScheduleFire,
+    StepSample,
     WaitEvent,
     WebhookEndpoint,
     Workflow,
@@ -44,5 +45,6 @@ def delete_workflow_rows(s: Session, workflow_id: str) -> None:
     s.exec(delete(PrunedExecution).where(PrunedExecution.workflow_id == workflow_id))
     s.exec(delete(ScheduleFire).where(ScheduleFire.workflow_id == workflow_id))
     s.exec(delete(WebhookEndpoint).where(WebhookEndpoint.workflow_id == workflow_id))
+    s.exec(delete(StepSample).where(StepSample.workflow_id == workflow_id))
     s.exec(delete(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id))
     s.exec(delete(Workflow).where(Workflow.id == workflow_id))

@@ -107,9 +107,29 @@ def newest_execution(s: Session, visible: Any) -> Execution | None:
                   .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
 
 
-def newest_execution_of_workflow(s: Session, workflow_id: str) -> Execution | None:
-    return s.exec(select(Execution).where(Execution.workflow_id == workflow_id)
-                  .order_by(Execution.started_at.desc()).limit(1)).scalars().first()
+def newest_visible_execution_of_workflow(s: Session, workflow_id: str, visible: Any) -> Execution | None:
+    """The workflow's newest execution among those `visible` (access.visible_executions) allows."""
+    return s.exec(select(Execution).where(Execution.workflow_id == workflow_id, visible)
+                  .order_by(Execution.started_at.desc(), Execution.id.desc()).limit(1)).scalars().first()
+
+
+def latest_attempts(s: Session, execution_id: str) -> dict[str, ExecutionStep]:
+    """Each node's latest attempt in the execution (its input, output and error as they stand)."""
+    steps = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
+                   .order_by(ExecutionStep.attempt)).scalars()
+    return {step.node_id: step for step in steps}
+
+
+def newest_schedule_run(s: Session, workflow_id: str, visible: Any) -> tuple[Execution, bool] | None:
+    """The workflow's newest Schedule execution and whether any step of it ran (a fire the scheduler
+    could not start is a failed execution without steps, saying why)."""
+    execution = s.exec(select(Execution).where(Execution.workflow_id == workflow_id, visible,
+                                               Execution.trigger_type == "Schedule")
+                       .order_by(Execution.started_at.desc(), Execution.id.desc()).limit(1)).scalars().first()
+    if execution is None:
+        return None
+    ran = s.exec(select(ExecutionStep.id).where(ExecutionStep.execution_id == execution.id).limit(1)).first()
+    return execution, ran is not None
 
 
 def successful_outputs(s: Session, execution_id: str) -> dict[str, Any]:

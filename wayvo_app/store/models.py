@@ -374,3 +374,22 @@ class WorkerHeartbeat(SQLModel, table=True):
     inflight: int = Field(default=0)
     started_at: datetime = Field(default_factory=utcnow)
     beat_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class StepSample(SQLModel, table=True):
+    """Builder step data that is not an execution: a "Test this step" result of one node, or the
+    sample input pinned on the trigger. One row per (workflow, node, kind); deleted with the workflow."""
+
+    __tablename__ = "step_samples"
+    __table_args__ = (UniqueConstraint("workflow_id", "node_id", "kind", name="uq_step_samples_node_kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
+    node_id: str = Field(max_length=100)
+    kind: str = Field(default="test", max_length=10)  # test | pin
+    status: str = Field(default="success", max_length=20)  # success | error | paused
+    input: Any = _json()
+    output: Any = _json()
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    note: str = Field(default="", max_length=500)
+    user_id: str = Field(max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -15,3 +15,8 @@ def normalize_user_name(name: str | None) -> str:
 def user_by_name(s: Session, name: str | None) -> User | None:
     """The user with this name (any case, surrounding spaces ignored), disabled or not."""
     return s.exec(select(User).where(User.user_name == normalize_user_name(name))).scalars().first()
+
+
+def active_users(s: Session) -> list[User]:
+    """Every user who may sign in, by user name (who can be named as an approver)."""
+    return list(s.exec(select(User).where(User.disabled.is_(False)).order_by(User.user_name)).scalars())

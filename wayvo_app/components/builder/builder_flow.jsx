@@ -188,6 +188,8 @@ function Canvas(props) {
     const key = ids.join(",");
     if (key !== lastSelection.current) { lastSelection.current = key; handlers.current.onSelect?.(ids); }
   }, []);
+  // A click on a step shows its panel even when it was selected already (another side tab was open).
+  const onNodeClick = useCallback((_e, node) => { handlers.current.onNodeClick?.(node.id); }, []);
   const onNodeDragStop = useCallback((_e, _node, dragged) => {
     handlers.current.onNodesMoved?.(dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })));
   }, []);
@@ -218,7 +220,8 @@ function Canvas(props) {
     <div ref={wrapper} style={{ width: "100%", height: "100%" }}>
     <ReactFlow
       nodes={nodes} edges={edges} nodeTypes={NODE_TYPES} onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange} onSelectionChange={onSelectionChange} onNodeDragStop={onNodeDragStop}
+      onEdgesChange={onEdgesChange} onSelectionChange={onSelectionChange} onNodeClick={onNodeClick}
+      onNodeDragStop={onNodeDragStop}
       onConnect={onConnect} onBeforeDelete={onBeforeDelete} onDelete={onDelete} onDragOver={onDragOver}
       onDrop={onDrop} isValidConnection={isValidConnection} fitView fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
       minZoom={0.1} maxZoom={2} deleteKeyCode={["Backspace", "Delete"]} multiSelectionKeyCode={["Shift", "Meta", "Control"]}

@@ -203,7 +203,8 @@ export function WayvoRefPicker({ groups, target, id, fieldLabel }) {
                     aria-selected={head === active} id={`${listId}-${head}`} data-index={head}
                     onMouseEnter={() => setActive(head)}
                     onMouseDown={(e) => { e.preventDefault(); insert(g.whole); }}
-                    title={`Insert ${g.whole}`}>{g.label}</div>
+                    title={`Insert ${g.whole}`}>{g.label}
+                    {g.note ? <span className="wv-ref-note"> · {g.note}</span> : null}</div>
                   {g.items.map((i) => {
                     index += 1;
                     const mine = index;
@@ -214,7 +215,8 @@ export function WayvoRefPicker({ groups, target, id, fieldLabel }) {
                         onMouseEnter={() => setActive(mine)}
                         onMouseDown={(e) => { e.preventDefault(); insert(i.insert); }}>
                         <span className="wv-ref-path">{i.path}</span>
-                        <span className="wv-combo-sub">{i.sample || i.description}</span>
+                        <span className={i.sample ? "wv-combo-sub wv-ref-sample" : "wv-combo-sub"}
+                          title={i.sample ? `${i.description}: ${i.sample}` : i.description}>{i.sample || i.description}</span>
                       </div>
                     );
                   })}

@@ -11,7 +11,10 @@ import reflex as rx
 
 from wayvo_app.components.builder import forms
 from wayvo_app.components.builder.palette import spec_of
+from wayvo_app.components.builder.preview import preview
+from wayvo_app.components.builder.problem_words import field_problems
 from wayvo_app.components.builder.refs import chips, reference_candidates
+from wayvo_app.components.builder.structured import structure
 from wayvo_app.components.builder.trigger import time_zones, trigger_details
 from wayvo_app.core import document as docs
 from wayvo_app.core.errors import DocumentValidationError
@@ -38,6 +41,8 @@ def _cached_options(config_field: Any, config: dict, user_id: str, spec: Any, wo
 
 
 def _rows_value(view: dict[str, Any]) -> str:
+    if view.get("kv"):
+        return forms.pairs_value(view["pairs"])
     if view["type"] == "match-builder":
         return forms.pairs_value(view["pairs"])
     if view["type"] == "single-row-update":
@@ -52,6 +57,7 @@ class FieldEditsMixin(rx.State, mixin=True):
     trigger_info: dict[str, Any] = {}
     links: dict[str, Any] = {}  # the keyboard way to connect: {"options": [...], "next": [...]}
     _last_outputs: dict[str, Any] = {}
+    _last_sources: dict[str, str] = {}  # where each node's output came from: run | test | pin
 
     def _selected_node(self) -> dict[str, Any] | None:
         node_id = self.selected_ids[0] if len(self.selected_ids) == 1 else ""
@@ -61,6 +67,7 @@ class FieldEditsMixin(rx.State, mixin=True):
         node = self._selected_node()
         if node is None:
             self.panel, self.fields, self.ref_groups, self.trigger_info = {}, [], [], {}
+            self._refresh_step_view(None, False)
             return
         registry = get_registry()
         spec = spec_of(registry, node)
@@ -82,12 +89,22 @@ class FieldEditsMixin(rx.State, mixin=True):
                 view.update(type="combobox", options=time_zones(), placeholder="UTC")
             placeholders = spec.field(view["key"]).placeholders if spec else ()
             view["chips"] = chips(graph, node["id"], view["value"], placeholders) if graph else []
+            shown, why = ("", "")
+            if graph and view["type"] in forms.TEMPLATE_TYPES and not placeholders:
+                shown, why = preview(config.get(view["key"]), graph, node["id"], self._last_outputs,
+                                     condition=spec is not None and spec.action_type == "Condition"
+                                     and view["key"] == "condition")
+            view.update(preview=shown, previewError=why)
             previous = old.get((node["id"], view["key"]))
+            if spec is not None:
+                structure(view, spec.action_type, node["id"], config, previous, raw_json=self.raw_json,
+                          cond_rows=self.cond_rows)
             # Keep rows the user is still filling in (blank ones serialize to nothing).
-            if previous and view["type"] in ("match-builder", "single-row-update", "schema-builder") \
+            if previous and (view["type"] in ("match-builder", "single-row-update", "schema-builder") or view.get("kv")) \
                     and [k["name"] for k in previous["keys"]] == [k["name"] for k in view["keys"]] \
                     and _rows_value(previous) == forms.text_of(config.get(view["key"], "")):
                 view.update(pairs=previous["pairs"], keys=previous["keys"], schema=previous["schema"])
+        step_problems = field_problems(self.problems, node["id"], views)
         retry = config.get("retry") if isinstance(config.get("retry"), dict) else {}
         is_trigger = spec is not None and spec.kind == "trigger"
         policy = spec.retry if spec else None
@@ -99,10 +116,13 @@ class FieldEditsMixin(rx.State, mixin=True):
             "icon": spec.icon if spec else "box", "integrationType": (spec.integration_type or "") if spec else "",
             "retry": {k: forms.text_of(retry.get(k)) for k in RETRY_KEYS},
             "retryDefault": f"default: {policy.max_attempts} attempt(s)" if policy else "",
+            "problems": step_problems,
         }
         if views != self.fields:
             self.fields = views
-        groups = reference_candidates(graph, node["id"], registry, self._last_outputs) if graph else []
+        self._refresh_step_view(node, is_trigger)
+        groups = reference_candidates(graph, node["id"], registry, self._last_outputs,
+                                      self._last_sources) if graph else []
         if groups != self.ref_groups:
             self.ref_groups = groups
         hook_url = self._load_hook() if is_trigger and config.get("triggerType") == "Webhook" else ""

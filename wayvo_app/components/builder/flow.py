@@ -30,6 +30,7 @@ class BuilderFlow(rx.Component):
 
     on_nodes_moved: rx.EventHandler[passthrough_event_spec(list[dict[str, Any]])]
     on_select: rx.EventHandler[passthrough_event_spec(list[str])]
+    on_node_click: rx.EventHandler[passthrough_event_spec(str)]
     on_connect_nodes: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
     on_delete_items: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
     on_drop_node: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
@@ -102,7 +103,7 @@ BUILDER_CSS = """
   justify-content: center; background: #eef2ff; color: #4f46e5; flex: none; }
 .wv-bn-label { font-weight: 600; font-size: 13px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .wv-bn-bad { color: #dc2626; display: inline-flex; margin-left: auto; }
-.wv-bn-summary { color: #64748b; font-size: 11px; margin-top: 3px; overflow: hidden; text-overflow: ellipsis;
+.wv-bn-summary { color: #475569; font-size: 11px; margin-top: 3px; overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; min-height: 14px; }
 .wv-bn-status { display: inline-block; margin-top: 4px; font-size: 10px; font-weight: 600; padding: 1px 6px;
   border-radius: 999px; background: #e2e8f0; color: #334155; text-transform: uppercase; letter-spacing: .03em; }
@@ -135,7 +136,7 @@ BUILDER_CSS = """
   text-align: left; cursor: pointer; color: var(--gray-12); }
 .wv-combo-trigger:focus-visible { outline: 2px solid var(--accent-8); }
 .wv-combo-value { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; }
-.wv-combo-ph { color: var(--gray-9); flex: 1; }
+.wv-combo-ph { color: var(--gray-11); flex: 1; }
 .wv-multi { flex-wrap: wrap; }
 .wv-chip { display: inline-flex; align-items: center; gap: 3px; background: var(--accent-3); color: var(--accent-11);
   border-radius: 4px; padding: 1px 6px; font-size: 12px; }
@@ -162,6 +163,8 @@ BUILDER_CSS = """
 .wv-ref-button:hover { background: var(--accent-3); }
 .wv-ref-head { font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; color: var(--gray-11);
   padding: 6px 8px 2px; cursor: pointer; }
+.wv-ref-note { font-weight: 500; text-transform: none; letter-spacing: 0; color: var(--gray-11); }
+.wv-ref-sample { font-family: var(--code-font-family, monospace); color: var(--green-11); }
 .wv-ref-path { font-family: var(--code-font-family, monospace); font-size: 12px; }
 .wv-palette-item { cursor: grab; }
 .wv-palette-item:hover { background: var(--accent-3); }

@@ -72,6 +72,8 @@ def field_view(spec: NodeSpec, config_field: ConfigField, config: Mapping[str, A
         "rows": config_field.rows or 4, "min": "" if config_field.min is None else f"{config_field.min:g}",
         "options": [], "pairs": [], "keys": [], "selected": [], "schema": [], "mode": "",
         "integrationType": spec.integration_type or "",
+        "kv": False, "kvAble": False, "preview": "", "previewError": "", "problem": "",
+        "cond": {}, "condAble": False, "condMode": False,
     }
     if kind in ("select", "combobox", "multi-select", "match-builder"):
         view["options"] = options_for(config_field)

@@ -7,7 +7,9 @@ import reflex as rx
 
 from wayvo_app import routes
 from wayvo_app.components.builder.fields import config_field
+from wayvo_app.components.builder.schedule_failure import schedule_failure
 from wayvo_app.components.builder.state import BuilderState as S
+from wayvo_app.components.builder.step_data import step_data_section
 from wayvo_app.components.values import copy_button
 
 P = S.panel
@@ -26,6 +28,15 @@ def _header() -> rx.Component:
                   rx.text(P["typeDescription"].to(str), size="1", color_scheme="gray"), spacing="0"),
         spacing="2", align="start", width="100%",
     )
+
+
+def _node_problems() -> rx.Component:
+    """Problems of the step as a whole (a field's own show under the field), in plain words."""
+    problems = P["problems"].to(list[str])
+    return rx.cond(problems.length() > 0, rx.callout.root(
+        rx.callout.icon(rx.icon("circle-alert", size=14)),
+        rx.vstack(rx.foreach(problems, lambda text: rx.text(text, size="1")), spacing="1"),
+        color_scheme="red", size="1", width="100%", id="node-problems"))
 
 
 def _identity() -> rx.Component:
@@ -166,11 +177,12 @@ def node_panel() -> rx.Component:
     is_trigger = P["kind"].to(str) == "trigger"
     kind = S.trigger_info["type"].to(str)
     return rx.vstack(
-        _header(), rx.separator(), _identity(), rx.separator(),
+        _header(), _node_problems(), step_data_section(), rx.separator(), _identity(), rx.separator(),
         rx.foreach(S.fields, config_field),
         rx.separator(), _links(),
         rx.cond(is_trigger & (kind == "Webhook"), _webhook()),
         rx.cond(is_trigger & (kind == "Schedule"), _schedule()),
+        rx.cond(is_trigger & (kind == "Schedule"), schedule_failure()),
         rx.cond(~is_trigger, rx.vstack(rx.separator(), _retry(), rx.separator(), _node_actions(), spacing="3",
                                        width="100%")),
         spacing="3", width="100%", id="node-panel", custom_attrs={"data-node": P["id"].to(str)},

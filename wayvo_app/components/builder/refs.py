@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wayvo_app.components.builder.step_view import plain
 from wayvo_app.core.graph import WorkflowGraph
 from wayvo_app.core.specs import Registry
 from wayvo_app.core.template_refs import TRIGGER_ALIAS, find_references, parse_block, resolve_node
@@ -19,15 +20,15 @@ SAMPLE_LENGTH = 40
 
 def reference_text(label: str, node_id: str, path: str) -> str:
     """`{{Label.path}}`, or the stored form `{{@id:Label.path}}` when the label would not parse."""
-    plain = f"{label}.{path}" if path else label
-    parsed = parse_block(plain)
+    text = f"{label}.{path}" if path else label
+    parsed = parse_block(text)
     if parsed is not None and parsed[0].label == label and not parsed[1] and parsed[0].node_id is None:
-        return "{{" + plain + "}}"
-    return "{{@" + node_id + ":" + plain + "}}"
+        return "{{" + text + "}}"
+    return "{{@" + node_id + ":" + text + "}}"
 
 
 def _sample(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = value if isinstance(value, str) else json.dumps(plain(value), default=str)
     return text if len(text) <= SAMPLE_LENGTH else text[: SAMPLE_LENGTH - 1] + "…"
 
 
@@ -100,10 +101,15 @@ def _add(items: dict[str, dict[str, Any]], label: str, node_id: str, path: str, 
         items[path]["sample"] = _sample(sample)
 
 
+SOURCE_NOTES = {"run": "from the last run", "test": "from a test of this step", "pin": "from the pinned sample"}
+
+
 def reference_candidates(graph: WorkflowGraph, node_id: str, registry: Registry,
-                         last_outputs: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Groups (trigger first, then upstream nodes in run order) of insertable references."""
-    last_outputs = last_outputs or {}
+                         last_outputs: Mapping[str, Any] | None = None,
+                         sources: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Groups (trigger first, then upstream nodes in run order) of insertable references; fields
+    and values of the step data (`last_outputs`, each from the `sources` run | test | pin) first."""
+    last_outputs, sources = last_outputs or {}, sources or {}
     upstream = graph.upstream(node_id)
     groups = []
     for node in graph.topological_order() if graph.find_cycle() is None else graph.nodes:
@@ -111,6 +117,9 @@ def reference_candidates(graph: WorkflowGraph, node_id: str, registry: Registry,
             continue
         label = TRIGGER_ALIAS if node.is_trigger else node.label
         items: dict[str, dict[str, Any]] = {}
+        note = SOURCE_NOTES.get(sources.get(node.id, "run"), "from the last run")
+        for path, value in _walk(last_outputs.get(node.id)):
+            _add(items, label, node.id, path, note, value)
         if node.is_trigger:
             for name, description in _schema_fields(node.config):
                 _add(items, label, node.id, name, description)
@@ -120,10 +129,8 @@ def reference_candidates(graph: WorkflowGraph, node_id: str, registry: Registry,
             spec = registry.get(node.action_type)
             for output in spec.output_fields if spec else ():
                 _add(items, label, node.id, output.field, output.description)
-        for path, value in _walk(last_outputs.get(node.id)):
-            _add(items, label, node.id, path, "from the last run", value)
         groups.append({"nodeId": node.id, "label": label, "whole": reference_text(label, node.id, ""),
-                       "items": list(items.values())})
+                       "items": list(items.values()), "note": note if node.id in last_outputs else ""})
     return groups
 
 

@@ -15,6 +15,7 @@ from wayvo_app.components.builder.refs import sample_input
 from wayvo_app.core.errors import DocumentValidationError, WorkflowError
 from wayvo_app.core.graph import parse_document
 from wayvo_app.services import builder as builder_session
+from wayvo_app.services import step_data
 
 FOLLOW_FAST_SECONDS = 30.0
 FOLLOW_MAX_SECONDS = 600.0
@@ -108,20 +109,23 @@ class RunMixin(rx.State, mixin=True):
     async def follow_run(self):
         """Polls the run's node statuses onto the canvas until it finishes (or for ten minutes)."""
         async with self:
-            execution_id, user_id = self.run_id, self.user_id
-        started = time.monotonic()
+            execution_id, user_id, wf_id = self.run_id, self.user_id, self.wf_id
+        started, seen = time.monotonic(), None
         while execution_id and time.monotonic() - started < FOLLOW_MAX_SECONDS:
             try:
                 progress = await asyncio.to_thread(builder_session.progress, execution_id, user_id)
+                changed = (progress["nodes"], progress["status"]) != seen
+                data = await asyncio.to_thread(step_data.step_data, wf_id, user_id) if changed else None
             except WorkflowError:
                 return
+            seen = (progress["nodes"], progress["status"])
             async with self:
                 if self.run_id != execution_id:
                     return
-                if progress["nodes"] != self.run_statuses or progress["status"] != self.run_status:
+                if data is not None:
                     self.run_statuses, self.run_status = progress["nodes"], progress["status"]
                     self.run_message = progress["error"]
-                    self._last_outputs = {**self._last_outputs, **progress["outputs"]}
+                    self._set_step_data(data)
                     self.last_run = {"id": execution_id, "status": progress["status"]}
                     self._refresh()
             if progress["finished"]:

@@ -28,7 +28,7 @@ def problems_tab() -> rx.Component:
         S.problems.length() > 0,
         rx.vstack(rx.text(S.problems.length(), " problem(s) block publishing. Click one to go to its step.",
                           size="1", color_scheme="gray"),
-                  rx.foreach(S.problems, _problem), spacing="1", width="100%", id="problems-list"),
+                  rx.foreach(S.problems_shown, _problem), spacing="1", width="100%", id="problems-list"),
         rx.vstack(rx.icon("circle-check", size=26, color=rx.color("green", 9)),
                   rx.text("No problems: this workflow can be published.", size="2"), align="center",
                   padding_y="2rem", width="100%", id="problems-none"),

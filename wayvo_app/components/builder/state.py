@@ -15,8 +15,11 @@ from wayvo_app.components.builder.edits import FieldEditsMixin
 from wayvo_app.components.builder.history import forget, history
 from wayvo_app.components.builder.hook import WebhookMixin
 from wayvo_app.components.builder.palette import palette
+from wayvo_app.components.builder.problem_words import without_ids
 from wayvo_app.components.builder.runs import RunMixin
 from wayvo_app.components.builder.saving import SavingMixin
+from wayvo_app.components.builder.step_data_state import StepDataMixin
+from wayvo_app.components.builder.structured import StructuredEditsMixin
 from wayvo_app.core import document as docs
 from wayvo_app.core.errors import WorkflowError
 from wayvo_app.engine.registry import get_registry
@@ -24,7 +27,8 @@ from wayvo_app.services import builder as builder_session
 from wayvo_app.state import AuthState
 
 
-class BuilderState(FieldEditsMixin, WebhookMixin, RunMixin, SavingMixin, AuthState):
+class BuilderState(FieldEditsMixin, StructuredEditsMixin, WebhookMixin, RunMixin, SavingMixin, StepDataMixin,
+                   AuthState):
     wf_id: str = ""
     phase: str = "loading"  # loading | ready | missing
     message: str = ""
@@ -53,6 +57,13 @@ class BuilderState(FieldEditsMixin, WebhookMixin, RunMixin, SavingMixin, AuthSta
     def page_title(self) -> str:
         """The tab's title names the workflow (several builders open stay apart)."""
         return f"{self.name} · Builder · Wayvo" if self.name else "Workflow builder · Wayvo"
+
+    @rx.var
+    def problems_shown(self) -> list[dict[str, Any]]:
+        """The Problems tab's list: each message names steps by label, never by internal id."""
+        labels = {n["id"]: str((n.get("data") or {}).get("label") or "") for n in self._doc.get("nodes", [])}
+        return [{**p, "message": without_ids(p["message"], labels), "nodeId": p.get("nodeId") or ""}
+                for p in self.problems]
 
     @rx.var
     def selected_id(self) -> str:
@@ -84,8 +95,9 @@ class BuilderState(FieldEditsMixin, WebhookMixin, RunMixin, SavingMixin, AuthSta
         forget(self.router.session.client_token, self.wf_id)
         self._doc = opened["document"]
         self._apply_status(opened)
-        self.versions, self._last_outputs = opened["versions"], opened["lastOutputs"]
-        self.last_run = opened["lastExecution"]
+        self.versions, self.last_run = opened["versions"], opened["lastExecution"]
+        self._set_step_data(opened["stepData"])
+        await self._load_schedule_failure()
         self.problems = builder_session.problems_of(self._doc, self.wf_id)
         self.save_state, self._edit_seq, self._saved_seq, self.stale_draft = "saved", 0, 0, False
         self._refresh()
@@ -102,7 +114,7 @@ class BuilderState(FieldEditsMixin, WebhookMixin, RunMixin, SavingMixin, AuthSta
         problems: dict[str, str] = {}
         for problem in self.problems:
             if problem.get("nodeId"):
-                problems.setdefault(problem["nodeId"], problem["message"])
+                problems.setdefault(problem["nodeId"], without_ids(problem["message"]))
         nodes = canvas_nodes(self._doc, get_registry(), statuses=self.run_statuses, problems=problems)
         if nodes != self.nodes:
             self.nodes = nodes
@@ -139,6 +151,12 @@ class BuilderState(FieldEditsMixin, WebhookMixin, RunMixin, SavingMixin, AuthSta
             if self.side_tab != "config" and len(ids) == 1:
                 self.side_tab = "config"
             self._refresh_panel()
+
+    @rx.event
+    def node_clicked(self, node_id: str):
+        """A click on a step (selected already or not) opens its panel: its config and its data."""
+        if self.selected_ids == [node_id] and self.side_tab != "config":
+            self.side_tab = "config"
 
     @rx.event
     def nodes_moved(self, moved: list[dict[str, Any]]):
