@@ -137,6 +137,10 @@ def print_table(r: dict, args, loads: tuple[float, float]) -> None:
 
 
 def main() -> None:
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # this script is the composition root of its process
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--admin", default=ADMIN_DEFAULT, help="a PostgreSQL URL allowed to CREATE DATABASE")
     parser.add_argument("--runs", type=int, default=3, help="throughput and start measures: median of N")

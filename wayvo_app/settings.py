@@ -59,6 +59,7 @@ class Settings:
     max_buffer_for: str = "7d"  # the longest bufferFor a signal may ask for
     max_buffered_signals: int = 10_000  # unconsumed buffered signals per workspace
     max_workflow_depth: int = 10
+    worker_db_threads: int = 8  # a worker's database threads on PostgreSQL (SQLite: always 1)
 
 
 def load_settings() -> Settings:
@@ -86,6 +87,7 @@ def load_settings() -> Settings:
         max_buffer_for=os.environ.get("WAYVO_MAX_BUFFER_FOR", "").strip() or "7d",
         max_buffered_signals=int(os.environ.get("WAYVO_MAX_BUFFERED_SIGNALS", "10000")),
         max_workflow_depth=int(os.environ.get("WAYVO_MAX_WORKFLOW_DEPTH", "10")),
+        worker_db_threads=int(os.environ.get("WAYVO_WORKER_DB_THREADS", "8")),
     )
 
 

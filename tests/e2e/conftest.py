@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -20,7 +21,15 @@ from wayvo_app.store import db
 from wayvo_app.store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("WAYVO_E2E_PORT", "3137"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PORT = int(os.environ.get("WAYVO_E2E_PORT") or 0) or _free_port()  # several checkouts may test at once
 CHROMIUM = os.environ.get("WAYVO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,26 +41,39 @@ def _step_timeout(config: dict) -> float:
 class Executor:
     def __init__(self, *, owner: str, registry: Registry, settings: Any, url: str | None = None,
                  clock: Callable[[], datetime], lease: timedelta, http: Any = None,
-                 credentials_for: Callable[..., Any] | None = None):
+                 credentials_for: Callable[..., Any] | None = None, db_pool: ThreadPoolExecutor | None = None):
         self.owner, self.registry, self.settings, self.url = owner, registry, settings, url
         self.clock, self.lease, self.http = clock, lease, http
         self.credentials_for = credentials_for
+        self.db_pool = db_pool
         self.recorder = Recorder(owner=owner, registry=registry, settings=settings, url=url, lease=lease)
+
+    async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Database work off the event loop, on the worker's pool of database threads: the round
+        trips of different steps overlap (and their commits share PostgreSQL's WAL flushes), while
+        the loop keeps running steps. Without a pool (a caller of its own), on the caller's thread."""
+        if self.db_pool is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.db_pool, functools.partial(fn, *args))
+
+    def _load(self, execution_id: str):
+        with db.read_session(self.url) as s:
+            return load_world(s, execution_id)
 
     async def execute(self, claimed: store.Claimed, *, inline: bool = True) -> list[store.Claimed]:
         """Run one claimed step; returns successors claimed inline for this worker to run next."""
         world = claimed.world
         if world is None:
-            with db.read_session(self.url) as s:
-                world = load_world(s, claimed.execution_id)
+            world = await self.db(self._load, claimed.execution_id)
         if world is None or world.execution.status not in ("running", "paused"):
-            self.recorder.discard(claimed, self.clock())
+            await self.db(self.recorder.discard, claimed, self.clock())
             return []
         node = world.graph.node(claimed.node_id)
         spec = self.registry.get(node.action_type)
         ctx = self._context(claimed, world, node, None)
         try:
-            ctx.credentials = self._credentials(world, claimed)
+            if node.config.get("integrationId") and self.credentials_for is not None:
+                ctx.credentials = await self.db(self._credentials, world, claimed)
             ctx.logger.secrets = secret_forms(ctx.credentials)
             if spec is None:
                 raise StepError(f'Unknown action type "{node.action_type}"')
@@ -71,11 +86,14 @@ class Executor:
             outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
-        return self.recorder.record(StepRun(claimed, world, node, spec, ctx, self.clock(), inline), outcome)
+        return await self.db(self.recorder.record, StepRun(claimed, world, node, spec, ctx, self.clock(), inline),
+                             outcome)
 
     async def _run(self, claimed, spec, ctx: StepContext, config: dict):
         if claimed.wait_kind:
-            resolution = self._resolution(claimed)
+            resolution = claimed.resolution
+            if resolution is None:
+                resolution = await self.db(self._resolution, claimed)
             ctx.resume = resolution
             if spec.resume is None:
                 return Completed(resolution)

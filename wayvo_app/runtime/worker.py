@@ -10,12 +10,14 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.executor import Executor
+from wayvo_app.engine.loader import claim_with_worlds
 from wayvo_app.engine.recovery import recover_expired
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.runtime.housekeeping import Housekeeping
@@ -42,9 +44,15 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stop = False
+        # Claims wait until a quarter of the slots are free (or nothing runs): one claim
+        # transaction takes a batch instead of one step each time an execution finishes.
+        self.claim_batch = max(1, self.concurrency // 4)
+        # SQLite has one writer at a time: one database thread; PostgreSQL overlaps several.
+        threads = 1 if db.is_sqlite(url or self.settings.database_url) else self.settings.worker_db_threads
+        self.db_pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="wayvo-db")
         self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
                                  url=url, clock=clock, lease=self.lease, http=None,
-                                 credentials_for=credentials_for)
+                                 credentials_for=credentials_for, db_pool=self.db_pool)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
 
     # -- waking ---------------------------------------------------------------------------
@@ -76,6 +84,7 @@ class Worker:
             if scheduler:
                 scheduler.shutdown(wait=False)
             await self._finish_inflight()
+            self.db_pool.shutdown(wait=False)
 
     def _start_listener(self) -> asyncio.Task | None:
         url = self.url or self.settings.database_url
@@ -94,8 +103,7 @@ class Worker:
         if free <= 0:
             return 0
         try:
-            with db.session(self.url) as s:
-                claimed = store.claim_due(s, self.owner, self.clock(), free, self.lease)
+            claimed = await self.executor.db(self._claim, free)
         except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
             log.exception("claim failed; retrying shortly")
             await asyncio.sleep(min(self.poll_interval, 1.0))
@@ -103,6 +111,13 @@ class Worker:
         for step in claimed:
             self._spawn(step)
         return len(claimed)
+
+    def _claim(self, limit: int) -> list[store.Claimed]:
+        return db.retry_once_on_disconnect(lambda: self._claim_once(limit))
+
+    def _claim_once(self, limit: int) -> list[store.Claimed]:
+        with db.session(self.url) as s:
+            return claim_with_worlds(s, self.owner, self.clock(), limit, self.lease)
 
     def _spawn(self, step: store.Claimed) -> None:
         task = asyncio.create_task(self._run_step(step))
@@ -118,7 +133,8 @@ class Worker:
             self.inflight.pop(step.id, None)
         for nxt in following:
             self._spawn(nxt)
-        if self._wake is not None and len(self.inflight) < self.concurrency:
+        free = self.concurrency - len(self.inflight)
+        if self._wake is not None and (free >= self.claim_batch or not self.inflight):
             self._wake.set()
 
     async def _idle(self) -> None:
@@ -136,10 +152,13 @@ class Worker:
             ids = list(self.inflight)
             if ids:
                 try:
-                    with db.session(self.url) as s:
-                        store.renew_leases(s, self.owner, ids, self.clock() + self.lease)
+                    await self.executor.db(self._renew, ids)
                 except Exception:  # noqa: BLE001
                     log.exception("lease renewal failed")
+
+    def _renew(self, ids: list[str]) -> None:
+        with db.session(self.url) as s:
+            store.renew_leases(s, self.owner, ids, self.clock() + self.lease)
 
     async def _finish_inflight(self, timeout: float = 10.0) -> None:
         if self.inflight:

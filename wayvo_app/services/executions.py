@@ -63,11 +63,13 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
     store.add_execution(s, execution)
     trigger = graph.trigger()
-    store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
-                            "output": execution.input, "input": execution.input, "handles": ["default"],
-                            "started_at": now, "finished_at": now, "run_at": None}])
-    advance(s, execution, graph, trigger.id, now)
-    refresh_status(s, execution, now, trigger.id)
+    trigger_row = {**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
+                   "output": execution.input, "input": execution.input, "handles": ["default"],
+                   "started_at": now, "finished_at": now, "run_at": None}
+    snap = store.Snapshot({}, {}, {})  # a new execution's steps are known: nothing to read back
+    snap.record(trigger.id, "success", ["default"], execution.input, now)
+    advance(s, execution, graph, trigger.id, now, snap=snap, first_rows=[trigger_row])
+    refresh_status(s, execution, now, trigger.id, snap, touched=True)
     return execution
 
 

@@ -26,6 +26,7 @@ class Claimed:
     wait_kind: str | None
     recoveries: int
     world: Any = field(default=None, compare=False)  # set when claimed inline: no reload needed
+    resolution: Any = field(default=None, compare=False)  # a resumed wait's decided outcome, read at claim
 
 
 class LeaseLost(Exception):
@@ -97,6 +98,17 @@ def lock_execution(s: Session, execution_id: str) -> SimpleNamespace | None:
     return SimpleNamespace(**row._mapping) if row else None
 
 
+_LOCK_TOUCH = (_E.update().where(_E.c.id == bindparam("_id"), _E.c.status.in_(("running", "paused")))
+               .values(updated_at=bindparam("_now")).returning(*_E.c))
+
+
+def lock_running_execution(s: Session, execution_id: str, now: datetime) -> SimpleNamespace | None:
+    """`lock_execution` and `touch_execution` in one statement (UPDATE ... RETURNING: the update
+    takes the row lock), for an execution still running or paused; None otherwise."""
+    row = s.connection().execute(_LOCK_TOUCH, {"_id": execution_id, "_now": now}).first()
+    return SimpleNamespace(**row._mapping) if row else None
+
+
 def fence_update(s: Session, step_id: str, owner: str, **values: Any) -> None:
     """Record a step's outcome only if this worker still holds its lease."""
     result = s.connection().execute(_FENCE, {"_id": step_id, "_owner": owner, **values})
@@ -137,6 +149,20 @@ def snapshot(s: Session, execution_id: str) -> Snapshot:
     for node_id, _attempt, status, handles, output, finished_at in rows:
         snap.record(node_id, status, handles, output, finished_at)
     return snap
+
+
+_SNAPSHOTS = (select(_S.c.execution_id, _S.c.node_id, _S.c.status, _S.c.handles, _S.c.output, _S.c.finished_at)
+              .where(_S.c.execution_id.in_(bindparam("_ids", expanding=True))).order_by(_S.c.attempt))
+
+
+def snapshots(s: Session, execution_ids: list[str]) -> dict[str, Snapshot]:
+    """`snapshot` of several executions in one query (a claim batch)."""
+    snaps = {execution_id: Snapshot({}, {}, {}) for execution_id in execution_ids}
+    if execution_ids:
+        for execution_id, node_id, status, handles, output, finished_at in s.connection().execute(
+                _SNAPSHOTS, {"_ids": list(execution_ids)}):
+            snaps[execution_id].record(node_id, status, handles, output, finished_at)
+    return snaps
 
 
 def success_outputs(s: Session, execution_id: str) -> dict[str, Any]:
@@ -207,6 +233,15 @@ def execution_with_user(s: Session, execution_id: str) -> tuple[Execution, User]
     row = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
                  .where(Execution.id == execution_id)).first()
     return (row[0], row[1]) if row else None
+
+
+def executions_with_users(s: Session, execution_ids: list[str]) -> dict[str, tuple[Execution, User]]:
+    """`execution_with_user` of several executions in one query (a claim batch)."""
+    if not execution_ids:
+        return {}
+    rows = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
+                  .where(Execution.id.in_(list(execution_ids)))).all()
+    return {row[0].id: (row[0], row[1]) for row in rows}
 
 
 def latest_attempts(s: Session, execution_id: str) -> dict[str, ExecutionStep]:
