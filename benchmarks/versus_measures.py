@@ -270,16 +270,32 @@ def ours_paused(args, url: str) -> dict:
                    900)
             time.sleep(2.0)
             paused = rss()
-            calls, step = [], []
-            for i in random.sample(range(args.paused), args.samples):
-                call, latency = _resume_once(u, f"k-{i}", i)
-                calls.append(call)
-                step.append(latency)
-                time.sleep(0.02)
+            chosen = random.sample(range(args.paused), 2 * args.samples)
+            apart = _resume_samples(u, chosen[args.samples:])  # the worker in its own process
         finally:
             _stop(procs)
+        from wayvo_app.runtime.embedded import start_worker_thread
+
+        worker = start_worker_thread(poll_interval=1.0)  # as DBOS: the app process runs its workflows
+        try:
+            time.sleep(1.0)
+            calls, step = _resume_samples(u, chosen[:args.samples])
+        finally:
+            worker.stop()
+            time.sleep(0.5)
         return {"idle_rss_mb": idle, "paused_rss_mb": paused, "call_p50_ms": _pct(calls, .5) * 1000,
-                "step_p50_ms": _pct(step, .5) * 1000, "step_p99_ms": _pct(step, .99) * 1000}
+                "step_p50_ms": _pct(step, .5) * 1000, "step_p99_ms": _pct(step, .99) * 1000,
+                "apart_step_p50_ms": _pct(apart[1], .5) * 1000, "apart_step_p99_ms": _pct(apart[1], .99) * 1000}
+
+
+def _resume_samples(u: str, chosen: list[int]) -> tuple[list[float], list[float]]:
+    calls, step = [], []
+    for i in chosen:
+        call, latency = _resume_once(u, f"k-{i}", i)
+        calls.append(call)
+        step.append(latency)
+        time.sleep(0.02)
+    return calls, step
 
 
 def ours_http(args, url: str) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from wayvo_app.core.errors import StepError, WorkflowError
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext, secret_forms
-from wayvo_app.engine.loader import load_world
+from wayvo_app.engine.loader import decided_resolution, load_world
 from wayvo_app.engine.recorder import Recorder, StepRun
 from wayvo_app.store import db
 from wayvo_app.store import executions as store
@@ -56,15 +57,18 @@ class Executor:
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, functools.partial(fn, *args))
 
-    def _load(self, execution_id: str):
+    def _load(self, claimed: store.Claimed) -> store.Claimed:
+        """The step with its world and, for a resumed wait, its decided outcome: one read."""
         with db.read_session(self.url) as s:
-            return load_world(s, execution_id)
+            world = load_world(s, claimed.execution_id)
+            resolution = decided_resolution(s, claimed, self.clock()) if world is not None else None
+        return dataclasses.replace(claimed, world=world, resolution=resolution)
 
     async def execute(self, claimed: store.Claimed, *, inline: bool = True) -> list[store.Claimed]:
         """Run one claimed step; returns successors claimed inline for this worker to run next."""
+        if claimed.world is None:
+            claimed = await self.db(self._load, claimed)
         world = claimed.world
-        if world is None:
-            world = await self.db(self._load, claimed.execution_id)
         if world is None or world.execution.status not in ("running", "paused"):
             await self.db(self.recorder.discard, claimed, self.clock())
             return []

@@ -20,19 +20,23 @@ from wayvo_app.store.models import Execution
 def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: str, now: datetime,
             *, owner: str | None = None, lease: timedelta | None = None,
             snap: store.Snapshot | None = None, user: Any = None,
-            first_rows: list[dict] | None = None) -> list[store.Claimed]:
+            first_rows: list[dict] | None = None, new_execution: bool = False) -> list[store.Claimed]:
     """Create the steps that became ready after `finished`; with `owner`, claim them inline
-    (carrying what they need to run, so the worker does not read it again). `first_rows` go into
-    the same INSERT (a new execution's trigger step)."""
+    (carrying what they need to run, so the worker does not read it again). `new_execution`: the
+    execution row is inserted too, with `first_rows` (its trigger step), in the same statement."""
     snap = snap or store.snapshot(s, execution.id)
     plan = plan_after(graph, snap.states, finished)
     rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
     rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
     run_status = "running" if owner else "pending"
     run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
-    store.insert_steps(s, (first_rows or []) + rows + run_rows)
-    if run_rows and not owner:
-        dialect.notify_work(s)
+    notify = bool(run_rows) and not owner
+    if new_execution:
+        store.insert_execution_with_steps(s, execution, (first_rows or []) + rows + run_rows, notify=notify)
+    else:
+        store.insert_steps(s, rows + run_rows)
+        if notify:
+            dialect.notify_work(s)
     for row in rows + run_rows:
         snap.record(row["node_id"], row["status"], row["handles"])
     if not owner:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -44,6 +45,8 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stop = False
+        self._reserved = 0
+        self._reserve_lock = threading.Lock()
         # Claims wait until a quarter of the slots are free (or nothing runs): one claim
         # transaction takes a batch instead of one step each time an execution finishes.
         self.claim_batch = max(1, self.concurrency // 4)
@@ -61,10 +64,37 @@ class Worker:
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    # -- steps handed over by a command in this process (engine.wakeup.LocalRunner) -------------
+    def reserve(self) -> bool:
+        """Thread-safe: hold a slot for a step a command is about to claim for this worker."""
+        with self._reserve_lock:
+            if self._stop or self._loop is None or len(self.inflight) + self._reserved >= self.concurrency:
+                return False
+            self._reserved += 1
+            return True
+
+    def unreserve(self) -> None:
+        with self._reserve_lock:
+            self._reserved = max(0, self._reserved - 1)
+
+    def hand(self, claimed: store.Claimed) -> bool:
+        """Thread-safe: run a step claimed for this worker in a committed transaction; False if
+        this worker can no longer take it (the caller then makes it due for any worker)."""
+        try:
+            self._loop.call_soon_threadsafe(self._take, claimed)
+            return True
+        except RuntimeError:  # the loop is closed: the worker stopped
+            self.unreserve()
+            return False
+
+    def _take(self, claimed: store.Claimed) -> None:
+        self.unreserve()
+        self._spawn(claimed)
+
     # -- the loop ---------------------------------------------------------------------------
     async def run(self) -> None:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
-        unsubscribe = wakeup.subscribe(self.wake)
+        unsubscribe, unsubscribe_runner = wakeup.subscribe(self.wake), wakeup.subscribe_runner(self)
         scheduler = self._start_scheduler() if self.use_scheduler else None
         heartbeat = asyncio.create_task(self._heartbeat())
         listener = self._start_listener()
@@ -78,6 +108,7 @@ class Worker:
                 await self._idle()
         finally:
             unsubscribe()
+            unsubscribe_runner()
             heartbeat.cancel()
             if listener:
                 listener.cancel()
@@ -99,7 +130,7 @@ class Worker:
         self.wake()
 
     async def claim_pass(self) -> int:
-        free = self.concurrency - len(self.inflight)
+        free = self.concurrency - len(self.inflight) - self._reserved
         if free <= 0:
             return 0
         try:

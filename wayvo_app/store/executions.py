@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.progress import NodeState
@@ -15,6 +15,8 @@ from wayvo_app.store import dialect
 from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep, User, new_id
 
 CLAIMABLE = ("pending", "waiting")
+_E = Execution.__table__
+_S = ExecutionStep.__table__
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,21 @@ class LeaseLost(Exception):
     """The step's lease moved to another worker (or the step was cancelled): discard the result."""
 
 
+_CLAIMED_COLUMNS = (_S.c.id, _S.c.execution_id, _S.c.node_id, _S.c.attempt, _S.c.wait_kind, _S.c.recoveries)
+_DUE = (select(_S.c.id).where(_S.c.status.in_(CLAIMABLE), _S.c.run_at <= bindparam("_now"))
+        .order_by(_S.c.run_at).limit(bindparam("_limit")).with_for_update(skip_locked=True).cte("due"))
+_CLAIM_PG = (_S.update().where(_S.c.id == _DUE.c.id)
+             .values(status="running", lease_owner=bindparam("_owner"), lease_expires_at=bindparam("_until"),
+                     started_at=bindparam("_now")).returning(*_CLAIMED_COLUMNS))
+
+
 def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease."""
+    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease. On
+    PostgreSQL one statement (WITH due AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING)."""
+    if dialect.is_postgres(s):
+        rows = s.connection().execute(_CLAIM_PG, {"_now": now, "_limit": limit, "_owner": owner,
+                                                  "_until": now + lease}).all()
+        return [Claimed(*row) for row in rows]
     T = ExecutionStep
     due = (select(T.id).where(T.status.in_(CLAIMABLE), T.run_at <= now)
            .order_by(T.run_at).limit(limit))
@@ -46,6 +61,24 @@ def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelt
     rows = s.exec(select(T.id, T.execution_id, T.node_id, T.attempt, T.wait_kind, T.recoveries)
                   .where(T.id.in_(ids), T.lease_owner == owner, T.status == "running")).all()
     return [Claimed(*row) for row in rows]
+
+
+def claim_waiting_step(s: Session, step_id: str, owner: str, now: datetime, until: datetime) -> Claimed | None:
+    """A waiting step resumed and claimed at once by `owner` (a worker in the resuming process);
+    None when the step was no longer waiting (cancelled meanwhile)."""
+    row = s.connection().execute(
+        _S.update().where(_S.c.id == step_id, _S.c.status == "waiting")
+        .values(status="running", run_at=now, lease_owner=owner, lease_expires_at=until, started_at=now)
+        .returning(*_CLAIMED_COLUMNS)).first()
+    return Claimed(*row) if row is not None else None
+
+
+def unclaim_step(s: Session, step_id: str, owner: str, now: datetime) -> None:
+    """A step claimed for a worker that could not take it after all: due now for any worker."""
+    s.connection().execute(_S.update().where(_S.c.id == step_id, _S.c.status == "running",
+                                             _S.c.lease_owner == owner)
+                           .values(status="pending", run_at=now, lease_owner=None, lease_expires_at=None))
+    dialect.notify_work(s)
 
 
 def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -> None:
@@ -79,9 +112,6 @@ def follow_error_edge(s: Session, step_id: str, error: str) -> None:
     """A step given up on (recovery) continues on its error edge, with the final message."""
     s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id).values(handles=["error"], error=error))
 
-
-_E = Execution.__table__
-_S = ExecutionStep.__table__
 # Hot-path statements built once (building SQLAlchemy constructs costs more than running them).
 _LOCK = select(_E).where(_E.c.id == bindparam("_id"))
 _LOCK_PG = _LOCK.with_for_update()
@@ -222,6 +252,23 @@ def add_execution(s: Session, execution: Execution) -> Execution:
     s.add(execution)
     s.flush()
     return execution
+
+
+def insert_execution_with_steps(s: Session, execution: Execution, rows: list[dict], *, notify: bool) -> None:
+    """A new execution row, its first steps and (with `notify`) the wake-up of listening workers:
+    on PostgreSQL one statement (data-modifying CTEs and pg_notify), elsewhere one each. The
+    execution stays a plain object (not added to the session)."""
+    values = {c.name: getattr(execution, c.name) for c in _E.columns if getattr(execution, c.name) is not None}
+    uniform = [{key: row.get(key) for key in _STEP_KEYS} for row in rows]
+    if not dialect.is_postgres(s):
+        s.connection().execute(_E.insert(), values)
+        insert_steps(s, rows)
+        return
+    stmt = select(func.pg_notify(dialect.WORK_CHANNEL, "") if notify else literal(1))
+    stmt = stmt.add_cte(_E.insert().values(values).cte("new_execution"))
+    if uniform:
+        stmt = stmt.add_cte(_S.insert().values(uniform).cte("new_steps"))
+    s.connection().execute(stmt)
 
 
 def get_execution(s: Session, execution_id: str) -> Execution | None:
