@@ -244,14 +244,16 @@ def _resume_once(u: str, key: str, i) -> tuple[float, float]:
     while (finished := _scalar(u, _NEXT_STEP, k=key)) is None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{key} did not resume")
-        time.sleep(0.002)
+        time.sleep(0.01)  # the row timestamps are the measure: polling only has to notice
     finished = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
     return call, (finished - started).total_seconds()
 
 
 def ours_paused(args, url: str) -> dict:
     """N executions of benchmarks.signals' workflow run by a `wayvo worker` to their pause (the
-    worker's RSS before and after), then signal_event() -> next step finished, N still waiting."""
+    worker's RSS before and after), then signal_event() -> next step finished, N still waiting:
+    first with that worker in its own process (NOTIFY wakes it), then, as DBOS runs its workflows
+    in the app process, with a worker in this process (the signal hands it the resumed step)."""
     from wayvo_app.services.executions import trigger_workflow
 
     with _ours_schema(url) as u:
