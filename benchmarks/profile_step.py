@@ -112,6 +112,13 @@ async def _drain(url: str, executions: int) -> float:
     return elapsed
 
 
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def floors(url: str, n: int = 300) -> tuple[float, float]:
     """This machine's round trip (SELECT 1) and single-row INSERT+COMMIT, through psycopg alone, ms p50."""
     import psycopg
@@ -178,6 +185,10 @@ def timeline(pg: str, count: int) -> None:
 
 
 def main() -> None:
+    from wayvo_app.engine.registry import set_registry_source
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    set_registry_source(node_registry)  # this script is the composition root of its process
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--executions", type=int, default=2000)
     parser.add_argument("--pg", default=os.environ.get("WAYVO_TEST_POSTGRES_URL", PG_DEFAULT))
@@ -200,7 +211,9 @@ def main() -> None:
         profiler = None if args.no_profile else cProfile.Profile()
         if profiler:
             profiler.enable()
+        cpu_before = _cpu()
         seconds = asyncio.run(_drain(url, args.executions))
+        cpu = _cpu() - cpu_before
         if profiler:
             profiler.disable()
     finally:
@@ -210,6 +223,8 @@ def main() -> None:
     print(f"\n{args.executions} executions, {steps} steps in {seconds:.2f} s: {steps / seconds:.0f} steps/s, "
           f"{seconds / steps * 1000:.2f} ms per step{' (under cProfile)' if profiler else ''}, "
           f"load average {os.getloadavg()[0]:.1f}")
+    print(f"CPU time of this process (worker loop, its database threads, the watcher): "
+          f"{cpu / steps * 1000:.2f} ms per step")
     print(f"per step: {counters.commits / steps:.2f} commits, {counters.rollbacks / steps:.2f} rollbacks, "
           f"{counters.stmts / steps:.2f} statements, {counters.checkouts / steps:.2f} connection checkouts (pre-ping), "
           f"{counters.resets / steps:.2f} pool resets; "

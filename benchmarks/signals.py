@@ -73,11 +73,14 @@ def _bulk_waiting(url: str, user_id: str, wf_id: str, version_id: str, start: in
     from wayvo_app.store.models import Execution, ExecutionStep, WaitEvent
 
     now = datetime.now(UTC)
+    with db.get_engine(url).connect() as conn:  # executions and waits belong to the workflow's workspace
+        workspace_id = conn.execute(text("SELECT workspace_id FROM workflows WHERE id = :i"), {"i": wf_id}).scalar()
     for chunk in range(start, start + count, 5000):
         ex, steps, waits = [], [], []
         for i in range(chunk, min(chunk + 5000, start + count)):
             eid, sid = str(uuid.uuid4()), str(uuid.uuid4())
             ex.append({"id": eid, "workflow_id": wf_id, "version_id": version_id, "user_id": user_id,
+                       "workspace_id": workspace_id,
                        "status": "paused", "trigger_type": "Manual", "input": {"i": i}, "started_at": now,
                        "updated_at": now})
             common = {"execution_id": eid, "attempt": 1, "recoveries": 0, "queued_at": now}
@@ -86,6 +89,7 @@ def _bulk_waiting(url: str, user_id: str, wf_id: str, version_id: str, start: in
             steps.append({**common, "id": sid, "node_id": "w", "status": "waiting", "handles": None,
                           "output": None, "wait_kind": "event", "run_at": None})
             waits.append({"id": str(uuid.uuid4()), "execution_id": eid, "step_id": sid, "node_id": "w",
+                          "workspace_id": workspace_id,
                           "namespace": "bench", "event_key": f"k-{i}", "status": "waiting",
                           "on_expiration": "error", "created_at": now})
         with db.get_engine(url).begin() as conn:

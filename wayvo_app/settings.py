@@ -83,6 +83,7 @@ class Settings:
     token_limit_per_address: str = "30/minute"
     rate_limit_prefix: str = "wayvo-limits"
     retention_days: int = 30  # finished executions, mail, signals, idempotency records; 0 keeps all
+    worker_db_threads: int = 8  # a worker's database threads on PostgreSQL (SQLite: always 1)
 
 
 def load_settings() -> Settings:
@@ -117,6 +118,7 @@ def load_settings() -> Settings:
         token_limit_per_address=_text("WAYVO_TOKEN_LIMIT_PER_ADDRESS", "30/minute"),
         rate_limit_prefix=_text("WAYVO_RATE_LIMIT_PREFIX", "wayvo-limits"),
         retention_days=int(os.environ.get("WAYVO_RETENTION_DAYS", "").strip() or "30"),
+        worker_db_threads=int(os.environ.get("WAYVO_WORKER_DB_THREADS", "8")),
     )
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import inspect
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +17,7 @@ from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext, secret_forms
-from wayvo_app.engine.loader import load_world
+from wayvo_app.engine.loader import decided_resolution, load_world
 from wayvo_app.engine.metrics import STEP_DURATION
 from wayvo_app.engine.recorder import Recorder, StepRun
 from wayvo_app.store import db
@@ -42,27 +45,43 @@ def _step_timeout(config: dict) -> float:
 class Executor:
     def __init__(self, *, owner: str, registry: Registry, settings: Any, url: str | None = None,
                  clock: Callable[[], datetime], lease: timedelta, http: Any = None,
-                 credentials_for: Callable[..., Any] | None = None):
+                 credentials_for: Callable[..., Any] | None = None, db_pool: ThreadPoolExecutor | None = None):
         self.owner, self.registry, self.settings, self.url = owner, registry, settings, url
         self.clock, self.lease, self.http = clock, lease, http
         self.credentials_for = credentials_for
+        self.db_pool = db_pool
         self.recorder = Recorder(owner=owner, registry=registry, settings=settings, url=url, lease=lease)
+
+    async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Database work off the event loop, on the worker's pool of database threads: the round
+        trips of different steps overlap (and their commits share PostgreSQL's WAL flushes), while
+        the loop keeps running steps. Without a pool (a caller of its own), on the caller's thread."""
+        if self.db_pool is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.db_pool, functools.partial(fn, *args))
+
+    def _load(self, claimed: store.Claimed) -> store.Claimed:
+        """The step with its world and, for a resumed wait, its decided outcome: one read."""
+        with db.read_session(self.url) as s:
+            world = load_world(s, claimed.execution_id)
+            resolution = decided_resolution(s, claimed, self.clock()) if world is not None else None
+        return dataclasses.replace(claimed, world=world, resolution=resolution)
 
     async def execute(self, claimed: store.Claimed, *, inline: bool = True) -> list[store.Claimed]:
         """Run one claimed step; returns successors claimed inline for this worker to run next."""
+        if claimed.world is None:
+            claimed = await self.db(self._load, claimed)
         world = claimed.world
-        if world is None:
-            with db.read_session(self.url) as s:
-                world = load_world(s, claimed.execution_id)
         if world is None or world.execution.status not in ("running", "paused"):
-            self.recorder.discard(claimed, self.clock())
+            await self.db(self.recorder.discard, claimed, self.clock())
             return []
         node = world.graph.node(claimed.node_id)
         spec = self.registry.get(node.action_type)
         ctx = self._context(claimed, world, node, None)
         started = time.monotonic()
         try:
-            ctx.credentials = self._credentials(world, claimed)
+            if node.config.get("integrationId") and self.credentials_for is not None:
+                ctx.credentials = await self.db(self._credentials, world, claimed)
             ctx.logger.secrets = secret_forms(ctx.credentials)
             if spec is None:
                 raise StepError(f'Unknown action type "{node.action_type}"')
@@ -76,11 +95,14 @@ class Executor:
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
         STEP_DURATION.labels(node.action_type).observe(time.monotonic() - started)
-        return self.recorder.record(StepRun(claimed, world, node, spec, ctx, self.clock(), inline), outcome)
+        return await self.db(self.recorder.record, StepRun(claimed, world, node, spec, ctx, self.clock(), inline),
+                             outcome)
 
     async def _run(self, claimed, spec, ctx: StepContext, config: dict):
         if claimed.wait_kind:
-            resolution = self._resolution(claimed)
+            resolution = claimed.resolution
+            if resolution is None:
+                resolution = await self.db(self._resolution, claimed)
             ctx.resume = resolution
             if spec.resume is None:
                 return Completed(resolution)

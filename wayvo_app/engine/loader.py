@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from wayvo_app.core.errors import StepError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.template_refs import TemplateScope
+from wayvo_app.store import executions as store
+from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import execution_with_user, success_outputs
 from wayvo_app.store.models import Execution, User, WorkflowVersion
 
@@ -52,3 +57,40 @@ def load_world(s: Session, execution_id: str) -> StepWorld | None:
     execution, user = row
     return StepWorld(execution, graph_of_version(s, execution.version_id), user,
                      success_outputs(s, execution_id))
+
+
+def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[store.Claimed]:
+    """Claim due steps and, in the same transaction, load what they need to run (their worlds,
+    two queries for the whole batch) and the outcome of a resumed wait that was decided already:
+    the executor then starts them without a read transaction of its own."""
+    claimed = store.claim_due(s, owner, now, limit, lease)
+    if not claimed:
+        return []
+    ids = sorted({c.execution_id for c in claimed})
+    rows, snaps = store.executions_with_users(s, ids), store.snapshots(s, ids)
+    out = []
+    for c in claimed:
+        row = rows.get(c.execution_id)
+        if row is None:
+            out.append(c)
+            continue
+        execution, user = row
+        world = StepWorld(execution, graph_of_version(s, execution.version_id), user,
+                          dict(snaps[c.execution_id].outputs))
+        out.append(dataclasses.replace(c, world=world, resolution=decided_resolution(s, c, now)))
+    return out
+
+
+def decided_resolution(s: Session, claimed: store.Claimed, now: datetime) -> Any:
+    """A resumed wait's outcome if it is decided (a read); None when it still has to be settled
+    (or is missing: the executor then fails the step with the reason)."""
+    try:
+        if claimed.wait_kind == "event":
+            return store_waits.event_resolution(s, claimed.id, now, expire=False)
+        if claimed.wait_kind == "approval":
+            return store_waits.approval_resolution(s, claimed.id, now, expire=False)
+        if claimed.wait_kind == "child":
+            return store_waits.child_resolution(s, claimed.id)
+    except StepError:
+        return None
+    return None

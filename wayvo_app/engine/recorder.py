@@ -86,11 +86,17 @@ class Recorder:
             pass
 
     def record(self, run: StepRun, outcome: Any) -> list:
+        """One transaction; run once more if its connection turned out dead (a restarted server):
+        the first attempt then committed nothing, or its outcome is there and the fence refuses
+        the second (LeaseLost), rolling back anything it applied."""
+        return db.retry_once_on_disconnect(lambda: self._record(run, outcome))
+
+    def _record(self, run: StepRun, outcome: Any) -> list:
         claimed, now = run.claimed, run.now
         try:
             with db.session(self.url) as s:
-                execution = store.lock_execution(s, claimed.execution_id)
-                if execution is None or execution.status not in ("running", "paused"):
+                execution = store.lock_running_execution(s, claimed.execution_id, now)
+                if execution is None:
                     store.fence_update(s, claimed.id, self.owner, status="cancelled", finished_at=now)
                     return []
                 if isinstance(outcome, Transactional):
@@ -100,7 +106,7 @@ class Recorder:
                 rec = Recording(s, run, execution, store.snapshot(s, execution.id))
                 claimed_next = self._settle(rec, outcome)
                 if execution.status != "error":
-                    refresh_status(s, execution, now, run.world.graph.trigger().id, rec.snap)
+                    refresh_status(s, execution, now, run.world.graph.trigger().id, rec.snap, touched=True)
                 return claimed_next
         except store.LeaseLost:
             return []

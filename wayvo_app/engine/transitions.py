@@ -20,18 +20,24 @@ from wayvo_app.store.models import Execution
 
 def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: str, now: datetime,
             *, owner: str | None = None, lease: timedelta | None = None,
-            snap: store.Snapshot | None = None, user: Any = None) -> list[store.Claimed]:
+            snap: store.Snapshot | None = None, user: Any = None,
+            first_rows: list[dict] | None = None, new_execution: bool = False) -> list[store.Claimed]:
     """Create the steps that became ready after `finished`; with `owner`, claim them inline
-    (carrying what they need to run, so the worker does not read it again)."""
+    (carrying what they need to run, so the worker does not read it again). `new_execution`: the
+    execution row is inserted too, with `first_rows` (its trigger step), in the same statement."""
     snap = snap or store.snapshot(s, execution.id)
     plan = plan_after(graph, snap.states, finished)
     rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
     rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
     run_status = "running" if owner else "pending"
     run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
-    store.insert_steps(s, rows + run_rows)
-    if run_rows and not owner:
-        dialect.notify_work(s)
+    notify = bool(run_rows) and not owner
+    if new_execution:
+        store.insert_execution_with_steps(s, execution, (first_rows or []) + rows + run_rows, notify=notify)
+    else:
+        store.insert_steps(s, rows + run_rows)
+        if notify:
+            dialect.notify_work(s)
     for row in rows + run_rows:
         snap.record(row["node_id"], row["status"], row["handles"])
     if not owner:
@@ -41,14 +47,17 @@ def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: st
 
 
 def refresh_status(s: Session, execution: Execution, now: datetime, trigger_id: str | None,
-                   snap: store.Snapshot | None = None) -> str:
-    """Derive the execution's status from its steps; finishing wakes a waiting parent step."""
+                   snap: store.Snapshot | None = None, *, touched: bool = False) -> str:
+    """Derive the execution's status from its steps; finishing wakes a waiting parent step.
+    `touched`: this transaction already set the row's updated_at (and `execution.status` is the
+    row's), so an unchanged status needs no UPDATE."""
     snap = snap or store.snapshot(s, execution.id)
     status = execution_status(snap.states)
     values: dict[str, Any] = {"status": status}
     if status == "success":
         values.update(output=snap.last_output(exclude=trigger_id), completed_at=now)
-    store.touch_execution(s, execution.id, now, **values)
+    if not (touched and status == execution.status and status != "success"):
+        store.touch_execution(s, execution.id, now, **values)
     if status == "success" and execution.status != "success":
         metrics.execution_finished(s, execution.workflow_id, status)
     execution.status = status

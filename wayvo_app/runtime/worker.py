@@ -7,15 +7,18 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.executor import Executor
+from wayvo_app.engine.loader import claim_with_worlds
 from wayvo_app.engine.recovery import recover_expired
 from wayvo_app.engine.registry import get_registry
 from wayvo_app.runtime.housekeeping import Housekeeping
@@ -42,9 +45,17 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stop = False
+        self._reserved = 0
+        self._reserve_lock = threading.Lock()
+        # Claims wait until a quarter of the slots are free (or nothing runs): one claim
+        # transaction takes a batch instead of one step each time an execution finishes.
+        self.claim_batch = max(1, self.concurrency // 4)
+        # SQLite has one writer at a time: one database thread; PostgreSQL overlaps several.
+        threads = 1 if db.is_sqlite(url or self.settings.database_url) else self.settings.worker_db_threads
+        self.db_pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="wayvo-db")
         self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
                                  url=url, clock=clock, lease=self.lease, http=None,
-                                 credentials_for=credentials_for)
+                                 credentials_for=credentials_for, db_pool=self.db_pool)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
 
     # -- waking ---------------------------------------------------------------------------
@@ -53,10 +64,37 @@ class Worker:
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    # -- steps handed over by a command in this process (engine.wakeup.LocalRunner) -------------
+    def reserve(self) -> bool:
+        """Thread-safe: hold a slot for a step a command is about to claim for this worker."""
+        with self._reserve_lock:
+            if self._stop or self._loop is None or len(self.inflight) + self._reserved >= self.concurrency:
+                return False
+            self._reserved += 1
+            return True
+
+    def unreserve(self) -> None:
+        with self._reserve_lock:
+            self._reserved = max(0, self._reserved - 1)
+
+    def hand(self, claimed: store.Claimed) -> bool:
+        """Thread-safe: run a step claimed for this worker in a committed transaction; False if
+        this worker can no longer take it (the caller then makes it due for any worker)."""
+        try:
+            self._loop.call_soon_threadsafe(self._take, claimed)
+            return True
+        except RuntimeError:  # the loop is closed: the worker stopped
+            self.unreserve()
+            return False
+
+    def _take(self, claimed: store.Claimed) -> None:
+        self.unreserve()
+        self._spawn(claimed)
+
     # -- the loop ---------------------------------------------------------------------------
     async def run(self) -> None:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
-        unsubscribe = wakeup.subscribe(self.wake)
+        unsubscribe, unsubscribe_runner = wakeup.subscribe(self.wake), wakeup.subscribe_runner(self)
         scheduler = self._start_scheduler() if self.use_scheduler else None
         heartbeat = asyncio.create_task(self._heartbeat())
         listener = self._start_listener()
@@ -70,12 +108,14 @@ class Worker:
                 await self._idle()
         finally:
             unsubscribe()
+            unsubscribe_runner()
             heartbeat.cancel()
             if listener:
                 listener.cancel()
             if scheduler:
                 scheduler.shutdown(wait=False)
             await self._finish_inflight()
+            self.db_pool.shutdown(wait=False)
 
     def _start_listener(self) -> asyncio.Task | None:
         url = self.url or self.settings.database_url
@@ -90,12 +130,11 @@ class Worker:
         self.wake()
 
     async def claim_pass(self) -> int:
-        free = self.concurrency - len(self.inflight)
+        free = self.concurrency - len(self.inflight) - self._reserved
         if free <= 0:
             return 0
         try:
-            with db.session(self.url) as s:
-                claimed = store.claim_due(s, self.owner, self.clock(), free, self.lease)
+            claimed = await self.executor.db(self._claim, free)
         except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
             log.exception("claim failed; retrying shortly")
             await asyncio.sleep(min(self.poll_interval, 1.0))
@@ -103,6 +142,13 @@ class Worker:
         for step in claimed:
             self._spawn(step)
         return len(claimed)
+
+    def _claim(self, limit: int) -> list[store.Claimed]:
+        return db.retry_once_on_disconnect(lambda: self._claim_once(limit))
+
+    def _claim_once(self, limit: int) -> list[store.Claimed]:
+        with db.session(self.url) as s:
+            return claim_with_worlds(s, self.owner, self.clock(), limit, self.lease)
 
     def _spawn(self, step: store.Claimed) -> None:
         task = asyncio.create_task(self._run_step(step))
@@ -118,7 +164,8 @@ class Worker:
             self.inflight.pop(step.id, None)
         for nxt in following:
             self._spawn(nxt)
-        if self._wake is not None and len(self.inflight) < self.concurrency:
+        free = self.concurrency - len(self.inflight)
+        if self._wake is not None and (free >= self.claim_batch or not self.inflight):
             self._wake.set()
 
     async def _idle(self) -> None:
@@ -136,10 +183,13 @@ class Worker:
             ids = list(self.inflight)
             if ids:
                 try:
-                    with db.session(self.url) as s:
-                        store.renew_leases(s, self.owner, ids, self.clock() + self.lease)
+                    await self.executor.db(self._renew, ids)
                 except Exception:  # noqa: BLE001
                     log.exception("lease renewal failed")
+
+    def _renew(self, ids: list[str]) -> None:
+        with db.session(self.url) as s:
+            store.renew_leases(s, self.owner, ids, self.clock() + self.lease)
 
     async def _finish_inflight(self, timeout: float = 10.0) -> None:
         if self.inflight:

@@ -127,11 +127,18 @@ def require(s: Session, who: Any, action: str, obj: Any) -> Any:
     """`obj` (a row with `workspace_id`, or a Workspace) if the caller (a user id, or a principal:
     an API key's acts only in its workspace) may do `action` to it; the object's not-found error
     or ForbiddenError otherwise. "Own" objects: an execution's or a key's `user_id` is the caller."""
-    user_id = user_id_of(who)
     noun = "workspace" if ACTIONS[action].on_workspace else action.split(".")[0]
     if obj is None:
         raise _NOT_FOUND[noun]()
-    role = role_in(s, who, _workspace_of(obj))
+    return require_role(role_in(s, who, _workspace_of(obj)), user_id_of(who), action, obj)
+
+
+def require_role(role: str | None, user_id: str, action: str, obj: Any) -> Any:
+    """`require` with the caller's role in the object's workspace already read (a hot path reads it
+    in the same query as the object; None for an outsider or a key of another workspace)."""
+    noun = "workspace" if ACTIONS[action].on_workspace else action.split(".")[0]
+    if obj is None:
+        raise _NOT_FOUND[noun]()
     own = getattr(obj, "user_id", None) == user_id
     verdict = decide(role, action, own=own)
     if verdict == "404":

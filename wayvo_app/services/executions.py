@@ -34,8 +34,8 @@ from wayvo_app.store import executions as store
 from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import steps_of  # noqa: F401  (re-exported for callers)
-from wayvo_app.store.models import Execution, User, Workflow, new_id, utcnow
-from wayvo_app.store.users import user_by_name
+from wayvo_app.store.models import Execution, User, Workflow, WorkflowVersion, new_id, utcnow
+from wayvo_app.store.run_context import run_context
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,13 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
                     idempotency_key: str | None = None, draft: bool = False,
-                    check_input: bool = False) -> Execution:
-    """Insert the execution pinned to its version, the finished trigger step and the first steps.
-    With `check_input`, the input must match the trigger's input schema (ValidationError).
-    An Off workflow starts nothing (WorkflowInactiveError)."""
+                    check_input: bool = False, pinned: WorkflowVersion | None = None) -> Execution:
+    """Insert the execution pinned to its version (`pinned`: already read), the finished trigger
+    step and the first steps. With `check_input`, the input must match the trigger's input schema
+    (ValidationError). An Off workflow starts nothing (WorkflowInactiveError), nor one over a quota."""
     ensure_active(wf)
     check_can_start(s, wf.workspace_id, utcnow(), child=parent_execution_id is not None)
-    pinned = version_for_run(s, wf, version, draft=draft)
+    pinned = pinned or version_for_run(s, wf, version, draft=draft)
     check_integration_references(s, pinned.document, user.id, workspace_id=wf.workspace_id)
     graph = graph_of_version(s, pinned.id)
     if check_input and graph.trigger() is not None:
@@ -66,22 +66,16 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           input=input if input is not None else {}, parent_execution_id=parent_execution_id,
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
-    store.add_execution(s, execution)
     metrics.execution_started(s, wf.id, execution.trigger_type)
     trigger = graph.trigger()
-    store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
-                            "output": execution.input, "input": execution.input, "handles": ["default"],
-                            "started_at": now, "finished_at": now, "run_at": None}])
-    advance(s, execution, graph, trigger.id, now)
-    refresh_status(s, execution, now, trigger.id)
+    trigger_row = {**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
+                   "output": execution.input, "input": execution.input, "handles": ["default"],
+                   "started_at": now, "finished_at": now, "run_at": None}
+    snap = store.Snapshot({}, {}, {})  # a new execution's steps are known: nothing to read back
+    snap.record(trigger.id, "success", ["default"], execution.input, now)
+    advance(s, execution, graph, trigger.id, now, snap=snap, first_rows=[trigger_row], new_execution=True)
+    refresh_status(s, execution, now, trigger.id, snap, touched=True)
     return execution
-
-
-def _user(s: Session, user_name: str) -> User:
-    user = user_by_name(s, user_name)
-    if user is None or user.disabled:
-        raise WorkflowNotFoundError()
-    return user
 
 
 def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = None, version: int | None = None,
@@ -120,14 +114,20 @@ def trigger_in(only: str | None, *, workflow_id: str, user_name: str, input: dic
 def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: int | None,
              trigger_type: str | None, idempotency_key: str | None, only: str | None = None) -> TriggerWorkflowResult:
     """Start the execution in `s`; a repeated Idempotency-Key returns the first one instead."""
-    user = _user(s, user_name)
-    wf = owned_workflow(s, workflow_id, access.Acting(user.id, only))
+    found = run_context(s, user_name, workflow_id, version)  # one query instead of four
+    if found is None or found.user.disabled:
+        raise WorkflowNotFoundError()
+    # An API key (`only`) acts only in its own workspace: elsewhere it is an outsider.
+    role = found.role if only is None or found.workflow.workspace_id == only else None
+    user, wf = found.user, access.require_role(role, found.user.id, "workflow.run", found.workflow)
+    if wf.published_version is None:
+        access.require_role(role, user.id, "workflow.run_draft", wf)
     if idempotency_key is not None:
         first = store_idempotency.execution_for_key(s, wf.id, idempotency_key)
         if first is not None:
             return TriggerWorkflowResult(first)
     execution = start_execution(s, wf, user, input, version=version, trigger_type=trigger_type,
-                                idempotency_key=idempotency_key, check_input=True)
+                                idempotency_key=idempotency_key, check_input=True, pinned=found.version)
     _notify_after_commit(s)
     return TriggerWorkflowResult(execution.id)
 

@@ -22,6 +22,7 @@ from wayvo_app.engine.metrics import SIGNALS
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.settings import get_settings
 from wayvo_app.store import db
+from wayvo_app.store import executions as store_executions
 from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store import workspaces as store_workspaces
@@ -56,12 +57,19 @@ def _no_waiter(s, workspace_id: str, namespace: str, key: str) -> dict[str, Any]
     return refusal_body(NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"'))
 
 
-def _signal(s, workspace_id, namespace, key, payload, source, user_id, buffer_for) -> dict[str, Any]:
-    """Resume the workspace's wait for the pair, or buffer the signal in that workspace."""
+def _signal(s, workspace_id, namespace, key, payload, source, user_id, buffer_for,
+            runner: wakeup.LocalRunner | None = None, handed: list | None = None) -> dict[str, Any]:
+    """Resume the workspace's wait for the pair, or buffer the signal in that workspace. With a
+    local `runner`, the resumed step is claimed for it here and put in `handed`."""
     now = utcnow()
-    row = store_waits.waiting_event(s, workspace_id, namespace, key)
-    if row is not None and store_waits.receive_event(s, row, payload, source, now):
-        return {"success": True, "waitEventId": row.id, "executionId": row.execution_id, "workflowResumed": True}
+    owner = runner.owner if runner is not None else None
+    until = now + runner.lease if runner is not None else None
+    received = store_waits.receive_waiting_event(s, workspace_id, namespace, key, payload, source, now,
+                                                 owner=owner, lease_until=until)
+    if received is not None:
+        if received[2] is not None and handed is not None:
+            handed.append(received[2])
+        return {"success": True, "waitEventId": received[0], "executionId": received[1], "workflowResumed": True}
     if buffer_for:
         limit = get_settings().max_buffered_signals
         if store_waits.unconsumed_signals(s, workspace_id, now) >= limit:
@@ -96,8 +104,11 @@ def _check_buffer_for(buffer_for: str) -> None:
 def _workspace_of_signal(s, user_id: str, workspace_id: str | None, namespace: str, key: str) -> str:
     """The signal's workspace (its key's, or the sender's personal one); a sender outside it
     finds no waiting event, exactly as if nothing waited there."""
-    workspace_id = workspace_id or store_workspaces.personal_workspace_id(s, user_id)
-    if not workspace_id or store_workspaces.member_role(s, user_id, workspace_id) is None:
+    if workspace_id is None:  # the personal workspace is found through the user's membership
+        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
+    elif store_workspaces.member_role(s, user_id, workspace_id) is None:
+        workspace_id = None
+    if not workspace_id:
         raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
     return workspace_id
 
@@ -113,9 +124,17 @@ def deliver_signal(**kwargs: Any) -> SignalResult:
     return result
 
 
-def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | None = None, user_id: str,
-             buffer_for: str | None = None, idempotency_key: str | None = None,
-             scope: str | None = None, workspace_id: str | None = None) -> SignalResult:
+def _user_id(s, user_name: str) -> str:
+    user = user_by_name(s, user_name)
+    if user is None:
+        raise NotFoundError(f'User "{user_name}" not found')
+    return user.id
+
+
+def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | None = None,
+             user_id: str | None = None, buffer_for: str | None = None, idempotency_key: str | None = None,
+             scope: str | None = None, workspace_id: str | None = None,
+             user_name: str | None = None) -> SignalResult:
     """Deliver a signal as `user_id` into `workspace_id` (its key's workspace; default the user's
     personal one): only waits of that workspace can be resumed, and a buffered signal is taken only
     there. Raises NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets
@@ -126,23 +145,41 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
         raise BadRequestError("eventNamespace and eventKey are required")
     if buffer_for:
         _check_buffer_for(buffer_for)
-    record_scope = f"signal:{scope or user_id}"
+    runner, handed, committed = wakeup.reserve_runner(), [], False  # a local worker takes the step at once
     try:
         with db.session() as s:
+            if user_id is None:  # signal_event: the user is looked up in the signal's own transaction
+                user_id = _user_id(s, user_name)
+            record_scope = f"signal:{scope or user_id}"
             seen = store_idempotency.recorded_response(s, record_scope, idempotency_key) if idempotency_key else None
             if seen is not None:
                 return _outcome(seen.response)
             target = _workspace_of_signal(s, user_id, workspace_id, namespace, key)
-            body = _signal(s, target, namespace, key, payload, source, user_id, buffer_for)
+            body = _signal(s, target, namespace, key, payload, source, user_id, buffer_for, runner, handed)
             if idempotency_key:
                 store_idempotency.record_response(s, record_scope, idempotency_key, body)
+        committed = True
     except IntegrityError:
         # The same Idempotency-Key raced us: the first request's answer is the answer.
         with db.read_session() as s:
             return _outcome(store_idempotency.recorded_response(s, record_scope, idempotency_key).response)
-    if body.get("workflowResumed"):
+    finally:
+        _hand_over(runner, handed if committed else [])
+    if body.get("workflowResumed") and not handed:
         wakeup.notify_work()
     return _outcome(body)
+
+
+def _hand_over(runner: wakeup.LocalRunner | None, handed: list) -> None:
+    """After the signal's commit: the local worker runs the step it claimed (or the slot is freed;
+    a step it can no longer take is made due for any worker)."""
+    if runner is None:
+        return
+    if not handed:
+        runner.unreserve()
+    elif not runner.hand(handed[0]):
+        with db.session() as s:
+            store_executions.unclaim_step(s, handed[0].id, runner.owner, utcnow())
 
 
 def signal_event(*, event_namespace: str, event_key: str, payload: Any = None, user_name: str,
@@ -150,9 +187,5 @@ def signal_event(*, event_namespace: str, event_key: str, payload: Any = None, u
                  workspace_id: str | None = None) -> dict[str, Any]:
     """For application code: signal as `user_name`; returns the API's success body, raises
     NotFoundError (no waiting event) or ConflictError (already received)."""
-    with db.read_session() as s:
-        user = user_by_name(s, user_name)
-    if user is None:
-        raise NotFoundError(f'User "{user_name}" not found')
     return deliver_signal(namespace=event_namespace, key=event_key, payload=payload, source=source,
-                          user_id=user.id, buffer_for=buffer_for, workspace_id=workspace_id).body
+                          user_name=user_name, buffer_for=buffer_for, workspace_id=workspace_id).body

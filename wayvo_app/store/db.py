@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 from wayvo_app.settings import get_settings
 
 _engines: dict[tuple[str, bool], Engine] = {}
 _lock = threading.Lock()
+T = TypeVar("T")
+
+# A pooled PostgreSQL connection is pinged at checkout only when it sat idle this long: a hot
+# path reuses its connections within milliseconds and would pay a round trip per transaction for
+# nothing (pool_pre_ping). A connection that died while in use fails its transaction once; the
+# pool is then invalidated and `retry_once_on_disconnect` (or the caller's own loop) retries.
+IDLE_PING_SECONDS = 2.0
 
 
 def is_sqlite(url: str) -> bool:
@@ -51,9 +61,40 @@ def get_engine(url: str | None = None, *, write: bool = True) -> Engine:
             if is_sqlite(url):
                 engine = _sqlite_engine(url, immediate=key[1])
             else:
-                engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+                engine = _postgres_engine(url)
             _engines[key] = engine
         return engine
+
+
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:  # the dialect's own ping: autocommit SELECT 1, so no transaction is left open
+            engine.dialect._do_ping_w_event(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - the pool replaces the connection and tries again
+            raise DisconnectionError() from exc
+
+    return engine
+
+
+def retry_once_on_disconnect(fn: Callable[[], T]) -> T:
+    """Run `fn` (one whole transaction); if it failed because its connection was dead (the pool
+    is then invalidated), run it once more on a fresh connection."""
+    try:
+        return fn()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return fn()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.progress import NodeState
@@ -15,6 +15,8 @@ from wayvo_app.store import dialect
 from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep, User, new_id
 
 CLAIMABLE = ("pending", "waiting")
+_E = Execution.__table__
+_S = ExecutionStep.__table__
 
 
 @dataclass(frozen=True)
@@ -26,14 +28,28 @@ class Claimed:
     wait_kind: str | None
     recoveries: int
     world: Any = field(default=None, compare=False)  # set when claimed inline: no reload needed
+    resolution: Any = field(default=None, compare=False)  # a resumed wait's decided outcome, read at claim
 
 
 class LeaseLost(Exception):
     """The step's lease moved to another worker (or the step was cancelled): discard the result."""
 
 
+_CLAIMED_COLUMNS = (_S.c.id, _S.c.execution_id, _S.c.node_id, _S.c.attempt, _S.c.wait_kind, _S.c.recoveries)
+_DUE = (select(_S.c.id).where(_S.c.status.in_(CLAIMABLE), _S.c.run_at <= bindparam("_now"))
+        .order_by(_S.c.run_at).limit(bindparam("_limit")).with_for_update(skip_locked=True).cte("due"))
+_CLAIM_PG = (_S.update().where(_S.c.id == _DUE.c.id)
+             .values(status="running", lease_owner=bindparam("_owner"), lease_expires_at=bindparam("_until"),
+                     started_at=bindparam("_now")).returning(*_CLAIMED_COLUMNS))
+
+
 def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease."""
+    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease. On
+    PostgreSQL one statement (WITH due AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING)."""
+    if dialect.is_postgres(s):
+        rows = s.connection().execute(_CLAIM_PG, {"_now": now, "_limit": limit, "_owner": owner,
+                                                  "_until": now + lease}).all()
+        return [Claimed(*row) for row in rows]
     T = ExecutionStep
     due = (select(T.id).where(T.status.in_(CLAIMABLE), T.run_at <= now)
            .order_by(T.run_at).limit(limit))
@@ -45,6 +61,24 @@ def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelt
     rows = s.exec(select(T.id, T.execution_id, T.node_id, T.attempt, T.wait_kind, T.recoveries)
                   .where(T.id.in_(ids), T.lease_owner == owner, T.status == "running")).all()
     return [Claimed(*row) for row in rows]
+
+
+def claim_waiting_step(s: Session, step_id: str, owner: str, now: datetime, until: datetime) -> Claimed | None:
+    """A waiting step resumed and claimed at once by `owner` (a worker in the resuming process);
+    None when the step was no longer waiting (cancelled meanwhile)."""
+    row = s.connection().execute(
+        _S.update().where(_S.c.id == step_id, _S.c.status == "waiting")
+        .values(status="running", run_at=now, lease_owner=owner, lease_expires_at=until, started_at=now)
+        .returning(*_CLAIMED_COLUMNS)).first()
+    return Claimed(*row) if row is not None else None
+
+
+def unclaim_step(s: Session, step_id: str, owner: str, now: datetime) -> None:
+    """A step claimed for a worker that could not take it after all: due now for any worker."""
+    s.connection().execute(_S.update().where(_S.c.id == step_id, _S.c.status == "running",
+                                             _S.c.lease_owner == owner)
+                           .values(status="pending", run_at=now, lease_owner=None, lease_expires_at=None))
+    dialect.notify_work(s)
 
 
 def renew_leases(s: Session, owner: str, step_ids: list[str], until: datetime) -> None:
@@ -78,9 +112,6 @@ def follow_error_edge(s: Session, step_id: str, error: str) -> None:
     """A step given up on (recovery) continues on its error edge, with the final message."""
     s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id).values(handles=["error"], error=error))
 
-
-_E = Execution.__table__
-_S = ExecutionStep.__table__
 # Hot-path statements built once (building SQLAlchemy constructs costs more than running them).
 _LOCK = select(_E).where(_E.c.id == bindparam("_id"))
 _LOCK_PG = _LOCK.with_for_update()
@@ -94,6 +125,17 @@ def lock_execution(s: Session, execution_id: str) -> SimpleNamespace | None:
     one execution serialize."""
     stmt = dialect.pick(s, postgres=_LOCK_PG, sqlite=_LOCK)
     row = s.connection().execute(stmt, {"_id": execution_id}).first()
+    return SimpleNamespace(**row._mapping) if row else None
+
+
+_LOCK_TOUCH = (_E.update().where(_E.c.id == bindparam("_id"), _E.c.status.in_(("running", "paused")))
+               .values(updated_at=bindparam("_now")).returning(*_E.c))
+
+
+def lock_running_execution(s: Session, execution_id: str, now: datetime) -> SimpleNamespace | None:
+    """`lock_execution` and `touch_execution` in one statement (UPDATE ... RETURNING: the update
+    takes the row lock), for an execution still running or paused; None otherwise."""
+    row = s.connection().execute(_LOCK_TOUCH, {"_id": execution_id, "_now": now}).first()
     return SimpleNamespace(**row._mapping) if row else None
 
 
@@ -137,6 +179,20 @@ def snapshot(s: Session, execution_id: str) -> Snapshot:
     for node_id, _attempt, status, handles, output, finished_at in rows:
         snap.record(node_id, status, handles, output, finished_at)
     return snap
+
+
+_SNAPSHOTS = (select(_S.c.execution_id, _S.c.node_id, _S.c.status, _S.c.handles, _S.c.output, _S.c.finished_at)
+              .where(_S.c.execution_id.in_(bindparam("_ids", expanding=True))).order_by(_S.c.attempt))
+
+
+def snapshots(s: Session, execution_ids: list[str]) -> dict[str, Snapshot]:
+    """`snapshot` of several executions in one query (a claim batch)."""
+    snaps = {execution_id: Snapshot({}, {}, {}) for execution_id in execution_ids}
+    if execution_ids:
+        for execution_id, node_id, status, handles, output, finished_at in s.connection().execute(
+                _SNAPSHOTS, {"_ids": list(execution_ids)}):
+            snaps[execution_id].record(node_id, status, handles, output, finished_at)
+    return snaps
 
 
 def success_outputs(s: Session, execution_id: str) -> dict[str, Any]:
@@ -198,6 +254,23 @@ def add_execution(s: Session, execution: Execution) -> Execution:
     return execution
 
 
+def insert_execution_with_steps(s: Session, execution: Execution, rows: list[dict], *, notify: bool) -> None:
+    """A new execution row, its first steps and (with `notify`) the wake-up of listening workers:
+    on PostgreSQL one statement (data-modifying CTEs and pg_notify), elsewhere one each. The
+    execution stays a plain object (not added to the session)."""
+    values = {c.name: getattr(execution, c.name) for c in _E.columns if getattr(execution, c.name) is not None}
+    uniform = [{key: row.get(key) for key in _STEP_KEYS} for row in rows]
+    if not dialect.is_postgres(s):
+        s.connection().execute(_E.insert(), values)
+        insert_steps(s, rows)
+        return
+    stmt = select(func.pg_notify(dialect.WORK_CHANNEL, "") if notify else literal(1))
+    stmt = stmt.add_cte(_E.insert().values(values).cte("new_execution"))
+    if uniform:
+        stmt = stmt.add_cte(_S.insert().values(uniform).cte("new_steps"))
+    s.connection().execute(stmt)
+
+
 def get_execution(s: Session, execution_id: str) -> Execution | None:
     return s.get(Execution, execution_id)
 
@@ -207,6 +280,15 @@ def execution_with_user(s: Session, execution_id: str) -> tuple[Execution, User]
     row = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
                  .where(Execution.id == execution_id)).first()
     return (row[0], row[1]) if row else None
+
+
+def executions_with_users(s: Session, execution_ids: list[str]) -> dict[str, tuple[Execution, User]]:
+    """`execution_with_user` of several executions in one query (a claim batch)."""
+    if not execution_ids:
+        return {}
+    rows = s.exec(select(Execution, User).join(User, User.id == Execution.user_id)
+                  .where(Execution.id.in_(list(execution_ids)))).all()
+    return {row[0].id: (row[0], row[1]) for row in rows}
 
 
 def latest_attempts(s: Session, execution_id: str) -> dict[str, ExecutionStep]:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from wayvo_app.core.errors import StepError
 from wayvo_app.core.outcomes import WaitForApproval, WaitForEvent
 from wayvo_app.store import dialect
-from wayvo_app.store.executions import touch_execution
+from wayvo_app.store.executions import Claimed, claim_waiting_step, touch_execution
 from wayvo_app.store.models import (
     ApprovalAudience,
     ApprovalDecision,
@@ -163,6 +163,33 @@ def receive_event(s: Session, row: WaitEvent, payload: Any, source: str | None, 
     resume_waiting_step(s, row.step_id, now)
     touch_execution(s, row.execution_id, now)
     return True
+
+
+_W = WaitEvent.__table__
+
+
+def receive_waiting_event(s: Session, workspace_id: str, namespace: str, key: str, payload: Any,
+                          source: str | None, now: datetime, *, owner: str | None = None,
+                          lease_until: datetime | None = None) -> tuple[str, str, Claimed | None] | None:
+    """`waiting_event` and `receive_event` in one statement: the workspace's open wait for the
+    pair takes the signal (UPDATE ... RETURNING; a concurrent signal waits for the row and then
+    finds it received), and its step resumes: due now for any worker, or, with `owner`, claimed
+    under that worker's lease in this transaction (it is handed the step after the commit).
+    (wait id, execution id, the claimed step or None), or None when nothing waits."""
+    row = s.connection().execute(
+        _W.update().where(_W.c.workspace_id == workspace_id, _W.c.namespace == namespace,
+                          _W.c.event_key == key, _W.c.status == "waiting")
+        .values(status="received", payload=payload, received_at=now, received_from=source)
+        .returning(_W.c.id, _W.c.execution_id, _W.c.step_id)).first()
+    if row is None:
+        return None
+    claimed = None
+    if owner is not None:
+        claimed = claim_waiting_step(s, row.step_id, owner, now, lease_until)
+    else:
+        resume_waiting_step(s, row.step_id, now)
+    touch_execution(s, row.execution_id, now)
+    return row.id, row.execution_id, claimed
 
 
 def last_event_status(s: Session, workspace_id: str, namespace: str, key: str) -> str | None:
