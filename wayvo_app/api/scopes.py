@@ -15,6 +15,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/health"): None,  # open: for load balancers and supervisors
     ("POST", routes.execute("{workflow_id}")): "execute",
     ("POST", routes.webhook("{workflow_id}")): "execute",
+    ("GET", EXECUTIONS): "execute",  # the list: only what the key's creator may see, in its workspace
     ("GET", EXECUTIONS + "/{execution_id}/status"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}/events"): "execute",

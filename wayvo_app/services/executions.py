@@ -17,6 +17,7 @@ from wayvo_app.core.errors import (
     ValidationError,
     WorkflowNotFoundError,
 )
+from wayvo_app.core.origins import origin_of
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
@@ -46,7 +47,7 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
                     idempotency_key: str | None = None, draft: bool = False,
-                    check_input: bool = False) -> Execution:
+                    check_input: bool = False, origin: str | None = None) -> Execution:
     """Insert the execution pinned to its version, the finished trigger step and the first steps.
     With `check_input`, the input must match the trigger's input schema (ValidationError)."""
     pinned = version_for_run(s, wf, version, draft=draft)
@@ -61,6 +62,8 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           input=input if input is not None else {}, parent_execution_id=parent_execution_id,
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
+    execution.origin = origin_of(origin, trigger_type=execution.trigger_type, retry_of_id=retry_of_id,
+                                 parent_execution_id=parent_execution_id)
     store.add_execution(s, execution)
     trigger = graph.trigger()
     store.insert_steps(s, [{**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
@@ -80,16 +83,17 @@ def _user(s: Session, user_name: str) -> User:
 
 def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = None, version: int | None = None,
                      session: Session | None = None, trigger_type: str | None = None,
-                     idempotency_key: str | None = None) -> TriggerWorkflowResult:
-    """Start a workflow as `user_name`. With `session`, the execution is part of that transaction."""
+                     idempotency_key: str | None = None, origin: str | None = None) -> TriggerWorkflowResult:
+    """Start a workflow as `user_name`. With `session`, the execution is part of that transaction.
+    `origin` (core/origins.py) says where the call came from; application code by default."""
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("input must be an object")
     idempotency_key = checked_key(idempotency_key)
     if session is not None:
-        return _trigger(session, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+        return _trigger(session, workflow_id, user_name, input, version, trigger_type, idempotency_key, origin)
     try:
         with db.session() as s:
-            result = _trigger(s, workflow_id, user_name, input, version, trigger_type, idempotency_key)
+            result = _trigger(s, workflow_id, user_name, input, version, trigger_type, idempotency_key, origin)
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -102,7 +106,7 @@ def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = N
 
 
 def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: int | None,
-             trigger_type: str | None, idempotency_key: str | None) -> TriggerWorkflowResult:
+             trigger_type: str | None, idempotency_key: str | None, origin: str | None = None) -> TriggerWorkflowResult:
     """Start the execution in `s`; a repeated Idempotency-Key returns the first one instead."""
     user = _user(s, user_name)
     wf = owned_workflow(s, workflow_id, user.id)
@@ -111,7 +115,7 @@ def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: 
         if first is not None:
             return TriggerWorkflowResult(first)
     execution = start_execution(s, wf, user, input, version=version, trigger_type=trigger_type,
-                                idempotency_key=idempotency_key, check_input=True)
+                                idempotency_key=idempotency_key, check_input=True, origin=origin)
     _notify_after_commit(s)
     return TriggerWorkflowResult(execution.id)
 

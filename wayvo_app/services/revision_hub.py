@@ -1,5 +1,7 @@
-"""One database poll per web process for every open viewer and SSE stream: each tick reads the revision
-(`updated_at` + status) of all watched executions in one query and wakes the watchers whose one changed.
+"""One database poll per web process for every open viewer, SSE stream and executions list: each tick
+reads the revision (`updated_at` + status) of all watched executions in one query, and of all watched
+workspaces (newest `updated_at` + count of their executions) in one more, and wakes the watchers whose
+one changed. A workspace is watched under the key `workspace_key(id)`.
 """
 
 from __future__ import annotations
@@ -9,14 +11,25 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from wayvo_app.services.execution_lists import revisions
+from wayvo_app.services.execution_lists import revisions, workspace_revisions
 
 log = logging.getLogger("wayvo.viewer")
 TICK_SECONDS = 0.1
+WORKSPACE_PREFIX = "workspace:"  # execution ids are UUIDs: no key of one kind looks like the other
 
 
-def _read(execution_ids: list[str]) -> dict[str, str]:
-    return revisions(execution_ids)
+def workspace_key(workspace_id: str) -> str:
+    """The hub key under which a list watches every execution of a workspace."""
+    return WORKSPACE_PREFIX + workspace_id
+
+
+def _read(keys: list[str]) -> dict[str, str]:
+    workspaces = [key[len(WORKSPACE_PREFIX):] for key in keys if key.startswith(WORKSPACE_PREFIX)]
+    found = revisions([key for key in keys if not key.startswith(WORKSPACE_PREFIX)]) \
+        if len(workspaces) < len(keys) else {}
+    if workspaces:
+        found.update({workspace_key(ws): marker for ws, marker in workspace_revisions(workspaces).items()})
+    return found
 
 
 class Subscription:

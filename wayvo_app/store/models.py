@@ -100,6 +100,7 @@ class Execution(SQLModel, table=True):
         UniqueConstraint("workflow_id", "idempotency_key", name="uq_executions_idempotency"),
         Index("ix_executions_workflow_started", "workflow_id", "started_at"),
         Index("ix_executions_user_started", "user_id", "started_at"),
+        Index("ix_executions_workspace_started", "workspace_id", "started_at"),  # the workspace list (0012)
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
@@ -118,6 +119,9 @@ class Execution(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # Where the run came from (core/origins.py: ui, api, api_key, webhook, schedule, retry, parent,
+    # code); NULL on rows older than migration 0012 whose columns did not tell.
+    origin: str | None = Field(default=None, max_length=20)
 
 
 class ExecutionStep(SQLModel, table=True):
