@@ -26,6 +26,7 @@ from wayvo_app.services.workspaces import list_members
 from wayvo_app.store import db
 from wayvo_app.store import execution_reads as reads
 from wayvo_app.store.execution_reads import Cursor, ExecutionFilter
+from wayvo_app.store.models import Workflow
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 FILTER_PARAMS = ("workflowId", "status", "startedBy", "since", "until", "origin", "q")
@@ -33,12 +34,14 @@ FILTER_PARAMS = ("workflowId", "status", "startedBy", "since", "until", "origin"
 
 @dataclass(frozen=True)
 class ListView:
-    """What the list page shows: a page, the workflows and starters to filter by, the workspace's marker."""
+    """What the list page shows: a page, the workflows and starters to filter by, and the workspace
+    to watch for changes (the filter's, or the scoped workflow's) with its current marker."""
 
     page: ExecutionPage
     workflows: list[dict[str, str]]
     starters: list[dict[str, str]] = field(default_factory=list)
     revision: str = ""
+    workspace_id: str = ""
 
 
 def list_view(user_id: str, flt: ExecutionFilter, page: int, page_size: int) -> ListView:
@@ -48,12 +51,15 @@ def list_view(user_id: str, flt: ExecutionFilter, page: int, page_size: int) -> 
         found = list_executions(s, user_id, flt, page=page, page_size=page_size)
         workflows = workflow_choices(s, user_id, flt.workspace_id)
         starters: list[dict[str, str]] = []
-        role = access.role_in(s, user_id, flt.workspace_id) if flt.workspace_id else None
-        if access.at_least(role, "operator"):
+        watched = flt.workspace_id
+        if not watched and flt.workflow_id:
+            wf = s.get(Workflow, flt.workflow_id)
+            watched = wf.workspace_id if wf is not None and access.role_in(s, user_id, wf.workspace_id) else ""
+        if access.at_least(access.role_in(s, user_id, watched) if watched else None, "operator"):
             starters = [{"userName": m["userName"], "displayName": m["displayName"]}
-                        for m in list_members(s, flt.workspace_id, user_id)]
-    revision = workspace_revisions([flt.workspace_id]).get(flt.workspace_id, "") if flt.workspace_id else ""
-    return ListView(found, workflows, starters, revision)
+                        for m in list_members(s, watched, user_id)]
+    revision = workspace_revisions([watched]).get(watched, "") if watched else ""
+    return ListView(found, workflows, starters, revision, watched)
 
 
 # The API: parameters, cursor, rows.
