@@ -225,3 +225,15 @@ def test_bulk_cancel_and_retry_check_each_row(registry):
     assert all(rows[new].origin == "retry" for new in retried.new_ids)
     with pytest.raises(Exception, match="at most"):
         execution_bulk.cancel_many([str(n) for n in range(execution_bulk.MAX_BULK + 1)], ids["olga"])
+
+
+async def test_the_list_is_in_the_openapi_document_with_an_example(api):
+    spec = (await api.get("/api/openapi.json")).json()
+    operation = spec["paths"][LIST]["get"]
+    assert {"workflowId", "status", "startedBy", "since", "until", "origin", "cursor", "limit"} <= {
+        p["name"] for p in operation["parameters"]}
+    example = operation["responses"]["200"]["content"]["application/json"]["example"]
+    assert set(example) == {"executions", "nextCursor"} and example["executions"][0]["origin"] == "api_key"
+    assert operation["x-api-key-scope"] == "API-key scope: execute"
+    page = (await api.get("/api/docs")).text
+    assert "Example response" in page and "nextCursor" in page

@@ -74,6 +74,9 @@ def _operation_html(path: str, method: str, op: dict) -> str:
         schema = body.get("content", {}).get("application/json", {}).get("schema", {})
         parts.append(f"<p>Body: {html.escape(body.get('description', ''))}</p>")
         parts.append(f"<pre>{html.escape(json.dumps(schema, indent=2))}</pre>")
+    example = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {}).get("example")
+    if example is not None:
+        parts.append(f"<p>Example response:</p><pre>{html.escape(json.dumps(example, indent=2))}</pre>")
     auth = f"Bearer token or API key ({op.get('x-api-key-scope')})" if op.get("security") else "none"
     parts.append(f"<p class='auth'>Authentication: {auth}</p></section>")
     return "".join(parts)

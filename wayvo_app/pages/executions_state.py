@@ -227,7 +227,7 @@ class ExecutionsState(AuthState):
         """Cancel or retry the selected executions; each is checked on its own; a summary says how it went."""
         run = {"cancel": execution_bulk.cancel_many, "retry": execution_bulk.retry_many}.get(action)
         if run is None or not self.selected:
-            return None
+            return
         self.busy = action
         yield
         try:
