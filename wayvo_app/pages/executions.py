@@ -136,6 +136,8 @@ def _table() -> rx.Component:
     pager = rx.hstack(
         rx.text(S.total, rx.cond(S.total == 1, " execution", " executions"), " · page ", S.page, " of ", S.pages,
                 size="2", color_scheme="gray", id="executions-count"),
+        rx.cond(S.time_zone != "", rx.text("· times in ", S.time_zone, size="2", color_scheme="gray",
+                                            id="time-zone")),
         rx.spacer(),
         rx.button(rx.icon("chevron-left", size=14), "Newer", size="1", variant="soft", disabled=S.page <= 1,
                   on_click=S.go(-1), id="page-newer"),
