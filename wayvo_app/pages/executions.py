@@ -16,6 +16,7 @@ from wayvo_app.services.execution_lists import EXECUTION_STATUSES
 
 __all__ = ["ExecutionsState", "executions_page"]
 
+WIDE = rx.breakpoints(initial="none", md="table-cell")  # columns a phone leaves out (the viewer has them)
 RANGE_LABELS = [("all", "Any time"), ("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days"),
                 ("30d", "Last 30 days"), ("custom", "Between dates…")]
 
@@ -99,11 +100,12 @@ def _row(row) -> rx.Component:
         rx.table.row_header_cell(rx.vstack(
             rx.link(row["workflowName"], href=href, weight="medium", size="2"),
             rx.text(row["id"].to(str)[:8], size="1", color_scheme="gray", font_family="monospace"), spacing="0")),
-        rx.table.cell(rx.text(row["startedBy"], size="2"), class_name="wv-started-by"),
-        rx.table.cell(_origin(row), class_name="wv-origin"),
+        rx.cond(S.may_operate, rx.table.cell(rx.text(row["startedBy"], size="2"), class_name="wv-started-by",
+                                             display=WIDE)),
+        rx.table.cell(_origin(row), class_name="wv-origin", display=WIDE),
         rx.table.cell(rx.text(_started(row), size="2")),
-        rx.table.cell(rx.text(row["duration"], size="2", white_space="nowrap")),
-        rx.table.cell(detail, max_width="320px"),
+        rx.table.cell(rx.text(row["duration"], size="2", white_space="nowrap"), display=WIDE),
+        rx.table.cell(detail, max_width="320px", min_width="160px"),
         class_name="wv-execution-row", data_status=row["status"], data_id=row["id"],
     )
 
@@ -120,8 +122,9 @@ def _bulk_bar() -> rx.Component:
         rx.button("Clear selection", size="2", variant="ghost", color_scheme="gray", on_click=S.clear_selection),
         spacing="3", align="center", wrap="wrap")
     summary = rx.callout(S.bulk_message, icon="info", size="1", id="bulk-result", role="status")
-    return rx.vstack(rx.cond(S.selected.length() > 0, actions), rx.cond(S.bulk_message != "", summary),
-                     spacing="2", width="100%")
+    return rx.cond((S.selected.length() > 0) | (S.bulk_message != ""),
+                   rx.vstack(rx.cond(S.selected.length() > 0, actions), rx.cond(S.bulk_message != "", summary),
+                             spacing="2", width="100%"))
 
 
 def _table() -> rx.Component:
@@ -130,9 +133,12 @@ def _table() -> rx.Component:
                            id="select-page")
     head = rx.table.header(rx.table.row(
         rx.cond(S.may_operate, rx.table.column_header_cell(pick_all, width="36px")),
-        *[rx.table.column_header_cell(t) for t in ("Status", "Workflow", "Started by", "Origin")],
+        rx.table.column_header_cell("Status"), rx.table.column_header_cell("Workflow"),
+        rx.cond(S.may_operate, rx.table.column_header_cell("Started by", display=WIDE)),
+        rx.table.column_header_cell("Origin", display=WIDE),
         rx.table.column_header_cell("Started", title=S.time_zone),
-        *[rx.table.column_header_cell(t) for t in ("Duration", "Waiting for / error")]))
+        rx.table.column_header_cell("Duration", display=WIDE),
+        rx.table.column_header_cell("Waiting for / error")))
     pager = rx.hstack(
         rx.text(S.total, rx.cond(S.total == 1, " execution", " executions"), " · page ", S.page, " of ", S.pages,
                 size="2", color_scheme="gray", id="executions-count"),
