@@ -82,6 +82,11 @@ def _switch(page, label: str) -> None:
     page.get_by_role("option", name=label).click()
 
 
+def _href(page) -> str:
+    """The address bar as the page sees it (Playwright's page.url can lag behind history.replaceState)."""
+    return page.evaluate("window.location.href")
+
+
 def _rows(page):
     return page.locator(".wv-execution-row")
 
@@ -111,7 +116,7 @@ def test_operator_filters_reloads_and_bulk_retries_failed_runs(team, new_page):
     wait_for(lambda: _rows(page).count() == 3, "the three failed runs")
     _choose(page, "#filter-started-by", "Max")
     wait_for(lambda: _rows(page).count() == 2, "the two failed runs Max started")
-    wait_for(lambda: "startedBy=" in page.url and "status=error" in page.url, "the filters in the URL")
+    wait_for(lambda: "startedBy=" in _href(page) and "status=error" in _href(page), "the filters in the URL")
 
     page.reload()  # a shared link or a reload shows the same list
     wait_for(lambda: _rows(page).count() == 2 and page.locator('[data-phase="ready"]').count() == 1,
@@ -167,7 +172,7 @@ def test_search_states_screens_and_accessibility(team, new_page):
     _rows(page).first.wait_for()
     page.fill("#filter-search", "not-a-url-3")
     wait_for(lambda: _rows(page).count() == 1, "the run whose input matches")
-    wait_for(lambda: "q=not-a-url-3" in page.url, "the search in the URL")
+    wait_for(lambda: "q=not-a-url-3" in _href(page), "the search in the URL")
     violations = serious_violations(page)
     assert not violations, violations
     page.fill("#filter-search", "")

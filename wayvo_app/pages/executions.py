@@ -17,6 +17,7 @@ from wayvo_app.services.execution_lists import EXECUTION_STATUSES
 __all__ = ["ExecutionsState", "executions_page"]
 
 WIDE = rx.breakpoints(initial="none", md="table-cell")  # columns a phone leaves out (the viewer has them)
+NARROW = rx.breakpoints(initial="block", md="none")  # on a phone, what waits or failed goes under the name
 RANGE_LABELS = [("all", "Any time"), ("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days"),
                 ("30d", "Last 30 days"), ("custom", "Between dates…")]
 
@@ -99,13 +100,14 @@ def _row(row) -> rx.Component:
         rx.table.cell(execution_status_badge(row["status"].to(str))),
         rx.table.row_header_cell(rx.vstack(
             rx.link(row["workflowName"], href=href, weight="medium", size="2"),
-            rx.text(row["id"].to(str)[:8], size="1", color_scheme="gray", font_family="monospace"), spacing="0")),
+            rx.text(row["id"].to(str)[:8], size="1", color_scheme="gray", font_family="monospace"),
+            rx.box(detail, display=NARROW), spacing="0")),
         rx.cond(S.may_operate, rx.table.cell(rx.text(row["startedBy"], size="2"), class_name="wv-started-by",
                                              display=WIDE)),
         rx.table.cell(_origin(row), class_name="wv-origin", display=WIDE),
         rx.table.cell(rx.text(_started(row), size="2")),
         rx.table.cell(rx.text(row["duration"], size="2", white_space="nowrap"), display=WIDE),
-        rx.table.cell(detail, max_width="320px", min_width="160px"),
+        rx.table.cell(detail, max_width="320px", display=WIDE),
         class_name="wv-execution-row", data_status=row["status"], data_id=row["id"],
     )
 
@@ -138,7 +140,7 @@ def _table() -> rx.Component:
         rx.table.column_header_cell("Origin", display=WIDE),
         rx.table.column_header_cell("Started", title=S.time_zone),
         rx.table.column_header_cell("Duration", display=WIDE),
-        rx.table.column_header_cell("Waiting for / error")))
+        rx.table.column_header_cell("Waiting for / error", display=WIDE)))
     pager = rx.hstack(
         rx.text(S.total, rx.cond(S.total == 1, " execution", " executions"), " · page ", S.page, " of ", S.pages,
                 size="2", color_scheme="gray", id="executions-count"),
@@ -149,7 +151,7 @@ def _table() -> rx.Component:
                   on_click=S.go(-1), id="page-newer"),
         rx.button("Older", rx.icon("chevron-right", size=14), size="1", variant="soft",
                   disabled=S.page >= S.pages, on_click=S.go(1), id="page-older"),
-        width="100%", align="center",
+        width="100%", align="center", wrap="wrap",
     )
     table = rx.table.root(head, rx.table.body(rx.foreach(S.rows, _row)), width="100%", variant="surface")
     return rx.vstack(rx.box(table, width="100%", overflow_x="auto"), pager, spacing="3", width="100%")

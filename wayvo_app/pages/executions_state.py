@@ -88,8 +88,10 @@ class ExecutionsState(AuthState):
     @rx.var
     def filtered(self) -> bool:
         """Whether a filter is set: an empty list then says "nothing matches", else "no runs yet"."""
-        return any(getattr(self, name) != default for name, (_, default) in URL_FILTERS.items()
-                   if name not in ("date_from", "date_to"))
+        # Each field named (not getattr in a loop): Reflex recomputes a var from the fields it reads.
+        chosen = (self.status_filter, self.workflow_filter, self.started_by_filter, self.origin_filter,
+                  self.range_filter)
+        return any(value != "all" for value in chosen) or self.search.strip() != ""
 
     @rx.var
     def range_error(self) -> str:
