@@ -132,6 +132,15 @@ def test_operator_filters_reloads_and_bulk_retries_failed_runs(team, new_page):
     wait_for(lambda: _rows(page).count() == 2, "the two retries, failed", timeout_s=30)
     assert page.locator(".wv-origin", has_text="Retry of").count() == 2
     assert page.locator(".wv-started").first.get_attribute("title")  # the exact time on hover
+
+    _choose(page, "#filter-status", "Paused")  # Mia's and Max's waiting runs: stop them both
+    _choose(page, "#filter-started-by", "Anyone")
+    wait_for(lambda: _rows(page).count() == 2, "the two waiting runs")
+    page.click("#select-page")
+    page.click("#bulk-cancel")
+    page.click("#confirm-bulk-cancel")
+    page.locator("#bulk-result", has_text="2 cancelled").wait_for()
+    wait_for(lambda: _rows(page).count() == 0, "the cancelled runs to leave the paused list")
     page.screenshot(path=str(ARTIFACTS / "executions-filtered-laptop.png"), full_page=True)
 
 

@@ -112,13 +112,31 @@ def _row(row) -> rx.Component:
     )
 
 
+def _cancel_confirm() -> rx.Component:
+    """Cancelling stops runs for good: asked once more, naming how many."""
+    S = ExecutionsState
+    trigger = rx.button(rx.icon("circle-stop", size=14), "Cancel selected", size="2", color_scheme="red",
+                        variant="soft", loading=S.busy == "cancel", disabled=S.busy != "", id="bulk-cancel")
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Cancel ", S.selected.length(), " executions?"),
+            rx.alert_dialog.description("Running and paused ones stop at once: open steps, approvals and waits are "
+                                        "cancelled. Finished ones and those your role may not cancel are left as "
+                                        "they are.", size="2"),
+            rx.flex(rx.alert_dialog.cancel(rx.button("Keep them", variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button("Cancel executions", color_scheme="red",
+                                                     on_click=S.bulk("cancel"), id="confirm-bulk-cancel")),
+                    gap="0.75rem", justify="end", margin_top="1rem"),
+            max_width="440px"))
+
+
 def _bulk_bar() -> rx.Component:
     S = ExecutionsState
     count = rx.text(S.selected.length(), " selected", size="2", weight="medium")
     actions = rx.hstack(
         count,
-        rx.button(rx.icon("circle-stop", size=14), "Cancel selected", size="2", color_scheme="red", variant="soft",
-                  loading=S.busy == "cancel", disabled=S.busy != "", on_click=S.bulk("cancel"), id="bulk-cancel"),
+        _cancel_confirm(),
         rx.button(rx.icon("rotate-ccw", size=14), "Retry selected", size="2", variant="soft",
                   loading=S.busy == "retry", disabled=S.busy != "", on_click=S.bulk("retry"), id="bulk-retry"),
         rx.button("Clear selection", size="2", variant="ghost", color_scheme="gray", on_click=S.clear_selection),
