@@ -1,7 +1,7 @@
 """indexes for the workspace quotas (running executions, child runs per minute)
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-30 09:20:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0014'
-down_revision: Union[str, Sequence[str], None] = '0010'
+down_revision: Union[str, Sequence[str], None] = '0012'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -21,11 +21,9 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('executions', schema=None) as batch_op:
         batch_op.create_index('ix_executions_workspace_status', ['workspace_id', 'status'], unique=False)
-        batch_op.create_index('ix_executions_workspace_started', ['workspace_id', 'started_at'], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('executions', schema=None) as batch_op:
-        batch_op.drop_index('ix_executions_workspace_started')
         batch_op.drop_index('ix_executions_workspace_status')

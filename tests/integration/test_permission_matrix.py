@@ -161,6 +161,7 @@ _simple("POST", W + "/{workflow_id}/publish", lambda w: f"{W}/{w.draft}/publish"
 _simple("POST", routes.execute("{workflow_id}"), lambda w: routes.execute(w.published),
         lambda w: {"input": {"k": uuid.uuid4().hex}})
 _simple("POST", routes.webhook("{workflow_id}"), lambda w: routes.webhook(w.published), lambda w: {"k": "x"})
+_simple("GET", X, lambda w: X, listed=lambda w: w.finished)
 _simple("GET", X + "/{execution_id}/status", lambda w: f"{X}/{w.finished}/status")
 _simple("GET", X + "/{execution_id}", lambda w: f"{X}/{w.finished}")
 _simple("GET", X + "/{execution_id}/events", lambda w: f"{X}/{w.finished}/events")

@@ -30,9 +30,9 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.include_router(routes_auth.router)
     api.include_router(routes_integrations.router)
+    api.include_router(routes_executions.router)  # before /api/workflows/{workflow_id}: GET .../executions
     api.include_router(routes_workflow_list.router)
     api.include_router(routes_workflows.router)
-    api.include_router(routes_executions.router)
     api.include_router(routes_stream.router)
     api.include_router(routes_waits.router)
     api.include_router(routes_workspaces.router)

@@ -49,7 +49,8 @@ async def receive_hook(token: str, request: Request) -> JSONResponse:
                                        request.headers)
     started = {"executionId": delivery.execution_id, "status": "running"}
     if delivery.respond == "whenFinished":
-        answer = await webhooks.wait_for_finish(delivery.execution_id, delivery.wait_seconds)
+        answer = await webhooks.wait_for_finish(delivery.execution_id, delivery.wait_seconds,
+                                                 delivery.owner_id)
         if answer is not None:
             return JSONResponse(answer, status_code=200)
     return JSONResponse(started, status_code=202)

@@ -74,7 +74,7 @@ async def execute_workflow(workflow_id: str, request: Request, me: Principal = D
         raise BadRequestError("version must be an integer")
     result = await commands.atrigger_in(
         me.workspace_id, workflow_id=workflow_id, user_name=me.user_name, input=_input_of(body), version=version,
-        idempotency_key=request.headers.get("idempotency-key"))
+        idempotency_key=request.headers.get("idempotency-key"), origin="api_key" if me.via_api_key else "api")
     return {"executionId": result.execution_id, "status": result.status}
 
 
@@ -83,7 +83,7 @@ async def webhook(workflow_id: str, request: Request, me: Principal = Depends(ap
     body = await _json(request)
     await asyncio.to_thread(workflow_documents.require_webhook_trigger, workflow_id, me)
     result = await commands.atrigger_in(me.workspace_id, workflow_id=workflow_id, user_name=me.user_name,
-                                        input=body, trigger_type="Webhook")
+                                        input=body, trigger_type="Webhook", origin="webhook")
     return {"executionId": result.execution_id, "status": result.status}
 
 

@@ -19,6 +19,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str | None] = {
     # a signature proves the body when the trigger asks for one. See api/routes_hooks.py.
     ("POST", routes.hook("{token}")): None,
     ("GET", routes.METRICS): None,  # its own Bearer token (WAYVO_METRICS_TOKEN), never a key or session
+    ("GET", EXECUTIONS): "execute",  # the list: only what the key's creator may see, in its workspace
     ("GET", EXECUTIONS + "/{execution_id}/status"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}"): "execute",
     ("GET", EXECUTIONS + "/{execution_id}/events"): "execute",

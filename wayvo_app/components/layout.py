@@ -51,7 +51,8 @@ def _user_menu() -> rx.Component:
     menu = rx.menu.root(
         rx.menu.trigger(
             rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.display_name, display=_WIDE_ONLY),
-                      variant="ghost", color_scheme="gray", id="user-menu"),
+                      variant="ghost", color_scheme="gray", id="user-menu",
+                      aria_label="Account menu of " + AuthState.display_name),  # its text is hidden on phones
         ),
         rx.menu.content(
             rx.box(rx.text(AuthState.user_name, size="1", color_scheme="gray"), padding_x="0.5rem", padding_y="0.25rem"),

@@ -100,7 +100,7 @@ def run(workflow_id: str, user_id: str, payload: dict, *, draft: bool = True) ->
         user = s.get(User, user_id)
         if user is None or user.disabled:
             raise WorkflowNotFoundError()
-        execution = start_execution(s, wf, user, payload, draft=draft, trigger_type="Manual")
+        execution = start_execution(s, wf, user, payload, draft=draft, trigger_type="Manual", origin="ui")
         execution_id = execution.id
     wakeup.notify_work()
     return execution_id

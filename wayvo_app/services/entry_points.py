@@ -30,6 +30,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", W + "/{workflow_id}/publish"): "workflow.edit",
     ("POST", routes.execute("{workflow_id}")): "workflow.run",
     ("POST", routes.webhook("{workflow_id}")): "workflow.run",
+    ("GET", X): "execution.view",  # lists only what the caller may see
     ("GET", X + "/{execution_id}/status"): "execution.view",
     ("GET", X + "/{execution_id}"): "execution.view",
     ("GET", X + "/{execution_id}/events"): "execution.view",
@@ -94,7 +95,12 @@ HANDLERS: dict[str, str] = {
     # executions and the viewer
     "ExecutionsState.load": "execution.view", "ExecutionsState.refresh": "execution.view",
     "ExecutionsState.go": "execution.view", "ExecutionsState.clear_filters": "execution.view",
-    "ExecutionsState.set_filter": "execution.view", "ExecutionPageState.load": "execution.view",
+    "ExecutionsState.set_filter": "execution.view",
+    # bulk cancel / retry asks access.py per row (services/execution_bulk.py, test_execution_list_api.py);
+    # watch reads only change markers, the reload that follows goes through load's checks
+    "ExecutionsState.bulk": NONE, "ExecutionsState.watch": NONE,
+    **{f"ExecutionsState.{h}": _UI for h in ("clear_selection", "leave", "set_time_zone", "toggle_page",
+                                             "toggle_row")}, "ExecutionPageState.load": "execution.view",
     "OrderStatusState.load": "execution.view", "OrderStatusState.run_again": "execution.view",  # runs again an execution one sees
     "ExecutionViewerState.open": "execution.view", "ExecutionViewerState.watch": "execution.view",
     "ExecutionViewerState.cancel": "execution.cancel", "ExecutionViewerState.retry": "execution.retry",

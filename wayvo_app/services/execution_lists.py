@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from wayvo_app.core.errors import NotFoundError
 from wayvo_app.core.graph import WorkflowGraph
+from wayvo_app.core.origins import origin_label
 from wayvo_app.core.times import aware, format_clock, utcnow
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.registry import action_labels_of, step_labels
@@ -70,14 +71,21 @@ def list_executions(s: Session, user_id: str, flt: ExecutionFilter, *, page: int
     page = max(1, min(page, max(1, -(-total // page_size))))
     found = reads.executions_with_names(s, visible, flt, offset=(page - 1) * page_size, limit=page_size)
     waits = waiting_for(s, [ex.id for ex, _, _ in found if ex.status == "paused"])
-    rows = [{"id": ex.id, "workflowId": ex.workflow_id, "workflowName": name, "status": ex.status,
-             "trigger": ex.trigger_type or "Manual", "startedAt": format_clock(ex.started_at),
-             "duration": execution_span(aware(ex.started_at), aware(ex.completed_at), now),
-             "waitingFor": "; ".join(describe_wait(w) for w in waits.get(ex.id, [])),
-             "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or "",
-             "startedBy": starter}
-            for ex, name, starter in found]
+    rows = [list_row(ex, name, starter, waits.get(ex.id, []), now) for ex, name, starter in found]
     return ExecutionPage(rows, total, page, page_size)
+
+
+def list_row(ex: Execution, workflow_name: str, starter: str, waits: list[dict[str, Any]],
+             now: datetime) -> dict[str, Any]:
+    """One row of the executions list page (`startedIso` for the browser's relative time and zone)."""
+    return {"id": ex.id, "workflowId": ex.workflow_id, "workflowName": workflow_name, "status": ex.status,
+            "trigger": ex.trigger_type or "Manual", "startedAt": format_clock(ex.started_at),
+            "startedIso": aware(ex.started_at).isoformat(),
+            "duration": execution_span(aware(ex.started_at), aware(ex.completed_at), now),
+            "waitingFor": "; ".join(describe_wait(w) for w in waits),
+            "error": _clip(ex.error or "", 130), "errorFull": ex.error or "", "retryOf": ex.retry_of_id or "",
+            "parentId": ex.parent_execution_id or "", "origin": ex.origin or "", "originLabel": origin_label(ex.origin),
+            "startedBy": starter}
 
 
 def waiting_for(s: Session, execution_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -119,9 +127,11 @@ def describe_wait(wait: dict[str, Any]) -> str:
     return "Child workflow"
 
 
-def workflow_choices(s: Session, user_id: str) -> list[dict[str, str]]:
-    rows = s.exec(select(Workflow.id, Workflow.name).where(access.visible_workflows(user_id))
-                  .order_by(Workflow.name)).all()
+def workflow_choices(s: Session, user_id: str, workspace_id: str = "") -> list[dict[str, str]]:
+    stmt = select(Workflow.id, Workflow.name).where(access.visible_workflows(user_id))
+    if workspace_id:
+        stmt = stmt.where(Workflow.workspace_id == workspace_id)
+    rows = s.exec(stmt.order_by(Workflow.name)).all()
     return [{"id": wf_id, "name": name} for wf_id, name in rows]
 
 
@@ -182,9 +192,10 @@ def viewer_snapshot(s: Session, execution: Execution, now: datetime | None = Non
 # Public reads for pages and components: each opens its own read transaction.
 
 def page_of_executions(user_id: str, flt: ExecutionFilter, page: int, page_size: int) -> tuple[ExecutionPage, list[dict]]:
-    """One page of the user's executions and the workflows to filter by."""
+    """One page of the user's executions and the workflows (of the filter's workspace) to filter by."""
     with db.read_session() as s:
-        return list_executions(s, user_id, flt, page=page, page_size=page_size), workflow_choices(s, user_id)
+        return (list_executions(s, user_id, flt, page=page, page_size=page_size),
+                workflow_choices(s, user_id, flt.workspace_id))
 
 
 def revisions(execution_ids: list[str], who: Any) -> dict[str, str]:
@@ -192,6 +203,13 @@ def revisions(execution_ids: list[str], who: Any) -> dict[str, str]:
     see (the live viewers' poll); one the caller may no longer see reads as gone."""
     with db.read_session() as s:
         return execution_revisions(s, execution_ids, who)
+
+
+def workspace_revisions(workspace_ids: list[str]) -> dict[str, str]:
+    """A marker per workspace that moves whenever one of its executions is inserted, changed or deleted."""
+    with db.read_session() as s:
+        return {ws: f"{aware(updated).isoformat() if updated else ''}|{count}"
+                for ws, updated, count in reads.workspace_revisions_of(s, workspace_ids)}
 
 
 def newest_run(user_id: str) -> tuple[str, str, dict]:

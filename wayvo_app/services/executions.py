@@ -18,6 +18,7 @@ from wayvo_app.core.errors import (
     ValidationError,
     WorkflowNotFoundError,
 )
+from wayvo_app.core.origins import origin_of
 from wayvo_app.engine import metrics, wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
@@ -48,10 +49,12 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                     trigger_type: str | None = None, parent_execution_id: str | None = None,
                     parent_step_id: str | None = None, retry_of_id: str | None = None,
                     idempotency_key: str | None = None, draft: bool = False,
-                    check_input: bool = False, pinned: WorkflowVersion | None = None) -> Execution:
+                    check_input: bool = False, pinned: WorkflowVersion | None = None,
+                    origin: str | None = None) -> Execution:
     """Insert the execution pinned to its version (`pinned`: already read), the finished trigger
     step and the first steps. With `check_input`, the input must match the trigger's input schema
-    (ValidationError). An Off workflow starts nothing (WorkflowInactiveError), nor one over a quota."""
+    (ValidationError). An Off workflow starts nothing (WorkflowInactiveError), nor one over a quota.
+    `origin` (core/origins.py) says where the run came from."""
     ensure_active(wf)
     check_can_start(s, wf.workspace_id, utcnow(), child=parent_execution_id is not None)
     pinned = pinned or version_for_run(s, wf, version, draft=draft)
@@ -66,6 +69,8 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
                           input=input if input is not None else {}, parent_execution_id=parent_execution_id,
                           parent_step_id=parent_step_id, retry_of_id=retry_of_id,
                           idempotency_key=idempotency_key, started_at=now, updated_at=now)
+    execution.origin = origin_of(origin, trigger_type=execution.trigger_type, retry_of_id=retry_of_id,
+                                 parent_execution_id=parent_execution_id)
     metrics.execution_started(s, wf.id, execution.trigger_type)
     trigger = graph.trigger()
     trigger_row = {**store.step_rows(execution.id, [trigger.id], now)[0], "status": "success",
@@ -80,21 +85,22 @@ def start_execution(s: Session, wf: Workflow, user: User, input: Any, *, version
 
 def trigger_workflow(*, workflow_id: str, user_name: str, input: dict | None = None, version: int | None = None,
                      session: Session | None = None, trigger_type: str | None = None,
-                     idempotency_key: str | None = None) -> TriggerWorkflowResult:
-    """Start a workflow as `user_name`. With `session`, the execution is part of that transaction."""
+                     idempotency_key: str | None = None, origin: str | None = None) -> TriggerWorkflowResult:
+    """Start a workflow as `user_name`. With `session`, the execution is part of that transaction.
+    `origin` (core/origins.py) says where the call came from; application code by default."""
     return trigger_in(None, workflow_id=workflow_id, user_name=user_name, input=input, version=version,
-                      session=session, trigger_type=trigger_type, idempotency_key=idempotency_key)
+                      session=session, trigger_type=trigger_type, idempotency_key=idempotency_key, origin=origin)
 
 
 def trigger_in(only: str | None, *, workflow_id: str, user_name: str, input: dict | None = None,
                version: int | None = None, session: Session | None = None, trigger_type: str | None = None,
-               idempotency_key: str | None = None) -> TriggerWorkflowResult:
+               idempotency_key: str | None = None, origin: str | None = None) -> TriggerWorkflowResult:
     """trigger_workflow limited to the workspace `only` (an API key's): WorkflowNotFoundError for a
     workflow of any other workspace."""
     if input is not None and not isinstance(input, dict):
         raise BadRequestError("input must be an object")
     idempotency_key = checked_key(idempotency_key)
-    args = (workflow_id, user_name, input, version, trigger_type, idempotency_key, only)
+    args = (workflow_id, user_name, input, version, trigger_type, idempotency_key, only, origin)
     if session is not None:
         return _trigger(session, *args)
     try:
@@ -112,7 +118,8 @@ def trigger_in(only: str | None, *, workflow_id: str, user_name: str, input: dic
 
 
 def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: int | None,
-             trigger_type: str | None, idempotency_key: str | None, only: str | None = None) -> TriggerWorkflowResult:
+             trigger_type: str | None, idempotency_key: str | None, only: str | None = None,
+             origin: str | None = None) -> TriggerWorkflowResult:
     """Start the execution in `s`; a repeated Idempotency-Key returns the first one instead."""
     found = run_context(s, user_name, workflow_id, version)  # one query instead of four
     if found is None or found.user.disabled:
@@ -127,7 +134,8 @@ def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: 
         if first is not None:
             return TriggerWorkflowResult(first)
     execution = start_execution(s, wf, user, input, version=version, trigger_type=trigger_type,
-                                idempotency_key=idempotency_key, check_input=True, pinned=found.version)
+                                idempotency_key=idempotency_key, check_input=True, pinned=found.version,
+                                origin=origin)
     _notify_after_commit(s)
     return TriggerWorkflowResult(execution.id)
 

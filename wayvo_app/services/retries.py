@@ -23,7 +23,7 @@ def copy_successes_and_resume(s: Session, old: Execution, user: User) -> Executi
     new = Execution(id=new_id(), workflow_id=old.workflow_id, version_id=old.version_id, user_id=user.id,
                     workspace_id=old.workspace_id,
                     status="running", trigger_type=old.trigger_type, input=old.input, retry_of_id=old.id,
-                    parent_execution_id=old.parent_execution_id, started_at=now, updated_at=now)
+                    parent_execution_id=old.parent_execution_id, started_at=now, updated_at=now, origin="retry")
     store.add_execution(s, new)
     metrics.execution_started(s, new.workflow_id, new.trigger_type)
     kept = _kept_steps(s, old.id)

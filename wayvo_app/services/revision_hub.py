@@ -1,7 +1,9 @@
-"""One database poll per web process for every open viewer and SSE stream: each tick reads the revision
-(`updated_at` + status) of all watched executions, one query per watching user (each sees only the
-executions it may see, access.py), and wakes the watchers whose one changed. While nothing has changed
-for a while the ticks slow down (idle viewers and streams cost less CPU).
+"""One database poll per web process for every open viewer, SSE stream and executions list: each tick
+reads the revision (`updated_at` + status) of all watched executions, one query per watching user (each
+sees only the executions it may see, access.py), and of all watched workspaces (newest `updated_at` +
+count of their executions) in one more, and wakes the watchers whose one changed. A workspace is
+watched under the key `workspace_key(id)`. While nothing has changed for a while the ticks slow down
+(idle viewers and streams cost less CPU).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wayvo_app.services.execution_lists import revisions
+from wayvo_app.services.execution_lists import revisions, workspace_revisions
 
 log = logging.getLogger("wayvo.viewer")
 TICK_SECONDS = 0.1
@@ -21,11 +23,23 @@ TICK_SECONDS = 0.1
 # first change after a quiet spell shows a little later (still well under a second), the rest as fast.
 IDLE_TICK_SECONDS = 0.25
 ACTIVE_SECONDS = 10.0
+WORKSPACE_PREFIX = "workspace:"  # execution ids are UUIDs: no key of one kind looks like the other
 
 
-def _read(execution_ids: list[str], who: Any) -> dict[str, str]:
-    """Markers of the executions `who` may see; a watcher without a user sees none."""
-    return revisions(execution_ids, who) if who is not None else {}
+def workspace_key(workspace_id: str) -> str:
+    """The hub key under which a list watches every execution of a workspace."""
+    return WORKSPACE_PREFIX + workspace_id
+
+
+def _read(keys: list[str], who: Any) -> dict[str, str]:
+    """Markers of the executions `who` may see (a watcher without a user sees none), and of the
+    watched workspaces (a change marker only: the list reloads through its own permission check)."""
+    workspaces = [key[len(WORKSPACE_PREFIX):] for key in keys if key.startswith(WORKSPACE_PREFIX)]
+    executions = [key for key in keys if not key.startswith(WORKSPACE_PREFIX)]
+    found = revisions(executions, who) if executions and who is not None else {}
+    if workspaces:
+        found.update({workspace_key(ws): marker for ws, marker in workspace_revisions(workspaces).items()})
+    return found
 
 
 class Subscription:

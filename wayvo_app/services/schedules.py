@@ -105,7 +105,8 @@ def _record_failed_fire(workflow_id: str, fire_at: datetime, exc: Exception, url
             now = utcnow()
             execution = Execution(id=new_id(), workflow_id=workflow_id, version_id=version, user_id=wf.owner_id,
                                   workspace_id=wf.workspace_id, status="error", trigger_type="Schedule", input={"scheduledAt": fire_at.isoformat()},
-                                  error=reason, started_at=now, completed_at=now, updated_at=now)
+                                  error=reason, started_at=now, completed_at=now, updated_at=now,
+                                  origin="schedule")
             store_executions.add_execution(s, execution)
             metrics.execution_started(s, workflow_id, "Schedule")
             metrics.execution_finished(s, workflow_id, "error")

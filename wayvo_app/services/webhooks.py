@@ -106,6 +106,7 @@ class Delivery:
     execution_id: str
     respond: str  # "immediately" or "whenFinished"
     wait_seconds: float
+    owner_id: str | None = None  # who the execution runs as (the revision hub reads as that user)
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def receive(token: str, raw: bytes, content_type: str, headers: Any, now: float 
     respond = "whenFinished" if target.config.get("webhookResponse") == "whenFinished" else "immediately"
     wait = min(_seconds(target.config.get("webhookTimeout"), DEFAULT_WAIT_SECONDS),
                get_settings().webhook_max_wait_seconds)
-    return Delivery(execution.id, respond, wait)
+    return Delivery(execution.id, respond, wait, wf.owner_id)
 
 
 def finished_result(execution_id: str) -> dict[str, Any] | None:
@@ -200,12 +201,12 @@ def finished_result(execution_id: str) -> dict[str, Any] | None:
         return answer
 
 
-async def wait_for_finish(execution_id: str, timeout: float) -> dict[str, Any] | None:
+async def wait_for_finish(execution_id: str, timeout: float, owner_id: str | None = None) -> dict[str, Any] | None:
     """The execution's answer once it finishes within `timeout` seconds, else None. Watches
     through the per-process revision hub (one shared poll, as the viewer and SSE do)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    sub = hub.subscribe(execution_id, "")
+    sub = hub.subscribe(execution_id, "", owner_id)
     try:
         while True:
             answer = await asyncio.to_thread(finished_result, execution_id)

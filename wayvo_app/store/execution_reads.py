@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlmodel import Session
 
 from wayvo_app.store.models import (
@@ -26,20 +26,44 @@ REVISION_CHUNK = 500  # ids per IN (...) list: well under every dialect's parame
 
 @dataclass(frozen=True)
 class ExecutionFilter:
-    status: str = ""
+    status: str = ""  # one status, or several separated by commas
     workflow_id: str = ""
     since: datetime | None = None
     until: datetime | None = None
     started_by: str = ""  # a user name
+    workspace_id: str = ""
+    origin: str = ""
+    search: str = ""  # part of the execution id, the input's JSON text or the error text
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page ends: the last row's (started_at, id); the next page is strictly older."""
+
+    started_at: datetime
+    id: str
+
+
+def _search(text: str) -> Any:
+    needle = text.strip().lower()
+    return or_(Execution.id.startswith(needle, autoescape=True),
+               func.lower(cast(Execution.input, String)).contains(needle, autoescape=True),
+               func.lower(Execution.error).contains(needle, autoescape=True))
 
 
 def _conditions(visible: Any, flt: ExecutionFilter) -> list:
     """`visible`: the caller's clause from access.visible_executions (lists filter in SQL)."""
     conditions = [visible]
+    if flt.workspace_id:
+        conditions.append(Execution.workspace_id == flt.workspace_id)
     if flt.started_by:
         conditions.append(Execution.user_id.in_(select(User.id).where(User.user_name == flt.started_by.strip().lower())))
     if flt.status:
-        conditions.append(Execution.status == flt.status)
+        conditions.append(Execution.status.in_([part.strip() for part in flt.status.split(",") if part.strip()]))
+    if flt.origin:
+        conditions.append(Execution.origin == flt.origin)
+    if flt.search.strip():
+        conditions.append(_search(flt.search))
     if flt.workflow_id:
         conditions.append(Execution.workflow_id == flt.workflow_id)
     if flt.since is not None:
@@ -61,6 +85,27 @@ def executions_with_names(s: Session, visible: Any, flt: ExecutionFilter, *, off
             .where(*_conditions(visible, flt)).order_by(Execution.started_at.desc(), Execution.id.desc())
             .offset(offset).limit(limit))
     return [(ex, name, starter) for ex, name, starter in s.exec(stmt).all()]
+
+
+def executions_after(s: Session, visible: Any, flt: ExecutionFilter, cursor: Cursor | None,
+                     limit: int) -> list[tuple[Execution, str, str]]:
+    """A keyset page, newest first on (started_at, id): rows inserted meanwhile (newer) never shift it."""
+    conditions = _conditions(visible, flt)
+    if cursor is not None:
+        conditions.append(or_(Execution.started_at < cursor.started_at,
+                              and_(Execution.started_at == cursor.started_at, Execution.id < cursor.id)))
+    stmt = (select(Execution, Workflow.name, User.user_name).join(Workflow, Workflow.id == Execution.workflow_id)
+            .join(User, User.id == Execution.user_id)
+            .where(*conditions).order_by(Execution.started_at.desc(), Execution.id.desc()).limit(limit))
+    return [(ex, name, starter) for ex, name, starter in s.exec(stmt).all()]
+
+
+def workspace_revisions_of(s: Session, workspace_ids: list[str]) -> list[tuple[str, datetime | None, int]]:
+    """(workspace id, newest updated_at, number of executions) per workspace: moves on every insert,
+    change and delete of one of its executions (the live lists' marker)."""
+    rows = s.exec(select(Execution.workspace_id, func.max(Execution.updated_at), func.count())
+                  .where(Execution.workspace_id.in_(workspace_ids)).group_by(Execution.workspace_id)).all()
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def pending_approvals_of(s: Session, execution_ids: list[str]) -> list[ApprovalRequest]:

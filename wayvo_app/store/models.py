@@ -104,8 +104,8 @@ class Execution(SQLModel, table=True):
         UniqueConstraint("workflow_id", "idempotency_key", name="uq_executions_idempotency"),
         Index("ix_executions_workflow_started", "workflow_id", "started_at"),
         Index("ix_executions_user_started", "user_id", "started_at"),
-        Index("ix_executions_workspace_status", "workspace_id", "status"),  # the running quota
-        Index("ix_executions_workspace_started", "workspace_id", "started_at"),  # children per minute
+        Index("ix_executions_workspace_status", "workspace_id", "status"),  # the running quota (0014)
+        Index("ix_executions_workspace_started", "workspace_id", "started_at"),  # the list, children per minute (0012)
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
@@ -124,6 +124,9 @@ class Execution(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = Field(default=None, index=True)  # retention finds old runs by it
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # Where the run came from (core/origins.py: ui, api, api_key, webhook, schedule, retry, parent,
+    # code); NULL on rows older than migration 0012 whose columns did not tell.
+    origin: str | None = Field(default=None, max_length=20)
 
 
 class PrunedExecution(SQLModel, table=True):
