@@ -100,7 +100,7 @@ def first_run_setup(browser, base: str) -> None:
         page.get_by_text("curl", exact=False).first.wait_for()
         page.click("#user-menu")
         page.click("#sign-out")
-        page.wait_for_url(re.compile(r".*/login/?$"))
+        page.wait_for_url(re.compile(r".*/login/?(\?.*)?$"))  # from a page, sign-in returns to it (?next=)
         page.goto(f"{base}/setup")
         page.wait_for_url(re.compile(r".*/login/?$"))
     finally:

@@ -125,7 +125,8 @@ def _trigger(s: Session, workflow_id: str, user_name: str, input: Any, version: 
     if found is None or found.user.disabled:
         raise WorkflowNotFoundError()
     # An API key (`only`) acts only in its own workspace: elsewhere it is an outsider.
-    role = found.role if only is None or found.workflow.workspace_id == only else None
+    here = found.workflow is not None and (only is None or found.workflow.workspace_id == only)
+    role = found.role if here else None
     user, wf = found.user, access.require_role(role, found.user.id, "workflow.run", found.workflow)
     if wf.published_version is None:
         access.require_role(role, user.id, "workflow.run_draft", wf)
