@@ -65,6 +65,7 @@ class Api:
         return r.json()
 
     def start(self, doc: dict, payload: dict | None = None) -> tuple[str, str]:
+        doc = {**doc, "name": f"{doc.get('name', 'Workflow')} {uuid.uuid4().hex[:6]}"}  # names are unique
         workflow_id = self.post("/api/workflows", doc)["id"]
         execution_id = self.post(f"/api/workflow/{workflow_id}/execute", {"input": payload or {}})["executionId"]
         return workflow_id, execution_id
