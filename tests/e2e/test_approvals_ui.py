@@ -283,11 +283,13 @@ def test_triage_from_the_keyboard_preview_and_approve_then_next(app_server, new_
     alice.locator(".inbox-row .row-title").first.click()
     alice.wait_for_url(re.compile(r".*/workflows/approvals/[0-9a-f-]{36}$"))
     here = alice.url
+    alice.locator("#approve").wait_for()  # the page has loaded the request before it is decided
     alice.click("#approve-next")
-    alice.get_by_role("alertdialog").wait_for()
+    dialog = alice.get_by_role("alertdialog")
+    dialog.get_by_text("Then the next request waiting for you opens").wait_for()
     alice.click("#confirm-decision")
-    wait_for(lambda: alice.url != here and re.search(r"/workflows/approvals/[0-9a-f-]{36}$", alice.url),
-             "the next request to open")
+    # Playwright's own wait (it processes the navigation events; polling page.url from a sleep loop does not)
+    alice.wait_for_url(lambda url: url != here and re.search(r"/workflows/approvals/[0-9a-f-]{36}/?$", url))
     alice.locator("#approve").wait_for()  # the next one can be decided at once
     statuses = sorted(_execution(base, owner, eid)["status"] for eid in ids)
     assert statuses.count("paused") <= 2
