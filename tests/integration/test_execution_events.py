@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.helpers import adrain, create_workflow, document, edge, make_user, node
+from tests.support.loopback import serve_api
 from wayvo_app.api import routes_stream
 from wayvo_app.api.app import create_api
 from wayvo_app.services import accounts
@@ -26,20 +23,8 @@ from wayvo_app.store import db
 @pytest.fixture
 def base_url(db_url, monkeypatch):
     monkeypatch.setattr(routes_stream, "HEARTBEAT_SECONDS", 0.05)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve_api() as url:
+        yield url
 
 
 def _auth(user_name: str) -> tuple[str, dict]:

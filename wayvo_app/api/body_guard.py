@@ -52,6 +52,20 @@ def _depth(value, limit: int) -> int:
     return deepest
 
 
+def replaying(body: bytes, receive):
+    """An ASGI `receive` that hands the app the body already read, then the rest of the stream."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 def check_json_object(raw: bytes) -> dict:
     """The body as a dict, or BadBody(400) for malformed JSON, NaN/Infinity, or a non-object."""
     try:
@@ -109,16 +123,7 @@ class BodyGuard:
                 check_json_object(body)
         except BadBody as bad:
             return await self._reject(send, bad)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     @staticmethod
     async def _read(scope, receive) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from http.cookies import CookieError, SimpleCookie
 
-from wayvo_app.api.body_guard import BadBody, BodyGuard
+from wayvo_app.api.body_guard import BadBody, BodyGuard, replaying
 from wayvo_app.services import accounts
 from wayvo_app.services.library import MAX_IMPORT_BYTES
 from wayvo_app.settings import get_settings
@@ -77,13 +77,4 @@ class UploadGuard:
             body = await read_at_most(receive, self.limit)
         except BadBody as bad:
             return await BodyGuard._reject(send, bad)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
