@@ -3,6 +3,8 @@ signal when asked, and replay the first response for a repeated Idempotency-Key.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ from wayvo_app.core.errors import (
 )
 from wayvo_app.core.times import parse_duration
 from wayvo_app.engine import wakeup
+from wayvo_app.engine.loader import StepWorld, graph_of_version
 from wayvo_app.engine.metrics import SIGNALS
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.settings import get_settings
@@ -27,7 +30,6 @@ from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import utcnow
-from wayvo_app.store.users import user_by_name
 
 
 @dataclass(frozen=True)
@@ -57,19 +59,23 @@ def _no_waiter(s, workspace_id: str, namespace: str, key: str) -> dict[str, Any]
     return refusal_body(NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"'))
 
 
-def _signal(s, workspace_id, namespace, key, payload, source, user_id, buffer_for,
+def _signal(s, user_id, workspace_id, namespace, key, payload, source, buffer_for,
             runner: wakeup.LocalRunner | None = None, handed: list | None = None) -> dict[str, Any]:
-    """Resume the workspace's wait for the pair, or buffer the signal in that workspace. With a
-    local `runner`, the resumed step is claimed for it here and put in `handed`."""
+    """Resume the workspace's wait for the pair (the sender must be a member), or buffer the
+    signal in that workspace. With a local `runner`, the resumed step is claimed for it here,
+    with what it needs to run (no read of its own), and put in `handed`."""
     now = utcnow()
     owner = runner.owner if runner is not None else None
     until = now + runner.lease if runner is not None else None
-    received = store_waits.receive_waiting_event(s, workspace_id, namespace, key, payload, source, now,
-                                                 owner=owner, lease_until=until)
-    if received is not None:
-        if received[2] is not None and handed is not None:
-            handed.append(received[2])
-        return {"success": True, "waitEventId": received[0], "executionId": received[1], "workflowResumed": True}
+    done = store_waits.deliver_to_wait(s, user_id, workspace_id, namespace, key, payload, source, now,
+                                       owner=owner, lease_until=until)
+    if not done.member:  # a sender outside the workspace finds nothing waiting, whatever waits there
+        raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
+    if done.wait_id is not None:
+        if done.claimed is not None and handed is not None:
+            handed.append(_with_world(s, done, store_waits.received_json(done, namespace, key, payload, source, now)))
+        return {"success": True, "waitEventId": done.wait_id, "executionId": done.execution_id,
+                "workflowResumed": True}
     if buffer_for:
         limit = get_settings().max_buffered_signals
         if store_waits.unconsumed_signals(s, workspace_id, now) >= limit:
@@ -80,6 +86,14 @@ def _signal(s, workspace_id, namespace, key, payload, source, user_id, buffer_fo
         return {"success": True, "buffered": True, "signalId": signal.id,
                 "expiresAt": signal.expires_at.isoformat(), "workflowResumed": False}
     return _no_waiter(s, workspace_id, namespace, key)
+
+
+def _with_world(s, done: store_waits.Delivered, resolution: dict[str, Any]):
+    """The claimed step with its world and its wait's outcome: the worker runs it without a read."""
+    if done.execution is None or done.user is None:
+        return done.claimed  # the worker loads what is missing (and fails the step with the reason)
+    world = StepWorld(done.execution, graph_of_version(s, done.execution.version_id), done.user, done.outputs)
+    return dataclasses.replace(done.claimed, world=world, resolution=resolution)
 
 
 def _outcome(body: dict[str, Any]) -> SignalResult:
@@ -101,16 +115,12 @@ def _check_buffer_for(buffer_for: str) -> None:
                               f"(the limit is the setting WAYVO_MAX_BUFFER_FOR)")
 
 
-def _workspace_of_signal(s, user_id: str, workspace_id: str | None, namespace: str, key: str) -> str:
-    """The signal's workspace (its key's, or the sender's personal one); a sender outside it
-    finds no waiting event, exactly as if nothing waited there."""
-    if workspace_id is None:  # the personal workspace is found through the user's membership
-        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
-    elif store_workspaces.member_role(s, user_id, workspace_id) is None:
-        workspace_id = None
-    if not workspace_id:
-        raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
-    return workspace_id
+def _sender(s, user_name: str, workspace_id: str | None) -> tuple[str, str | None]:
+    """signal_event's sender by name and, without a workspace, their personal one (one query)."""
+    found = store_waits.signal_sender(s, user_name, personal=workspace_id is None)
+    if found is None:
+        raise NotFoundError(f'User "{user_name}" not found')
+    return found[0], workspace_id or found[1]
 
 
 def deliver_signal(**kwargs: Any) -> SignalResult:
@@ -124,21 +134,15 @@ def deliver_signal(**kwargs: Any) -> SignalResult:
     return result
 
 
-def _user_id(s, user_name: str) -> str:
-    user = user_by_name(s, user_name)
-    if user is None:
-        raise NotFoundError(f'User "{user_name}" not found')
-    return user.id
-
-
 def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | None = None,
              user_id: str | None = None, buffer_for: str | None = None, idempotency_key: str | None = None,
              scope: str | None = None, workspace_id: str | None = None,
-             user_name: str | None = None) -> SignalResult:
+             user_name: str | None = None, authorize: Callable[[Any], Any] | None = None) -> SignalResult:
     """Deliver a signal as `user_id` into `workspace_id` (its key's workspace; default the user's
     personal one): only waits of that workspace can be resumed, and a buffered signal is taken only
     there. Raises NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets
-    the first answer again, result or error."""
+    the first answer again, result or error. `authorize(session)` (the API) finds the caller in
+    the signal's own transaction: a Principal with the key's workspace and name (the source)."""
     namespace, key = (namespace or "").strip(), (key or "").strip()
     idempotency_key = checked_key(idempotency_key)
     if not namespace or not key:
@@ -148,14 +152,20 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
     runner, handed, committed = wakeup.reserve_runner(), [], False  # a local worker takes the step at once
     try:
         with db.session() as s:
-            if user_id is None:  # signal_event: the user is looked up in the signal's own transaction
-                user_id = _user_id(s, user_name)
+            if authorize is not None:  # the API key, checked in the signal's own transaction
+                me = authorize(s)
+                user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
+            elif user_id is None:  # signal_event: the user is looked up in the signal's own transaction
+                user_id, workspace_id = _sender(s, user_name, workspace_id)
+            elif workspace_id is None:
+                workspace_id = store_workspaces.personal_workspace_id(s, user_id)
             record_scope = f"signal:{scope or user_id}"
             seen = store_idempotency.recorded_response(s, record_scope, idempotency_key) if idempotency_key else None
             if seen is not None:
                 return _outcome(seen.response)
-            target = _workspace_of_signal(s, user_id, workspace_id, namespace, key)
-            body = _signal(s, target, namespace, key, payload, source, user_id, buffer_for, runner, handed)
+            if not workspace_id:
+                raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
+            body = _signal(s, user_id, workspace_id, namespace, key, payload, source, buffer_for, runner, handed)
             if idempotency_key:
                 store_idempotency.record_response(s, record_scope, idempotency_key, body)
         committed = True

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, and_, bindparam, case, exists, func, literal, select, true, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from wayvo_app.core.errors import StepError
 from wayvo_app.core.outcomes import WaitForApproval, WaitForEvent
 from wayvo_app.store import dialect
-from wayvo_app.store.executions import Claimed, claim_waiting_step, touch_execution
+from wayvo_app.store.executions import (
+    Claimed,
+    claim_waiting_step,
+    execution_with_user,
+    success_outputs,
+    touch_execution,
+)
 from wayvo_app.store.models import (
     ApprovalAudience,
     ApprovalDecision,
@@ -22,7 +30,10 @@ from wayvo_app.store.models import (
     ExecutionStep,
     User,
     WaitEvent,
+    Workspace,
+    WorkspaceMember,
 )
+from wayvo_app.store.users import normalize_user_name
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -145,51 +156,156 @@ def _take_buffered(s: Session, workspace_id: str, namespace: str, key: str, wait
     return None
 
 
-def waiting_event(s: Session, workspace_id: str, namespace: str, key: str) -> WaitEvent | None:
-    """The workspace's open wait for (namespace, key), locked so that one signal resumes it."""
-    stmt = (select(WaitEvent)
-            .where(WaitEvent.workspace_id == workspace_id, WaitEvent.namespace == namespace,
-                   WaitEvent.event_key == key, WaitEvent.status == "waiting"))
-    return s.exec(dialect.locked(s, stmt, of=WaitEvent)).scalars().first()
-
-
-def receive_event(s: Session, row: WaitEvent, payload: Any, source: str | None, now: datetime) -> bool:
-    """Deliver a signal to the wait (one conditional update wins against an expiry) and resume
-    its step; False when the wait was no longer open."""
-    done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
-                  .values(status="received", payload=payload, received_at=now, received_from=source))
-    if done.rowcount != 1:
-        return False
-    resume_waiting_step(s, row.step_id, now)
-    touch_execution(s, row.execution_id, now)
-    return True
-
-
 _W = WaitEvent.__table__
+_E, _S, _U, _M = Execution.__table__, ExecutionStep.__table__, User.__table__, WorkspaceMember.__table__
+_USER_COLUMNS = [c for c in _U.c if c.name != "password_hash"]  # the world's user: no hash in memory
 
 
-def receive_waiting_event(s: Session, workspace_id: str, namespace: str, key: str, payload: Any,
-                          source: str | None, now: datetime, *, owner: str | None = None,
-                          lease_until: datetime | None = None) -> tuple[str, str, Claimed | None] | None:
-    """`waiting_event` and `receive_event` in one statement: the workspace's open wait for the
-    pair takes the signal (UPDATE ... RETURNING; a concurrent signal waits for the row and then
-    finds it received), and its step resumes: due now for any worker, or, with `owner`, claimed
-    under that worker's lease in this transaction (it is handed the step after the commit).
-    (wait id, execution id, the claimed step or None), or None when nothing waits."""
+@dataclass(frozen=True)
+class Delivered:
+    """What a signal did to the workspace's open wait for its pair: `member` is False when the
+    sender is not in the workspace (nothing was touched); `wait_id` None when nothing waited.
+    With a local owner, `claimed` is the resumed step claimed for it, and `execution`, `user`
+    and `outputs` are what it needs to run (read in the same statement on PostgreSQL)."""
+
+    member: bool
+    wait_id: str | None = None
+    execution_id: str | None = None
+    claimed: Claimed | None = None
+    execution: Execution | None = None
+    user: User | None = None
+    outputs: dict[str, Any] | None = None
+
+
+def _deliver_statement(claim: bool):
+    """PostgreSQL, one round trip: the membership check, the wait taking the signal (UPDATE ...
+    RETURNING; a concurrent signal waits for the row, then finds it received), the step resumed
+    (claimed under the local worker's lease, or due now with a NOTIFY), the execution touched
+    and, for a local worker, the execution, its user and the outputs of its successful steps."""
+    member = select(exists().where(_M.c.user_id == bindparam("_uid"), _M.c.workspace_id == bindparam("_ws"))
+                    .label("ok")).cte("m")
+    wait = (_W.update().where(_W.c.workspace_id == bindparam("_ws"), _W.c.namespace == bindparam("_ns"),
+                              _W.c.event_key == bindparam("_key"), _W.c.status == "waiting",
+                              select(member.c.ok).scalar_subquery())
+            .values(status="received", payload=bindparam("_payload", type_=JSON), received_at=bindparam("_now"),
+                    received_from=bindparam("_source"))
+            .returning(_W.c.id, _W.c.execution_id, _W.c.step_id).cte("w"))
+    values = (dict(status="running", run_at=bindparam("_now"), lease_owner=bindparam("_owner"),
+                   lease_expires_at=bindparam("_until"), started_at=bindparam("_now")) if claim
+              else dict(status="pending", run_at=bindparam("_now")))
+    step = (_S.update().where(_S.c.id == wait.c.step_id, _S.c.status == "waiting").values(**values)
+            .returning(_S.c.id, _S.c.execution_id, _S.c.node_id, _S.c.attempt, _S.c.wait_kind, _S.c.recoveries)
+            .cte("st"))
+    # A resumed step is queued or running again, so its execution is running (core.progress's
+    # execution_status); the step's record then finds the status right and needs no UPDATE.
+    resumed = and_(_E.c.status == "paused", exists(select(step.c.id)))
+    touched = (_E.update().where(_E.c.id == wait.c.execution_id)
+               .values(updated_at=bindparam("_now"), status=case((resumed, "running"), else_=_E.c.status))
+               .returning(*_E.c).cte("ex"))
+    if not claim:  # wake listening workers at commit
+        woken = select(func.count(func.pg_notify(dialect.WORK_CHANNEL, ""))).select_from(step).scalar_subquery()
+        return (select(member.c.ok, wait.c.id, wait.c.execution_id, step.c.id, woken)
+                .select_from(member.outerjoin(wait, true()).outerjoin(step, true())).add_cte(touched))
+    outputs = (select(func.json_agg(aggregate_order_by(func.json_build_array(_S.c.node_id, _S.c.status, _S.c.output),
+                                                       _S.c.attempt)))
+               .where(_S.c.execution_id == wait.c.execution_id).scalar_subquery())
+    return (select(member.c.ok, wait.c.id, wait.c.execution_id, *step.c, *touched.c, *_USER_COLUMNS,
+                   outputs.label("outputs"))
+            .select_from(member.outerjoin(wait, true()).outerjoin(step, true()).outerjoin(touched, true())
+                         .outerjoin(_U, _U.c.id == touched.c.user_id)))
+
+
+_DELIVER_CLAIM, _DELIVER_DUE = _deliver_statement(True), _deliver_statement(False)
+
+
+def _outputs(rows: list | None) -> dict[str, Any]:
+    """The outputs of the latest successful attempt per node (as store.executions.Snapshot)."""
+    outputs: dict[str, Any] = {}
+    for node_id, status, output in rows or ():
+        if status == "success":
+            outputs[node_id] = output
+        else:
+            outputs.pop(node_id, None)
+    return outputs
+
+
+def deliver_to_wait(s: Session, user_id: str, workspace_id: str, namespace: str, key: str, payload: Any,
+                    source: str | None, now: datetime, *, owner: str | None = None,
+                    lease_until: datetime | None = None) -> Delivered:
+    """The signal of `user_id` into `workspace_id`: the workspace's open wait for the pair takes
+    it and its step resumes (see Delivered). On PostgreSQL one statement (`_deliver_statement`)."""
+    if not dialect.is_postgres(s):
+        return _deliver_portable(s, user_id, workspace_id, namespace, key, payload, source, now, owner, lease_until)
+    params = {"_uid": user_id, "_ws": workspace_id, "_ns": namespace, "_key": key, "_payload": payload,
+              "_source": source, "_now": now}
+    if owner is None:
+        ok, wait_id, execution_id, _step, _woken = s.connection().execute(_DELIVER_DUE, params).one()
+        return Delivered(bool(ok), wait_id, execution_id)
+    row = s.connection().execute(_DELIVER_CLAIM, {**params, "_owner": owner, "_until": lease_until}).one()
+    ok, wait_id, execution_id = row[:3]
+    if wait_id is None or row[3] is None:
+        return Delivered(bool(ok), wait_id, execution_id)
+    n_step, n_exec, n_user = len(_CLAIMED), len(_E.c), len(_USER_COLUMNS)
+    claimed = Claimed(*row[3:3 + n_step])
+    execution = Execution(**dict(zip(_E.c.keys(), row[3 + n_step:3 + n_step + n_exec], strict=True)))
+    values = row[3 + n_step + n_exec:3 + n_step + n_exec + n_user]
+    user = User(**dict(zip([c.name for c in _USER_COLUMNS], values, strict=True)), password_hash="") \
+        if values[0] is not None else None
+    return Delivered(True, wait_id, execution_id, claimed, execution, user, _outputs(row[-1]))
+
+
+_CLAIMED = ("id", "execution_id", "node_id", "attempt", "wait_kind", "recoveries")
+
+
+def _deliver_portable(s, user_id, workspace_id, namespace, key, payload, source, now, owner, lease_until) -> Delivered:
+    """SQLite: the same, one statement at a time (its write transactions are serialized)."""
+    if s.exec(select(_M.c.id).where(_M.c.user_id == user_id, _M.c.workspace_id == workspace_id)).first() is None:
+        return Delivered(False)
     row = s.connection().execute(
         _W.update().where(_W.c.workspace_id == workspace_id, _W.c.namespace == namespace,
                           _W.c.event_key == key, _W.c.status == "waiting")
         .values(status="received", payload=payload, received_at=now, received_from=source)
         .returning(_W.c.id, _W.c.execution_id, _W.c.step_id)).first()
     if row is None:
-        return None
+        return Delivered(True)
+    wait_id, execution_id, step_id = row
     claimed = None
     if owner is not None:
-        claimed = claim_waiting_step(s, row.step_id, owner, now, lease_until)
+        claimed = claim_waiting_step(s, step_id, owner, now, lease_until)
+        resumed = claimed is not None
     else:
-        resume_waiting_step(s, row.step_id, now)
-    touch_execution(s, row.execution_id, now)
-    return row.id, row.execution_id, claimed
+        resumed = s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id, ExecutionStep.status == "waiting")
+                         .values(status="pending", run_at=now)).rowcount == 1
+    touch_execution(s, execution_id, now)
+    if resumed:
+        s.connection().execute(_E.update().where(_E.c.id == execution_id, _E.c.status == "paused")
+                               .values(status="running"))
+    pair = execution_with_user(s, execution_id) if claimed is not None else None
+    if pair is None:
+        return Delivered(True, wait_id, execution_id, claimed)
+    return Delivered(True, wait_id, execution_id, claimed, pair[0], pair[1], success_outputs(s, execution_id))
+
+
+def received_json(delivered: Delivered, namespace: str, key: str, payload: Any, source: str | None,
+                  now: datetime) -> dict[str, Any]:
+    """The resumed wait's outcome as `event_resolution` reads it back, known without a read."""
+    return {"status": "received", "payload": payload, "eventNamespace": namespace, "eventKey": key,
+            "waitEventId": delivered.wait_id, "receivedAt": _iso(now), "receivedFrom": source}
+
+
+_PERSONAL = (select(Workspace.id).join(WorkspaceMember, WorkspaceMember.workspace_id == Workspace.id)
+             .where(WorkspaceMember.user_id == _U.c.id, Workspace.personal.is_(True))
+             .order_by(Workspace.created_at).limit(1).correlate(_U).scalar_subquery())
+_SENDER = select(_U.c.id, _PERSONAL).where(_U.c.user_name == bindparam("_name"))
+_SENDER_ONLY = select(_U.c.id, literal(None)).where(_U.c.user_name == bindparam("_name"))
+
+
+def signal_sender(s: Session, user_name: str, *, personal: bool) -> tuple[str, str | None] | None:
+    """A signal's sender by name (any case, disabled or not) and, with `personal`, the id of
+    their personal workspace, in one query; None for an unknown name."""
+    row = s.connection().execute(_SENDER if personal else _SENDER_ONLY,
+                                 {"_name": normalize_user_name(user_name)}).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def last_event_status(s: Session, workspace_id: str, namespace: str, key: str) -> str | None:
