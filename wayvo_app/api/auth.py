@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import Request
 
 from wayvo_app.api.rate_limit import client_key
@@ -48,6 +51,34 @@ def _in_scope(request: Request, principal: Principal) -> Principal:
 def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the caller, from a session token or an API key in scope; 401/403 otherwise."""
     return _in_scope(request, _checked(request, _bearer(request), "Invalid or expired token"))
+
+
+async def api_key_bearer(request: Request) -> str:
+    """FastAPI dependency for a machine route that checks its key in its own transaction (the
+    signal): a `wfb_` token from the header (401 otherwise); `key_authorizer` does the rest."""
+    token = _bearer(request)
+    if not token.startswith(api_keys.KEY_PREFIX):
+        raise AuthenticationError("This route needs a workflow API key (wfb_...)")
+    return token
+
+
+def key_authorizer(request: Request, token: str, then: Callable[[], None] | None = None) -> Callable[[Any], Principal]:
+    """`authorize(session)`: what `api_key_principal` checks (repeated invalid tokens from one
+    client get 429, a revoked, expired or unknown key 401, a key out of scope 403), done in the
+    caller's transaction; `then` runs after (the route's own checks of its body)."""
+    def authorize(s: Any) -> Principal:
+        client = client_key(request)
+        failure_limits.check_token_address(client)
+        found = api_keys.user_for_api_key(s, token)
+        if found is None:
+            failure_limits.token_failed(client)
+            raise AuthenticationError("Invalid or revoked API key")
+        principal = _in_scope(request, accounts.principal_of_key(*found))
+        if then is not None:
+            then()
+        return principal
+
+    return authorize
 
 
 def api_key_principal(request: Request) -> Principal:

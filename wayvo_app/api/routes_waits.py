@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from wayvo_app import routes
-from wayvo_app.api.auth import api_key_principal, current_principal
+from wayvo_app.api.auth import api_key_bearer, current_principal, key_authorizer
 from wayvo_app.api.errors import status_for
 from wayvo_app.core.errors import BadRequestError, EventAlreadyReceivedError, NoWaitingEventError
 from wayvo_app.services import decisions
@@ -26,20 +26,23 @@ class DecisionBody(BaseModel):
 
 
 @router.post(routes.API_SIGNAL, tags=["events"])
-async def signal(request: Request, me: Principal = Depends(api_key_principal)):
+async def signal(request: Request, token: str = Depends(api_key_bearer)):
     body: dict[str, Any] = await request.json() if (await request.body()).strip() else {}
-    namespace, key = body.get("eventNamespace"), body.get("eventKey")
-    if not isinstance(namespace, str) or not isinstance(key, str):
-        raise BadRequestError("eventNamespace and eventKey must be strings")
-    buffer_for = body.get("bufferFor")
-    if buffer_for is not None and not isinstance(buffer_for, str):
-        raise BadRequestError('bufferFor must be a duration such as "10m"')
-    # The database work runs in a thread: a signal must not block the web worker's event loop.
+    namespace, key, buffer_for = body.get("eventNamespace"), body.get("eventKey"), body.get("bufferFor")
+
+    def check_body() -> None:  # after the key's checks, as a dependency's would come first
+        if not isinstance(namespace, str) or not isinstance(key, str):
+            raise BadRequestError("eventNamespace and eventKey must be strings")
+        if buffer_for is not None and not isinstance(buffer_for, str):
+            raise BadRequestError('bufferFor must be a duration such as "10m"')
+
+    # One thread hop and one transaction: the key is checked in the signal's own transaction, and
+    # the database work runs off the web worker's event loop.
     try:
         result = await asyncio.to_thread(
-            deliver_signal, namespace=namespace, key=key, payload=body.get("payload"), source=me.via_api_key,
-            user_id=me.id, buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"),
-            workspace_id=me.workspace_id)  # the key's workspace: a signal never leaves it
+            deliver_signal, namespace=namespace, key=key, payload=body.get("payload"),
+            buffer_for=buffer_for, idempotency_key=request.headers.get("idempotency-key"),
+            authorize=key_authorizer(request, token, check_body))  # the key's workspace: a signal never leaves it
     except (NoWaitingEventError, EventAlreadyReceivedError) as exc:  # 404 / 409 in the signal's own shape
         return JSONResponse(refusal_body(exc), status_code=status_for(exc))
     return JSONResponse(result.body, status_code=202 if result.buffered else 200)

@@ -123,6 +123,18 @@ def _sender(s, user_name: str, workspace_id: str | None) -> tuple[str, str | Non
     return found[0], workspace_id or found[1]
 
 
+def _fields(namespace: str | None, key: str | None, buffer_for: str | None,
+            idempotency_key: str | None) -> tuple[str, str, str | None]:
+    """The pair trimmed and the Idempotency-Key checked; 400 for a missing pair or a bad bufferFor."""
+    namespace, key = (namespace or "").strip(), (key or "").strip()
+    idempotency_key = checked_key(idempotency_key)
+    if not namespace or not key:
+        raise BadRequestError("eventNamespace and eventKey are required")
+    if buffer_for:
+        _check_buffer_for(buffer_for)
+    return namespace, key, idempotency_key
+
+
 def deliver_signal(**kwargs: Any) -> SignalResult:
     """`_deliver`, counted: received (a wait resumed), buffered, or refused (raised)."""
     try:
@@ -143,18 +155,15 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
     there. Raises NoWaitingEventError or EventAlreadyReceivedError; a repeated Idempotency-Key gets
     the first answer again, result or error. `authorize(session)` (the API) finds the caller in
     the signal's own transaction: a Principal with the key's workspace and name (the source)."""
-    namespace, key = (namespace or "").strip(), (key or "").strip()
-    idempotency_key = checked_key(idempotency_key)
-    if not namespace or not key:
-        raise BadRequestError("eventNamespace and eventKey are required")
-    if buffer_for:
-        _check_buffer_for(buffer_for)
+    if authorize is None:
+        namespace, key, idempotency_key = _fields(namespace, key, buffer_for, idempotency_key)
     runner, handed, committed = wakeup.reserve_runner(), [], False  # a local worker takes the step at once
     try:
         with db.session() as s:
             if authorize is not None:  # the API key, checked in the signal's own transaction
-                me = authorize(s)
+                me = authorize(s)  # 401/403 (and the route's own 400s) come before the fields' 400s
                 user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
+                namespace, key, idempotency_key = _fields(namespace, key, buffer_for, idempotency_key)
             elif user_id is None:  # signal_event: the user is looked up in the signal's own transaction
                 user_id, workspace_id = _sender(s, user_name, workspace_id)
             elif workspace_id is None:
