@@ -59,11 +59,11 @@ def _no_waiter(s, workspace_id: str, namespace: str, key: str) -> dict[str, Any]
     return refusal_body(NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"'))
 
 
-def _signal(s, user_id, workspace_id, namespace, key, payload, source, buffer_for,
-            runner: wakeup.LocalRunner | None = None, handed: list | None = None) -> dict[str, Any]:
-    """Resume the workspace's wait for the pair (the sender must be a member), or buffer the
-    signal in that workspace. With a local `runner`, the resumed step is claimed for it here,
-    with what it needs to run (no read of its own), and put in `handed`."""
+def _resume(s, user_id, workspace_id, namespace, key, payload, source,
+            runner: wakeup.LocalRunner | None = None, handed: list | None = None) -> dict[str, Any] | None:
+    """Resume the workspace's wait for the pair (the sender must be a member); None when nothing
+    waits. With a local `runner`, the resumed step is claimed for it here, with what it needs to
+    run (no read of its own), and put in `handed`."""
     now = utcnow()
     owner = runner.owner if runner is not None else None
     until = now + runner.lease if runner is not None else None
@@ -71,12 +71,21 @@ def _signal(s, user_id, workspace_id, namespace, key, payload, source, buffer_fo
                                        owner=owner, lease_until=until)
     if not done.member:  # a sender outside the workspace finds nothing waiting, whatever waits there
         raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
-    if done.wait_id is not None:
-        if done.claimed is not None and handed is not None:
-            handed.append(_with_world(s, done, store_waits.received_json(done, namespace, key, payload, source, now)))
-        return {"success": True, "waitEventId": done.wait_id, "executionId": done.execution_id,
-                "workflowResumed": True}
+    if done.wait_id is None:
+        return None
+    if done.claimed is not None and handed is not None:
+        handed.append(_with_world(s, done, store_waits.received_json(done, namespace, key, payload, source, now)))
+    return {"success": True, "waitEventId": done.wait_id, "executionId": done.execution_id, "workflowResumed": True}
+
+
+def _signal(s, user_id, workspace_id, namespace, key, payload, source, buffer_for,
+            runner: wakeup.LocalRunner | None = None, handed: list | None = None) -> dict[str, Any]:
+    """`_resume`, or else buffer the signal in the workspace (`buffer_for`), or else refuse it."""
+    resumed = _resume(s, user_id, workspace_id, namespace, key, payload, source, runner, handed)
+    if resumed is not None:
+        return resumed
     if buffer_for:
+        now = utcnow()
         limit = get_settings().max_buffered_signals
         if store_waits.unconsumed_signals(s, workspace_id, now) >= limit:
             raise ConflictError(f"This workspace already holds {limit} buffered signals that no wait has taken "
@@ -92,8 +101,12 @@ def _with_world(s, done: store_waits.Delivered, resolution: dict[str, Any]):
     """The claimed step with its world and its wait's outcome: the worker runs it without a read."""
     if done.execution is None or done.user is None:
         return done.claimed  # the worker loads what is missing (and fails the step with the reason)
-    world = StepWorld(done.execution, graph_of_version(s, done.execution.version_id), done.user, done.outputs)
-    return dataclasses.replace(done.claimed, world=world, resolution=resolution)
+    try:
+        graph = graph_of_version(s, done.execution.version_id)
+    except Exception:  # noqa: BLE001 - the claim may be committed already: the worker loads it itself
+        return done.claimed
+    return dataclasses.replace(done.claimed, world=StepWorld(done.execution, graph, done.user, done.outputs),
+                               resolution=resolution)
 
 
 def _outcome(body: dict[str, Any]) -> SignalResult:
@@ -159,6 +172,16 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
         namespace, key, idempotency_key = _fields(namespace, key, buffer_for, idempotency_key)
     runner, handed, committed = wakeup.reserve_runner(), [], False  # a local worker takes the step at once
     try:
+        if idempotency_key is None and db.is_postgres_url():
+            # The usual case in two round trips: the sender's statement, then the wait's, which
+            # does every write and commits by itself. Nothing waiting: the transaction below
+            # (buffer or refuse) decides, from the start.
+            with db.autocommit_session() as s:
+                body = _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload,
+                                       source, buffer_for, runner, handed)
+            if body is not None:
+                committed = True
+                return _resumed(body, handed)
         with db.session() as s:
             if authorize is not None:  # the API key, checked in the signal's own transaction
                 me = authorize(s)  # 401/403 (and the route's own 400s) come before the fields' 400s
@@ -184,6 +207,26 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
             return _outcome(store_idempotency.recorded_response(s, record_scope, idempotency_key).response)
     finally:
         _hand_over(runner, handed if committed else [])
+    return _resumed(body, handed)
+
+
+def _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload, source, buffer_for,
+                    runner, handed) -> dict[str, Any] | None:
+    """`_resume` in an autocommit session: the caller first (a key, a name or an id)."""
+    if authorize is not None:
+        me = authorize(s)
+        user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
+        namespace, key, _ = _fields(namespace, key, buffer_for, None)
+    elif user_id is None:
+        user_id, workspace_id = _sender(s, user_name, workspace_id)
+    elif workspace_id is None:
+        workspace_id = store_workspaces.personal_workspace_id(s, user_id)
+    if not workspace_id:
+        raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
+    return _resume(s, user_id, workspace_id, namespace, key, payload, source, runner, handed)
+
+
+def _resumed(body: dict[str, Any], handed: list) -> SignalResult:
     if body.get("workflowResumed") and not handed:
         wakeup.notify_work()
     return _outcome(body)

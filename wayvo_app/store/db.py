@@ -29,6 +29,11 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def is_postgres_url(url: str | None = None) -> bool:
+    """Whether `url` (default: the configured database) is PostgreSQL."""
+    return (url or get_settings().database_url).startswith("postgresql")
+
+
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -110,6 +115,15 @@ def read_session(url: str | None = None) -> Iterator[Session]:
     """A read-only session (a deferred transaction on SQLite)."""
     with Session(get_engine(url, write=False), expire_on_commit=False) as s:
         yield s
+
+
+@contextmanager
+def autocommit_session(url: str | None = None) -> Iterator[Session]:
+    """PostgreSQL only: every statement is its own transaction, committed when it returns (no
+    BEGIN or COMMIT round trips). For a command whose writes are one statement (a signal)."""
+    with get_engine(url).connect() as conn:
+        with Session(bind=conn.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False) as s:
+            yield s
 
 
 def dispose_engines() -> None:
