@@ -1,0 +1,119 @@
+"""The step a signal hands to a local worker carries what the worker would otherwise read (its
+world and the wait's outcome), equal to that read; the execution is running again at once; a
+signal from outside the workspace touches nothing."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import create_workflow, document, edge, make_user, node
+from wayvo_app.core.errors import NoWaitingEventError
+from wayvo_app.engine import wakeup
+from wayvo_app.engine.loader import load_world
+from wayvo_app.services import executions as commands
+from wayvo_app.services.signals import signal_event
+from wayvo_app.store import db
+from wayvo_app.store import waits as store_waits
+from wayvo_app.store.models import Execution, ExecutionStep, WaitEvent, utcnow
+
+
+class Catcher:
+    """A LocalRunner that keeps what it is handed (and never runs it)."""
+
+    owner = "catcher:1"
+    lease = timedelta(seconds=60)
+
+    def __init__(self):
+        self.handed, self.reserved = [], 0
+
+    def reserve(self) -> bool:
+        self.reserved += 1
+        return True
+
+    def unreserve(self) -> None:
+        self.reserved -= 1
+
+    def hand(self, claimed) -> bool:
+        self.reserved -= 1
+        self.handed.append(claimed)
+        return True
+
+
+def _paused(owner: str, key: str) -> str:
+    nodes = [node("t", "Trigger"), node("w", "Wait", "Wait for Event", eventNamespace="shop", eventKey=key),
+             node("c", "Check", "Condition", condition="true")]
+    wf = create_workflow(owner, document(nodes, [edge("t", "w"), edge("w", "c")]))
+    execution_id = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={"n": 7}).execution_id
+    from wayvo_app.runtime.embedded import start_worker_thread
+
+    worker = start_worker_thread(poll_interval=0.1)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with db.read_session() as s:
+                if s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).first():
+                    break
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the execution did not pause")
+    finally:
+        worker.stop()
+        time.sleep(0.3)
+    return execution_id
+
+
+@pytest.fixture
+def catcher():
+    runner = Catcher()
+    unsubscribe = wakeup.subscribe_runner(runner)
+    yield runner
+    unsubscribe()
+
+
+def test_the_handed_step_carries_its_world_and_outcome_as_the_worker_would_read_them(db_url, catcher):
+    owner = make_user()
+    execution_id = _paused(owner, "k1")
+    body = signal_event(event_namespace="shop", event_key="k1", payload={"amount": 50}, user_name="owner")
+    assert body["workflowResumed"] is True and catcher.reserved == 0
+    (claimed,) = catcher.handed
+    with db.read_session() as s:
+        step = s.get(ExecutionStep, claimed.id)
+        execution = s.get(Execution, execution_id)
+        read_world = load_world(s, execution_id)
+        read_resolution = store_waits.event_resolution(s, claimed.id, utcnow(), expire=False)
+    assert (step.status, step.lease_owner, step.node_id, claimed.wait_kind) == ("running", catcher.owner, "w", "event")
+    assert execution.status == "running"  # its step is queued again: no longer paused
+    assert claimed.resolution == read_resolution
+    assert claimed.world.outputs == read_world.outputs == {"t": {"n": 7}}
+    assert claimed.world.user.id == read_world.user.id == owner
+    assert claimed.world.execution.id == execution_id and claimed.world.execution.status == "running"
+    assert claimed.world.graph.node("c") is not None
+
+
+def test_a_second_signal_finds_the_wait_received_and_hands_nothing(db_url, catcher):
+    owner = make_user()
+    _paused(owner, "k2")
+    signal_event(event_namespace="shop", event_key="k2", payload=1, user_name="owner")
+    with pytest.raises(Exception) as refused:
+        signal_event(event_namespace="shop", event_key="k2", payload=2, user_name="owner")
+    assert "already received" in str(refused.value)
+    assert len(catcher.handed) == 1 and catcher.reserved == 0
+
+
+def test_a_signal_from_outside_the_workspace_touches_nothing(db_url, catcher):
+    owner, stranger = make_user(), make_user("stranger")
+    execution_id = _paused(owner, "k3")
+    with db.read_session() as s:
+        workspace_id = s.get(Execution, execution_id).workspace_id
+    with pytest.raises(NoWaitingEventError):
+        signal_event(event_namespace="shop", event_key="k3", payload=1, user_name="stranger",
+                     workspace_id=workspace_id)
+    assert stranger and catcher.handed == [] and catcher.reserved == 0
+    with db.read_session() as s:
+        wait = s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).scalars().one()
+        assert wait.status == "waiting"
+        assert s.get(Execution, execution_id).status == "paused"
