@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from wayvo_app.engine import wakeup
+from wayvo_app.services import handover
 from wayvo_app.services.access import owns_workflow
 from wayvo_app.store import approvals as store_approvals
 from wayvo_app.store import executions as store
 from wayvo_app.store.models import ApprovalRequest, User, utcnow
-from wayvo_app.store.waits import decisions_json, resume_waiting_step
+from wayvo_app.store.waits import decisions_json, resume_waiting_step, touch_resumed
 
 NOT_FOUND = "Approval request not found"
 
@@ -45,8 +48,11 @@ def _visible(s: Session, user: User, request: ApprovalRequest) -> bool:
     return owns_workflow(s, request.workflow_id, user.id)
 
 
-def request_json(s: Session, request: ApprovalRequest, workflow_name: str | None = None) -> dict[str, Any]:
-    decided = decisions_json(s, request.id)
+def request_json(s: Session | None, request: ApprovalRequest, workflow_name: str | None = None,
+                 decided: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The API's shape of a request; its decisions are read unless given."""
+    if decided is None:
+        decided = decisions_json(s, request.id)
     return {
         "id": request.id, "executionId": request.execution_id, "workflowId": request.workflow_id,
         "workflowName": workflow_name, "nodeId": request.node_id, "title": request.title,
@@ -70,13 +76,29 @@ def get_visible(s: Session, request_id: str, user: User, *, lock: bool = False,
     return request
 
 
+@dataclass
+class Decided:
+    """A recorded decision: the request as it is now, its workflow's name, its decisions (the API's
+    shape) and, with a local worker, the resumed step claimed for it (to hand over after the commit)."""
+
+    request: ApprovalRequest
+    workflow_name: str | None
+    decisions: list[dict[str, Any]]
+    handed: list = field(default_factory=list)
+
+
 def decide(s: Session, request_id: str, user: User, decision: str, comment: str | None,
-           only: str | None = None) -> ApprovalRequest:
-    """Record one user's decision; the decision that settles the request resumes the execution."""
+           only: str | None = None, runner: wakeup.LocalRunner | None = None) -> Decided:
+    """Record one user's decision; the decision that settles the request resumes the execution:
+    its step is made due (workers woken at commit), or claimed for the local `runner` with what
+    it needs to run."""
     if decision not in ("approved", "rejected"):
         raise BadRequestError('decision must be "approved" or "rejected"')
     now = utcnow()
-    request = get_visible(s, request_id, user, lock=True, only=only)
+    found = store_approvals.approval_request_with_name(s, request_id)
+    request, name = found if found is not None else (None, None)
+    if request is None or (only and request.workspace_id != only) or not _visible(s, user, request):
+        raise NotFoundError(NOT_FOUND)
     if request.status != "pending":
         raise ConflictError(f"This approval request is already {request.status}")
     if request.expires_at is not None and request.expires_at <= now:
@@ -84,19 +106,41 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
     if not may_decide_now(user, request):
         raise ForbiddenError("You are not an approver of this request")
     previous = store_approvals.decisions_so_far(s, request.id)
-    if any(name == user.user_name for name, _ in previous):
+    if any(row[0] == user.user_name for row in previous):
         raise ConflictError("You have already decided this request")
-    store_approvals.add_decision(s, request.id, user.user_name, decision, (comment or "").strip() or None, now)
-    final = policy_outcome(request.approval_type, [d for _, d in previous] + [decision],
+    comment = (comment or "").strip() or None
+    store_approvals.add_decision(s, request.id, user.user_name, decision, comment, now)
+    decided = [*previous, (user.user_name, decision, comment, now)]
+    final = policy_outcome(request.approval_type, [row[1] for row in decided],
                            len(request.eligible or []), request.required_approvals)
     if not store_approvals.settle_request(s, request.id, final, now):
         raise ConflictError("This approval request was decided meanwhile")
+    request.updated_at = now
     if final:
-        resume_waiting_step(s, request.step_id, now)
-    store.touch_execution(s, request.execution_id, now)
-    s.flush()
-    s.refresh(request)
-    return request
+        request.status, request.decided_at = final, now
+    decisions = [{"userName": who, "decision": what, "comment": note, "decidedAt": when.isoformat() if when else None}
+                 for who, what, note, when in decided]
+    result = Decided(request, name, decisions)
+    if final:
+        _resume(s, request, decisions, now, runner, result.handed)
+    else:
+        store.touch_execution(s, request.execution_id, now)
+    return result
+
+
+def _resume(s: Session, request: ApprovalRequest, decisions: list, now, runner, handed: list) -> None:
+    """The decided request's step: claimed for the local worker with its world and outcome (as
+    `approval_resolution` reads it), or made due for any worker; the execution runs again."""
+    claimed = None
+    if runner is not None:
+        claimed = store.claim_waiting_step(s, request.step_id, runner.owner, now, now + runner.lease)
+        resumed = claimed is not None
+    else:
+        resumed = resume_waiting_step(s, request.step_id, now)
+    touch_resumed(s, request.execution_id, now, resumed)
+    if claimed is not None:
+        outcome = {"status": request.status, "decisions": decisions, "approvalRequestId": request.id}
+        handed.append(handover.with_world(s, claimed, outcome))
 
 
 audience_ids = store_approvals.audience_ids  # kept here: the inbox filters its lists with it

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from wayvo_app.core.errors import NotFoundError
 from wayvo_app.engine import wakeup
-from wayvo_app.services import access, approvals
+from wayvo_app.services import access, approvals, handover
 from wayvo_app.store import db
 from wayvo_app.store.models import User, Workflow
 from wayvo_app.store.users import user_by_name
@@ -20,14 +20,18 @@ def decide_approval(*, request_id: str, user_name: str, decision: str, comment: 
                     workspace_id: str | None = None) -> dict[str, Any]:
     """Decide as `user_name` (only a request of `workspace_id` when given); raises NotFoundError,
     ForbiddenError (403) or ConflictError (409)."""
-    with db.session() as s:
-        user = user_by_name(s, user_name)
-        if user is None:
-            raise NotFoundError(approvals.NOT_FOUND)
-        request = approvals.decide(s, request_id, user, decision, comment, only=workspace_id)
-        name = s.exec(select(Workflow.name).where(Workflow.id == request.workflow_id)).scalar()
-        body = approvals.request_json(s, request, name)
-    if body["status"] != "pending":
+    runner, done, committed = wakeup.reserve_runner(), None, False  # a local worker takes the step at once
+    try:
+        with db.session() as s:
+            user = user_by_name(s, user_name)
+            if user is None:
+                raise NotFoundError(approvals.NOT_FOUND)
+            done = approvals.decide(s, request_id, user, decision, comment, only=workspace_id, runner=runner)
+            body = approvals.request_json(None, done.request, done.workflow_name, done.decisions)
+        committed = True
+    finally:
+        handover.hand_over(runner, done.handed if committed and done is not None else [])
+    if body["status"] != "pending" and not done.handed:
         wakeup.notify_work()
     return body
 

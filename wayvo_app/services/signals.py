@@ -3,7 +3,6 @@ signal when asked, and replay the first response for a repeated Idempotency-Key.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +19,11 @@ from wayvo_app.core.errors import (
 )
 from wayvo_app.core.times import parse_duration
 from wayvo_app.engine import wakeup
-from wayvo_app.engine.loader import StepWorld, graph_of_version
 from wayvo_app.engine.metrics import SIGNALS
+from wayvo_app.services import handover
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.settings import get_settings
 from wayvo_app.store import db
-from wayvo_app.store import executions as store_executions
 from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store import workspaces as store_workspaces
@@ -99,14 +97,8 @@ def _signal(s, user_id, workspace_id, namespace, key, payload, source, buffer_fo
 
 def _with_world(s, done: store_waits.Delivered, resolution: dict[str, Any]):
     """The claimed step with its world and its wait's outcome: the worker runs it without a read."""
-    if done.execution is None or done.user is None:
-        return done.claimed  # the worker loads what is missing (and fails the step with the reason)
-    try:
-        graph = graph_of_version(s, done.execution.version_id)
-    except Exception:  # noqa: BLE001 - the claim may be committed already: the worker loads it itself
-        return done.claimed
-    return dataclasses.replace(done.claimed, world=StepWorld(done.execution, graph, done.user, done.outputs),
-                               resolution=resolution)
+    return handover.with_world(s, done.claimed, resolution, execution=done.execution, user=done.user,
+                               outputs=done.outputs)
 
 
 def _outcome(body: dict[str, Any]) -> SignalResult:
@@ -206,7 +198,7 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
         with db.read_session() as s:
             return _outcome(store_idempotency.recorded_response(s, record_scope, idempotency_key).response)
     finally:
-        _hand_over(runner, handed if committed else [])
+        handover.hand_over(runner, handed if committed else [])
     return _resumed(body, handed)
 
 
@@ -230,18 +222,6 @@ def _resumed(body: dict[str, Any], handed: list) -> SignalResult:
     if body.get("workflowResumed") and not handed:
         wakeup.notify_work()
     return _outcome(body)
-
-
-def _hand_over(runner: wakeup.LocalRunner | None, handed: list) -> None:
-    """After the signal's commit: the local worker runs the step it claimed (or the slot is freed;
-    a step it can no longer take is made due for any worker)."""
-    if runner is None:
-        return
-    if not handed:
-        runner.unreserve()
-    elif not runner.hand(handed[0]):
-        with db.session() as s:
-            store_executions.unclaim_step(s, handed[0].id, runner.owner, utcnow())
 
 
 def signal_event(*, event_namespace: str, event_key: str, payload: Any = None, user_name: str,

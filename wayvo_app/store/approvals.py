@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlmodel import Session
 
 from wayvo_app.store import dialect
-from wayvo_app.store.models import ApprovalAudience, ApprovalDecision, ApprovalRequest, User, Workflow
+from wayvo_app.store.models import ApprovalAudience, ApprovalDecision, ApprovalRequest, User, Workflow, new_id
 
 
 def approval_request(s: Session, request_id: str, *, lock: bool = False) -> ApprovalRequest | None:
@@ -18,17 +18,27 @@ def approval_request(s: Session, request_id: str, *, lock: bool = False) -> Appr
     return s.exec(dialect.locked(s, stmt) if lock else stmt).scalars().first()
 
 
-def decisions_so_far(s: Session, request_id: str) -> list[tuple[str, str]]:
-    """(user name, decision) of each decision on the request, oldest first."""
-    return list(s.exec(select(ApprovalDecision.user_name, ApprovalDecision.decision)
+def approval_request_with_name(s: Session, request_id: str) -> tuple[ApprovalRequest, str | None] | None:
+    """The request, locked so that decisions on it serialize, and its workflow's name (one query)."""
+    stmt = (select(ApprovalRequest, Workflow.name).outerjoin(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+            .where(ApprovalRequest.id == request_id))
+    row = s.exec(dialect.locked(s, stmt, of=ApprovalRequest)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def decisions_so_far(s: Session, request_id: str) -> list[tuple[str, str, str | None, datetime]]:
+    """(user name, decision, comment, when) of each decision on the request, oldest first."""
+    return list(s.exec(select(ApprovalDecision.user_name, ApprovalDecision.decision, ApprovalDecision.comment,
+                              ApprovalDecision.created_at)
                        .where(ApprovalDecision.request_id == request_id)
                        .order_by(ApprovalDecision.created_at)).all())
 
 
 def add_decision(s: Session, request_id: str, user_name: str, decision: str, comment: str | None,
                  now: datetime) -> None:
-    s.add(ApprovalDecision(request_id=request_id, user_name=user_name, decision=decision, comment=comment,
-                           created_at=now))
+    s.connection().execute(ApprovalDecision.__table__.insert(), {
+        "id": new_id(), "request_id": request_id, "user_name": user_name, "decision": decision, "comment": comment,
+        "created_at": now})
 
 
 def settle_request(s: Session, request_id: str, final: str | None, now: datetime) -> bool:

@@ -48,12 +48,28 @@ def role_members(s: Session, roles: tuple[str, ...] | list[str]) -> list[str]:
     return sorted(name for name, user_roles in users if wanted & set(user_roles or ()))
 
 
-def resume_waiting_step(s: Session, step_id: str, now: datetime) -> None:
+def resume_waiting_step(s: Session, step_id: str, now: datetime) -> bool:
     """A decision, a signal or a finished child makes the waiting step due now; it resumes only
-    if still waiting (a cancelled step stays cancelled). Workers are woken at commit."""
-    s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id, ExecutionStep.status == "waiting")
-           .values(status="pending", run_at=now))
+    if still waiting (a cancelled step stays cancelled: False). Workers are woken at commit."""
+    done = s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id, ExecutionStep.status == "waiting")
+                  .values(status="pending", run_at=now))
     dialect.notify_work(s)
+    return done.rowcount == 1
+
+
+_TOUCH_RESUMED = (Execution.__table__.update().where(Execution.__table__.c.id == bindparam("_id"))
+                  .values(updated_at=bindparam("_now"),
+                          status=case((Execution.__table__.c.status == "paused", "running"),
+                                      else_=Execution.__table__.c.status)))
+
+
+def touch_resumed(s: Session, execution_id: str, now: datetime, resumed: bool) -> None:
+    """The execution of a wait just settled: touched, and running again when its step resumed
+    (core.progress's execution_status: queued work means running)."""
+    if resumed:
+        s.connection().execute(_TOUCH_RESUMED, {"_id": execution_id, "_now": now})
+    else:
+        touch_execution(s, execution_id, now)
 
 
 def create_approval(s: Session, *, step: Any, execution: Execution, wait: WaitForApproval,

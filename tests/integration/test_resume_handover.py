@@ -1,4 +1,4 @@
-"""The step a signal hands to a local worker carries what the worker would otherwise read (its
+"""The step a signal (or a deciding approval) hands to a local worker carries what the worker would otherwise read (its
 world and the wait's outcome), equal to that read; the execution is running again at once; a
 signal from outside the workspace touches nothing."""
 
@@ -14,11 +14,13 @@ from tests.helpers import create_workflow, document, edge, make_user, node
 from wayvo_app.core.errors import NoWaitingEventError
 from wayvo_app.engine import wakeup
 from wayvo_app.engine.loader import load_world
+from wayvo_app.runtime.embedded import start_worker_thread
 from wayvo_app.services import executions as commands
+from wayvo_app.services.decisions import decide_approval
 from wayvo_app.services.signals import signal_event
 from wayvo_app.store import db
 from wayvo_app.store import waits as store_waits
-from wayvo_app.store.models import Execution, ExecutionStep, WaitEvent, utcnow
+from wayvo_app.store.models import ApprovalRequest, Execution, ExecutionStep, WaitEvent, utcnow
 
 
 class Catcher:
@@ -28,7 +30,12 @@ class Catcher:
     lease = timedelta(seconds=60)
 
     def __init__(self):
-        self.handed, self.reserved = [], 0
+        self.handed, self.reserved, self.detach = [], 0, None
+
+    def attach(self) -> None:
+        """Subscribed only once the execution paused: whatever else may hand steps to a local
+        worker (a trigger) has run by then on the real worker."""
+        self.detach = wakeup.subscribe_runner(self)
 
     def reserve(self) -> bool:
         self.reserved += 1
@@ -48,35 +55,38 @@ def _paused(owner: str, key: str) -> str:
              node("c", "Check", "Condition", condition="true")]
     wf = create_workflow(owner, document(nodes, [edge("t", "w"), edge("w", "c")]))
     execution_id = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={"n": 7}).execution_id
-    from wayvo_app.runtime.embedded import start_worker_thread
+    _run_until(lambda s: s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).first())
+    return execution_id
 
+
+def _run_until(paused) -> None:
+    """A worker runs the execution to its pause, then stops (the test's runner takes the resume)."""
     worker = start_worker_thread(poll_interval=0.1)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with db.read_session() as s:
-                if s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).first():
-                    break
+                if paused(s):
+                    return
             time.sleep(0.02)
-        else:
-            raise AssertionError("the execution did not pause")
+        raise AssertionError("the execution did not pause")
     finally:
         worker.stop()
         time.sleep(0.3)
-    return execution_id
 
 
 @pytest.fixture
 def catcher():
     runner = Catcher()
-    unsubscribe = wakeup.subscribe_runner(runner)
     yield runner
-    unsubscribe()
+    if runner.detach is not None:
+        runner.detach()
 
 
 def test_the_handed_step_carries_its_world_and_outcome_as_the_worker_would_read_them(db_url, catcher):
     owner = make_user()
     execution_id = _paused(owner, "k1")
+    catcher.attach()
     body = signal_event(event_namespace="shop", event_key="k1", payload={"amount": 50}, user_name="owner")
     assert body["workflowResumed"] is True and catcher.reserved == 0
     (claimed,) = catcher.handed
@@ -97,6 +107,7 @@ def test_the_handed_step_carries_its_world_and_outcome_as_the_worker_would_read_
 def test_a_second_signal_finds_the_wait_received_and_hands_nothing(db_url, catcher):
     owner = make_user()
     _paused(owner, "k2")
+    catcher.attach()
     signal_event(event_namespace="shop", event_key="k2", payload=1, user_name="owner")
     with pytest.raises(Exception) as refused:
         signal_event(event_namespace="shop", event_key="k2", payload=2, user_name="owner")
@@ -107,6 +118,7 @@ def test_a_second_signal_finds_the_wait_received_and_hands_nothing(db_url, catch
 def test_a_signal_from_outside_the_workspace_touches_nothing(db_url, catcher):
     owner, stranger = make_user(), make_user("stranger")
     execution_id = _paused(owner, "k3")
+    catcher.attach()
     with db.read_session() as s:
         workspace_id = s.get(Execution, execution_id).workspace_id
     with pytest.raises(NoWaitingEventError):
@@ -117,3 +129,31 @@ def test_a_signal_from_outside_the_workspace_touches_nothing(db_url, catcher):
         wait = s.exec(select(WaitEvent).where(WaitEvent.execution_id == execution_id)).scalars().one()
         assert wait.status == "waiting"
         assert s.get(Execution, execution_id).status == "paused"
+
+
+def test_a_deciding_approval_hands_its_step_with_world_and_outcome(db_url, catcher):
+    owner = make_user()
+    make_user("alice", roles=("approver",))
+    nodes = [node("t", "Trigger"), node("a", "Request Approval", "Request Approval", title="Order", approvers="alice"),
+             node("c", "Confirm", "Condition", condition="true")]
+    wf = create_workflow(owner, document(nodes, [edge("t", "a"), edge("a", "c")]))
+    execution_id = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={"n": 3}).execution_id
+    _run_until(lambda s: s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id == execution_id)).first())
+    with db.read_session() as s:
+        request_id = s.exec(select(ApprovalRequest.id).where(ApprovalRequest.execution_id == execution_id)).scalar()
+    catcher.attach()
+    body = decide_approval(request_id=request_id, user_name="alice", decision="approved", comment=" fine ")
+    assert body["status"] == "approved" and body["decisions"][0]["comment"] == "fine"
+    (claimed,) = catcher.handed
+    with db.read_session() as s:
+        step = s.get(ExecutionStep, claimed.id)
+        read_resolution = store_waits.approval_resolution(s, claimed.id, utcnow(), expire=False)
+        read_world = load_world(s, execution_id)
+        assert s.get(Execution, execution_id).status == "running"
+    assert (step.status, step.lease_owner, claimed.wait_kind) == ("running", catcher.owner, "approval")
+    assert claimed.resolution["status"] == read_resolution["status"] == "approved"
+    assert claimed.resolution["approvalRequestId"] == read_resolution["approvalRequestId"] == request_id
+    assert [(d["userName"], d["decision"], d["comment"]) for d in claimed.resolution["decisions"]] == \
+        [(d["userName"], d["decision"], d["comment"]) for d in read_resolution["decisions"]] == [("alice", "approved", "fine")]
+    assert claimed.world.outputs == read_world.outputs == {"t": {"n": 3}}
+    assert catcher.reserved == 0
