@@ -58,15 +58,19 @@ def _no_waiter(s, workspace_id: str, namespace: str, key: str) -> dict[str, Any]
 
 
 def _resume(s, user_id, workspace_id, namespace, key, payload, source,
-            runner: wakeup.LocalRunner | None = None, handed: list | None = None) -> dict[str, Any] | None:
+            runner: wakeup.LocalRunner | None = None, handed: list | None = None,
+            user_name: str | None = None) -> dict[str, Any] | None:
     """Resume the workspace's wait for the pair (the sender must be a member); None when nothing
     waits. With a local `runner`, the resumed step is claimed for it here, with what it needs to
-    run (no read of its own), and put in `handed`."""
+    run (no read of its own), and put in `handed`. With `user_name`, the sender (and without a
+    workspace, their personal one) is found in the same statement."""
     now = utcnow()
     owner = runner.owner if runner is not None else None
     until = now + runner.lease if runner is not None else None
     done = store_waits.deliver_to_wait(s, user_id, workspace_id, namespace, key, payload, source, now,
-                                       owner=owner, lease_until=until)
+                                       owner=owner, lease_until=until, user_name=user_name)
+    if user_name is not None and done.user_id is None:
+        raise NotFoundError(f'User "{user_name}" not found')
     if not done.member:  # a sender outside the workspace finds nothing waiting, whatever waits there
         raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
     if done.wait_id is None:
@@ -165,9 +169,9 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
     runner, handed, committed = wakeup.reserve_runner(), [], False  # a local worker takes the step at once
     try:
         if idempotency_key is None and db.is_postgres_url():
-            # The usual case in two round trips: the sender's statement, then the wait's, which
-            # does every write and commits by itself. Nothing waiting: the transaction below
-            # (buffer or refuse) decides, from the start.
+            # The usual case in one round trip (signal_event) or two (the API: the key's lookup
+            # first): the wait's statement does every write and commits by itself. Nothing
+            # waiting: the transaction below (buffer or refuse) decides, from the start.
             with db.autocommit_session() as s:
                 body = _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload,
                                        source, buffer_for, runner, handed)
@@ -209,8 +213,8 @@ def _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, k
         me = authorize(s)
         user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
         namespace, key, _ = _fields(namespace, key, buffer_for, None)
-    elif user_id is None:
-        user_id, workspace_id = _sender(s, user_name, workspace_id)
+    elif user_id is None:  # signal_event: the sender is found in the wait's own statement
+        return _resume(s, None, workspace_id, namespace, key, payload, source, runner, handed, user_name=user_name)
     elif workspace_id is None:
         workspace_id = store_workspaces.personal_workspace_id(s, user_id)
     if not workspace_id:

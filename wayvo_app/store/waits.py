@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, and_, bindparam, case, exists, func, literal, select, true, update
+from sqlalchemy import JSON, String, and_, bindparam, case, exists, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -128,8 +129,9 @@ def approval_resolution(s: Session, step_id: str, now: datetime, *, expire: bool
             "approvalRequestId": request.id}
 
 
-def _wait_json(row: WaitEvent) -> dict[str, Any]:
-    return {"status": row.status, "payload": row.payload if row.status == "received" else None,
+def _wait_json(row: Any, status: str | None = None) -> dict[str, Any]:
+    status = status or row.status
+    return {"status": status, "payload": row.payload if status == "received" else None,
             "eventNamespace": row.namespace, "eventKey": row.event_key, "waitEventId": row.id,
             "receivedAt": _iso(row.received_at), "receivedFrom": row.received_from}
 
@@ -191,16 +193,29 @@ class Delivered:
     execution: Execution | None = None
     user: User | None = None
     outputs: dict[str, Any] | None = None
+    user_id: str | None = None  # the sender, found by name (None: no such user)
+    workspace_id: str | None = None  # the signal's workspace (given, or the sender's personal one)
 
 
-def _deliver_statement(claim: bool):
+def _deliver_statement(claim: bool, by_name: bool):
     """PostgreSQL, one round trip: the membership check, the wait taking the signal (UPDATE ...
     RETURNING; a concurrent signal waits for the row, then finds it received), the step resumed
     (claimed under the local worker's lease, or due now with a NOTIFY), the execution touched
-    and, for a local worker, the execution, its user and the outputs of its successful steps."""
-    member = select(exists().where(_M.c.user_id == bindparam("_uid"), _M.c.workspace_id == bindparam("_ws"))
-                    .label("ok")).cte("m")
-    wait = (_W.update().where(_W.c.workspace_id == bindparam("_ws"), _W.c.namespace == bindparam("_ns"),
+    and, for a local worker, the execution, its user and the outputs of its successful steps.
+    `by_name`: the sender is found by name (`_name`) and the workspace, when `_ws` is NULL, is
+    their personal one, in the same statement."""
+    if by_name:
+        personal = (select(Workspace.id).join(WorkspaceMember, WorkspaceMember.workspace_id == Workspace.id)
+                    .where(WorkspaceMember.user_id == _U.c.id, Workspace.personal.is_(True))
+                    .order_by(Workspace.created_at).limit(1).correlate(_U).scalar_subquery())
+        sender = (select(_U.c.id.label("uid"), func.coalesce(bindparam("_ws", type_=String), personal).label("ws"))
+                  .where(_U.c.user_name == bindparam("_name")).cte("sender"))
+        uid, ws = select(sender.c.uid).scalar_subquery(), select(sender.c.ws).scalar_subquery()
+    else:
+        uid, ws = bindparam("_uid", type_=String), bindparam("_ws", type_=String)
+    member = select(exists().where(_M.c.user_id == uid, _M.c.workspace_id == ws).label("ok"),
+                    uid.label("uid"), ws.label("ws")).cte("m")
+    wait = (_W.update().where(_W.c.workspace_id == select(member.c.ws).scalar_subquery(), _W.c.namespace == bindparam("_ns"),
                               _W.c.event_key == bindparam("_key"), _W.c.status == "waiting",
                               select(member.c.ok).scalar_subquery())
             .values(status="received", payload=bindparam("_payload", type_=JSON), received_at=bindparam("_now"),
@@ -220,18 +235,19 @@ def _deliver_statement(claim: bool):
                .returning(*_E.c).cte("ex"))
     if not claim:  # wake listening workers at commit
         woken = select(func.count(func.pg_notify(dialect.WORK_CHANNEL, ""))).select_from(step).scalar_subquery()
-        return (select(member.c.ok, wait.c.id, wait.c.execution_id, step.c.id, woken)
+        return (select(member.c.ok, wait.c.id, wait.c.execution_id, member.c.uid, member.c.ws, step.c.id, woken)
                 .select_from(member.outerjoin(wait, true()).outerjoin(step, true())).add_cte(touched))
     outputs = (select(func.json_agg(aggregate_order_by(func.json_build_array(_S.c.node_id, _S.c.status, _S.c.output),
                                                        _S.c.attempt)))
                .where(_S.c.execution_id == wait.c.execution_id).scalar_subquery())
-    return (select(member.c.ok, wait.c.id, wait.c.execution_id, *step.c, *touched.c, *_USER_COLUMNS,
+    return (select(member.c.ok, wait.c.id, wait.c.execution_id, member.c.uid, member.c.ws, *step.c, *touched.c,
+                   *_USER_COLUMNS,
                    outputs.label("outputs"))
             .select_from(member.outerjoin(wait, true()).outerjoin(step, true()).outerjoin(touched, true())
                          .outerjoin(_U, _U.c.id == touched.c.user_id)))
 
 
-_DELIVER_CLAIM, _DELIVER_DUE = _deliver_statement(True), _deliver_statement(False)
+_DELIVER = {(claim, by_name): _deliver_statement(claim, by_name) for claim in (True, False) for by_name in (True, False)}
 
 
 def _outputs(rows: list | None) -> dict[str, Any]:
@@ -245,29 +261,35 @@ def _outputs(rows: list | None) -> dict[str, Any]:
     return outputs
 
 
-def deliver_to_wait(s: Session, user_id: str, workspace_id: str, namespace: str, key: str, payload: Any,
-                    source: str | None, now: datetime, *, owner: str | None = None,
-                    lease_until: datetime | None = None) -> Delivered:
-    """The signal of `user_id` into `workspace_id`: the workspace's open wait for the pair takes
-    it and its step resumes (see Delivered). On PostgreSQL one statement (`_deliver_statement`)."""
+def deliver_to_wait(s: Session, user_id: str | None, workspace_id: str | None, namespace: str, key: str,
+                    payload: Any, source: str | None, now: datetime, *, owner: str | None = None,
+                    lease_until: datetime | None = None, user_name: str | None = None) -> Delivered:
+    """The signal of `user_id` (or of the user named `user_name`) into `workspace_id` (None with a
+    name: the sender's personal workspace): the workspace's open wait for the pair takes it and
+    its step resumes (see Delivered). On PostgreSQL one statement (`_deliver_statement`)."""
     if not dialect.is_postgres(s):
+        if user_name is not None:
+            found = signal_sender(s, user_name, personal=workspace_id is None)
+            if found is None or not (workspace_id or found[1]):
+                return Delivered(False, user_id=found and found[0], workspace_id=workspace_id)
+            user_id, workspace_id = found[0], workspace_id or found[1]
         return _deliver_portable(s, user_id, workspace_id, namespace, key, payload, source, now, owner, lease_until)
-    params = {"_uid": user_id, "_ws": workspace_id, "_ns": namespace, "_key": key, "_payload": payload,
-              "_source": source, "_now": now}
-    if owner is None:
-        ok, wait_id, execution_id, _step, _woken = s.connection().execute(_DELIVER_DUE, params).one()
-        return Delivered(bool(ok), wait_id, execution_id)
-    row = s.connection().execute(_DELIVER_CLAIM, {**params, "_owner": owner, "_until": lease_until}).one()
-    ok, wait_id, execution_id = row[:3]
-    if wait_id is None or row[3] is None:
-        return Delivered(bool(ok), wait_id, execution_id)
+    params = {"_ws": workspace_id, "_ns": namespace, "_key": key, "_payload": payload, "_source": source, "_now": now}
+    params.update({"_name": normalize_user_name(user_name)} if user_name is not None else {"_uid": user_id})
+    if owner is not None:
+        params.update(_owner=owner, _until=lease_until)
+    row = s.connection().execute(_DELIVER[(owner is not None, user_name is not None)], params).one()
+    ok, wait_id, execution_id, sender, workspace_id = row[:5]
+    found = Delivered(bool(ok), wait_id, execution_id, user_id=sender, workspace_id=workspace_id)
+    if owner is None or wait_id is None or row[5] is None:
+        return found
     n_step, n_exec, n_user = len(_CLAIMED), len(_E.c), len(_USER_COLUMNS)
-    claimed = Claimed(*row[3:3 + n_step])
-    execution = Execution(**dict(zip(_E.c.keys(), row[3 + n_step:3 + n_step + n_exec], strict=True)))
-    values = row[3 + n_step + n_exec:3 + n_step + n_exec + n_user]
+    claimed = Claimed(*row[5:5 + n_step])
+    execution = Execution(**dict(zip(_E.c.keys(), row[5 + n_step:5 + n_step + n_exec], strict=True)))
+    values = row[5 + n_step + n_exec:5 + n_step + n_exec + n_user]
     user = User(**dict(zip([c.name for c in _USER_COLUMNS], values, strict=True)), password_hash="") \
         if values[0] is not None else None
-    return Delivered(True, wait_id, execution_id, claimed, execution, user, _outputs(row[-1]))
+    return dataclasses.replace(found, claimed=claimed, execution=execution, user=user, outputs=_outputs(row[-1]))
 
 
 _CLAIMED = ("id", "execution_id", "node_id", "attempt", "wait_kind", "recoveries")
@@ -276,14 +298,14 @@ _CLAIMED = ("id", "execution_id", "node_id", "attempt", "wait_kind", "recoveries
 def _deliver_portable(s, user_id, workspace_id, namespace, key, payload, source, now, owner, lease_until) -> Delivered:
     """SQLite: the same, one statement at a time (its write transactions are serialized)."""
     if s.exec(select(_M.c.id).where(_M.c.user_id == user_id, _M.c.workspace_id == workspace_id)).first() is None:
-        return Delivered(False)
+        return Delivered(False, user_id=user_id, workspace_id=workspace_id)
     row = s.connection().execute(
         _W.update().where(_W.c.workspace_id == workspace_id, _W.c.namespace == namespace,
                           _W.c.event_key == key, _W.c.status == "waiting")
         .values(status="received", payload=payload, received_at=now, received_from=source)
         .returning(_W.c.id, _W.c.execution_id, _W.c.step_id)).first()
     if row is None:
-        return Delivered(True)
+        return Delivered(True, user_id=user_id, workspace_id=workspace_id)
     wait_id, execution_id, step_id = row
     claimed = None
     if owner is not None:
@@ -298,8 +320,9 @@ def _deliver_portable(s, user_id, workspace_id, namespace, key, payload, source,
                                .values(status="running"))
     pair = execution_with_user(s, execution_id) if claimed is not None else None
     if pair is None:
-        return Delivered(True, wait_id, execution_id, claimed)
-    return Delivered(True, wait_id, execution_id, claimed, pair[0], pair[1], success_outputs(s, execution_id))
+        return Delivered(True, wait_id, execution_id, claimed, user_id=user_id, workspace_id=workspace_id)
+    return Delivered(True, wait_id, execution_id, claimed, pair[0], pair[1], success_outputs(s, execution_id),
+                     user_id=user_id, workspace_id=workspace_id)
 
 
 def received_json(delivered: Delivered, namespace: str, key: str, payload: Any, source: str | None,
@@ -348,10 +371,13 @@ def unconsumed_signals(s: Session, workspace_id: str, now: datetime) -> int:
                                                             B.consumed_at.is_(None), B.expires_at > now)).scalar_one()
 
 
+_EVENT_OF_STEP = select(WaitEvent.__table__).where(WaitEvent.__table__.c.step_id == bindparam("_step"))
+
+
 def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = True) -> dict[str, Any] | None:
     """The received signal; a wait still open at this point has expired (one update wins).
     With `expire=False` (a read-only look), an open wait gives None."""
-    row = s.exec(select(WaitEvent).where(WaitEvent.step_id == step_id)).scalars().first()
+    row = s.connection().execute(_EVENT_OF_STEP, {"_step": step_id}).first()
     if row is None:
         raise StepError("The wait event of this step is missing")
     if row.status == "waiting" and not expire:
@@ -359,10 +385,10 @@ def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = 
     if row.status == "waiting":
         done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
                       .values(status="expired"))
-        if done.rowcount == 1:
-            row.status = "expired"
+        if done.rowcount != 1:
+            row = s.connection().execute(_EVENT_OF_STEP, {"_step": step_id}).first()
         else:
-            s.refresh(row)
+            return _wait_json(row, status="expired")
     return _wait_json(row)
 
 
