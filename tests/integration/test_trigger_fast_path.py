@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
 from tests.integration.test_sms_plugin import _workflow, provider, setup  # noqa: F401  (the fixtures)
@@ -182,19 +183,20 @@ def test_integrations_are_checked_at_every_start_on_the_fast_path(setup):  # noq
 
 
 @pytest.mark.postgres_only
-def test_a_start_is_two_statements_on_postgresql(db_url):
+def test_a_start_is_two_statements_on_postgresql(db_url, monkeypatch):
     owner = make_user()
     wf = _chain(owner)
     commands.trigger_workflow(workflow_id=wf, user_name="owner", input={})  # reads the version once
-    seen = []
-    engine = db.get_engine()
-    listener = lambda _c, _cur, statement, *_: seen.append(statement.split()[0])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = starts.try_trigger(wf, "owner", {}, None, None, None, None, None)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    seen, execute = [], psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        seen.append((str(query).split()[0], cursor.connection.autocommit))
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    result = starts.try_trigger(wf, "owner", {}, None, None, None, None, None)
+    monkeypatch.undo()
     assert result is not None and result.new
-    assert seen == ["SELECT", "WITH"]
+    assert seen == [("SELECT", True), ("WITH", True)]  # autocommit: no BEGIN, no COMMIT
     with db.read_session() as s:
         assert s.get(Execution, result.execution_id).status == "running"

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from wayvo_app.store import dialect
 from wayvo_app.store.models import Execution, ExecutionStep
@@ -38,7 +38,7 @@ class StartContext(NamedTuple):
 
 # The running quota: "at least `cap` running" is whether a cap-th row exists (OFFSET cap - 1),
 # which reads at most `cap` index entries of ix_executions_workspace_status, like a capped count.
-_CONTEXT = text("""
+_CONTEXT = dialect.fixed("""
 SELECT u.id, u.disabled, w.id, w.workspace_id, w.name, w.active, w.published_version, w.trigger_type,
        m.role, v.id,
        EXISTS (SELECT 1 FROM executions e WHERE e.workspace_id = w.workspace_id AND e.status = 'running'
@@ -56,8 +56,9 @@ WHERE u.user_name = :user_name
 def start_context(conn: Connection, user_name: str | None, workflow_id: str | None, version: int | None,
                   idempotency_key: str | None, cap: int) -> StartContext | None:
     """None when no user has this name."""
-    row = conn.execute(_CONTEXT, {"user_name": normalize_user_name(user_name), "workflow_id": workflow_id or "",
-                                  "version": version, "key": idempotency_key, "cap_offset": cap - 1}).first()
+    row = dialect.first_row(conn, _CONTEXT, {"user_name": normalize_user_name(user_name),
+                                             "workflow_id": workflow_id or "", "version": version,
+                                             "key": idempotency_key, "cap_offset": cap - 1})
     if row is None:
         return None
     (user_id, disabled, wf_id, workspace_id, name, active, published, trigger_type, role, version_id,
@@ -67,12 +68,12 @@ def start_context(conn: Connection, user_name: str | None, workflow_id: str | No
                         bool(full), first)
 
 
-_VERSION_DOCUMENT = text("SELECT document FROM workflow_versions WHERE id = :id")
+_VERSION_DOCUMENT = dialect.fixed("SELECT document FROM workflow_versions WHERE id = :id")
 
 
 def version_document(conn: Connection, version_id: str) -> Any:
     """A version's document (versions are immutable: callers cache what they derive from it)."""
-    document = conn.execute(_VERSION_DOCUMENT, {"id": version_id}).scalar_one()
+    document = dialect.first_row(conn, _VERSION_DOCUMENT, {"id": version_id})[0]
     return json.loads(document) if isinstance(document, str) else document
 
 
@@ -86,7 +87,7 @@ _EXECUTION_TIMES = ("started_at", "completed_at", "updated_at")
 # A step's JSON column given None holds JSON null, as SQLAlchemy's JSON type writes it.
 _STEP_COLUMNS = ", ".join(STEP_KEYS)
 _STEP_VALUES = ", ".join(f"COALESCE({k}, 'null')" if k in _JSON_KEYS else k for k in STEP_KEYS)
-_INSERT_PG = text(f"""
+_INSERT_PG = dialect.fixed(f"""
 WITH new_execution AS (
     INSERT INTO executions SELECT * FROM json_populate_record(NULL::executions, CAST(:execution AS json))
 ), new_steps AS (
@@ -115,11 +116,11 @@ def insert_execution(conn: Connection, values: dict[str, Any], rows: list[dict],
     is one transaction even on an autocommit connection; on SQLite one INSERT each."""
     values = {key: value for key, value in values.items() if value is not None}
     steps = [{key: row.get(key) for key in STEP_KEYS} for row in rows]
-    if conn.dialect.name != "postgresql":
+    if not dialect.is_postgres_connection(conn):
         conn.execute(_INSERT_EXECUTION, values)
         if steps:
             conn.execute(_INSERT_STEPS, steps)
         return
-    conn.execute(_INSERT_PG, {"execution": json.dumps(_iso(values, _EXECUTION_TIMES)),
+    dialect.first_row(conn, _INSERT_PG, {"execution": json.dumps(_iso(values, _EXECUTION_TIMES)),
                               "steps": json.dumps([_iso(step, _STEP_TIMES) for step in steps]),
                               "notify": notify})
