@@ -10,6 +10,7 @@ import json
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
 from tests.integration.test_sms_plugin import _workflow, provider, setup  # noqa: F401  (the fixtures)
@@ -25,6 +26,7 @@ from wayvo_app.engine import metrics, wakeup
 from wayvo_app.services import executions as commands
 from wayvo_app.services import integrations, starts, workflows
 from wayvo_app.store import db
+from wayvo_app.store import starts as store_starts
 from wayvo_app.store.models import Execution, Workflow
 
 
@@ -110,6 +112,23 @@ def test_a_repeated_idempotency_key_returns_the_first_execution(db_url):
     assert again.execution_id == first.execution_id != other.execution_id
     with db.read_session() as s:
         assert s.query(Execution).count() == 2
+
+
+def test_a_raced_idempotency_key_answers_the_first_execution(db_url, monkeypatch):
+    """Two starts with one key that both read "not started yet": the unique index refuses the
+    second insert (an IntegrityError, as SQLAlchemy raises it, from the driver's error) and the
+    second caller gets the first execution."""
+    owner = make_user()
+    wf = _chain(owner)
+    first = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={}, idempotency_key="race")
+    read = store_starts.start_context
+    monkeypatch.setattr(store_starts, "start_context", lambda *a: read(*a)._replace(first_id=None))
+    with pytest.raises(IntegrityError):
+        starts.try_trigger(wf, "owner", {}, None, None, "race", None, None)
+    assert commands.trigger_workflow(workflow_id=wf, user_name="owner", input={},
+                                     idempotency_key="race").execution_id == first.execution_id
+    with db.read_session() as s:
+        assert s.query(Execution).count() == 1
 
 
 def test_the_running_quota_holds_on_the_fast_path(db_url, monkeypatch):
