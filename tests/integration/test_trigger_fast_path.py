@@ -6,10 +6,11 @@ statements and no explicit transaction (each statement autocommits)."""
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
@@ -24,18 +25,21 @@ from wayvo_app.core.errors import (
 )
 from wayvo_app.engine import metrics, wakeup
 from wayvo_app.services import executions as commands
-from wayvo_app.services import integrations, starts, workflows
+from wayvo_app.services import integrations, starts, user_admin, workflows, workspaces
 from wayvo_app.store import db
 from wayvo_app.store import starts as store_starts
-from wayvo_app.store.models import Execution, Workflow
+from wayvo_app.store.models import Execution, User, Workflow, WorkflowVersion
+
+
+def _chain_document(**trigger_config) -> dict:
+    return document([node("t", "Trigger", **trigger_config), node("a", "Check", "Condition", condition="true"),
+                     node("b", "Off", "Condition", condition="true", _enabled=False),
+                     node("c", "After", "Condition", condition="true")],
+                    [edge("t", "a"), edge("t", "b"), edge("b", "c")])
 
 
 def _chain(owner: str, publish: bool = True, **trigger_config) -> str:
-    doc = document([node("t", "Trigger", **trigger_config), node("a", "Check", "Condition", condition="true"),
-                    node("b", "Off", "Condition", condition="true", _enabled=False),
-                    node("c", "After", "Condition", condition="true")],
-                   [edge("t", "a"), edge("t", "b"), edge("b", "c")])
-    return create_workflow(owner, doc, publish=publish)
+    return create_workflow(owner, _chain_document(**trigger_config), publish=publish)
 
 
 _STEPS = text("SELECT node_id, attempt, status, CAST(handles AS TEXT), CAST(input AS TEXT), CAST(output AS TEXT), "
@@ -123,6 +127,7 @@ def test_a_raced_idempotency_key_answers_the_first_execution(db_url, monkeypatch
     first = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={}, idempotency_key="race")
     read = store_starts.start_context
     monkeypatch.setattr(store_starts, "start_context", lambda *a: read(*a)._replace(first_id=None))
+    monkeypatch.setattr(starts, "_expected", OrderedDict())  # nothing known: the two-statement path
     with pytest.raises(IntegrityError):
         starts.try_trigger(wf, "owner", {}, None, None, "race", None, None)
     assert commands.trigger_workflow(workflow_id=wf, user_name="owner", input={},
@@ -201,11 +206,51 @@ def test_integrations_are_checked_at_every_start_on_the_fast_path(setup):  # noq
         commands.trigger_workflow(workflow_id=workflow_id, user_name="alice", input={})
 
 
+def test_what_changed_since_the_last_start_is_seen(db_url):
+    """A start assumes what the last one found (one statement on PostgreSQL) and sees every change:
+    a new version, a member removed, a user disabled, the workflow switched off."""
+    owner = make_user()
+    helper = make_user("helper", roles=())
+    with db.session() as s:
+        workspace_id = workspaces.create_workspace(s, owner, "Team")["id"]
+        workspaces.set_member(s, workspace_id, owner, "helper", "operator")
+        wf = workflows.create_workflow(s, owner, _chain_document(), workspace_id).id
+        workflows.publish_workflow(s, wf, owner)
+    first = commands.trigger_workflow(workflow_id=wf, user_name="helper", input={})
+    again = commands.trigger_workflow(workflow_id=wf, user_name="helper", input={})
+    with db.session() as s:
+        workflows.publish_workflow(s, wf, owner)
+    newer = commands.trigger_workflow(workflow_id=wf, user_name="helper", input={})
+    with db.read_session() as s:
+        pinned = [s.get(Execution, e.execution_id).version_id for e in (first, again, newer)]
+        numbers = {v.id: v.version for v in s.exec(select(WorkflowVersion)).scalars()}
+    assert [numbers[v] for v in pinned] == [1, 1, 2]
+    commands.trigger_workflow(workflow_id=wf, user_name="owner", input={})
+    with db.session() as s:
+        user_admin.set_disabled(s, s.get(User, helper), True)
+    with pytest.raises(WorkflowNotFoundError):
+        commands.trigger_workflow(workflow_id=wf, user_name="helper", input={})
+    with db.session() as s:
+        user_admin.set_disabled(s, s.get(User, helper), False)
+    commands.trigger_workflow(workflow_id=wf, user_name="helper", input={})
+    with db.session() as s:
+        workspaces.remove_member(s, workspace_id, owner, "helper")
+    with pytest.raises(WorkflowNotFoundError):
+        commands.trigger_workflow(workflow_id=wf, user_name="helper", input={})
+    with db.session() as s:
+        workflows.set_active(s, wf, owner, False)
+    with pytest.raises(WorkflowInactiveError):
+        commands.trigger_workflow(workflow_id=wf, user_name="owner", input={})
+    with db.read_session() as s:
+        assert s.query(Execution).count() == 5
+
+
 @pytest.mark.postgres_only
-def test_a_start_is_two_statements_on_postgresql(db_url, monkeypatch):
+def test_a_start_is_two_statements_on_postgresql_then_one(db_url, monkeypatch):
     owner = make_user()
     wf = _chain(owner)
     commands.trigger_workflow(workflow_id=wf, user_name="owner", input={})  # reads the version once
+    monkeypatch.setattr(starts, "_expected", OrderedDict())
     seen, execute = [], psycopg.Cursor.execute
 
     def counted(cursor, query, *args, **kwargs):
@@ -213,9 +258,10 @@ def test_a_start_is_two_statements_on_postgresql(db_url, monkeypatch):
         return execute(cursor, query, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counted)
-    result = starts.try_trigger(wf, "owner", {}, None, None, None, None, None)
+    results = [starts.try_trigger(wf, "owner", {}, None, None, None, None, None) for _ in range(2)]
     monkeypatch.undo()
-    assert result is not None and result.new
-    assert seen == [("SELECT", True), ("WITH", True)]  # autocommit: no BEGIN, no COMMIT
+    assert all(result is not None and result.new for result in results)
+    # autocommit: no BEGIN, no COMMIT; the second start assumes what the first found
+    assert seen == [("SELECT", True), ("WITH", True), ("WITH", True)]
     with db.read_session() as s:
-        assert s.get(Execution, result.execution_id).status == "running"
+        assert [s.get(Execution, r.execution_id).status for r in results] == ["running", "running"]

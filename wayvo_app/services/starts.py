@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
-from wayvo_app.core.errors import WorkflowNotFoundError
+from wayvo_app.core.errors import BadRequestError, ValidationError, WorkflowNotFoundError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.origins import origin_of
@@ -24,7 +24,7 @@ from wayvo_app.services.integrations import check_integration_references, integr
 from wayvo_app.services.quotas import refuse_running
 from wayvo_app.services.trigger_input import check_input as check_trigger_input
 from wayvo_app.services.workflows import ensure_active
-from wayvo_app.store import db
+from wayvo_app.store import db, dialect
 from wayvo_app.store import executions as store
 from wayvo_app.store import starts as store_starts
 from wayvo_app.store.models import new_id, utcnow
@@ -87,13 +87,73 @@ class Started(NamedTuple):
     trigger_type: str = ""
 
 
+class _Planned(NamedTuple):
+    execution_id: str
+    values: dict[str, Any]
+    rows: list[dict]
+    running: bool  # False: the run would be over at once
+    notify: bool
+
+
+def _plan(graph: WorkflowGraph, workflow_id: str, workspace_id: str, version_id: str, user_id: str,
+          trigger_type: str, input: Any, idempotency_key: str | None, origin: str | None) -> _Planned:
+    now = utcnow()
+    execution_id = new_id()
+    input = input if input is not None else {}
+    rows, status = first_steps(graph, execution_id, input, now)
+    values = {"id": execution_id, "workflow_id": workflow_id, "version_id": version_id, "user_id": user_id,
+              "workspace_id": workspace_id, "status": "running", "trigger_type": trigger_type,
+              "input": input, "idempotency_key": idempotency_key, "started_at": now, "updated_at": now,
+              "origin": origin_of(origin, trigger_type=trigger_type)}
+    return _Planned(execution_id, values, rows, status == "running", any(r["status"] == "pending" for r in rows))
+
+
+# What the last start of a workflow by a user (and asked version) found: the next start assumes it
+# unchanged and makes its checks and its insert in one statement (store/starts.start_if_unchanged).
+_expected: OrderedDict[tuple, store_starts.Expected] = OrderedDict()
+_MAX_EXPECTED = 1024
+_RUN_ROLES = [role for role in access.ROLES if access.decide(role, "workflow.run") == "allowed"]
+
+
+def _guess(expected: store_starts.Expected, workflow_id: str, input: Any, trigger_type: str | None,
+           idempotency_key: str | None, origin: str | None) -> _Planned | None:
+    """The start planned on what the last one found; None when that cannot be checked in one
+    statement (a version out of the cache, integrations to check, an input its graph refuses:
+    maybe a newer version accepts it)."""
+    pinned = _versions.get(expected.version_id)
+    if pinned is None or pinned.document is not None:
+        return None
+    trigger = pinned.graph.trigger()
+    if trigger is not None:
+        try:
+            check_trigger_input(trigger.config, input)
+        except (ValidationError, BadRequestError):
+            return None
+    planned = _plan(pinned.graph, workflow_id, expected.workspace_id, expected.version_id, expected.user_id,
+                    trigger_type or expected.trigger_type, input, idempotency_key, origin)
+    return planned if planned.running else None
+
+
 def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | None, trigger_type: str | None,
                 idempotency_key: str | None, only: str | None, origin: str | None) -> Started | None:
     """Start the execution, or None when the general path must (nothing was written then). The
     caller counts the start and wakes local workers (after the commit)."""
+    cap = get_quotas().max_running_per_workspace
+    key = (workflow_id, user_name, version)
     with db.statements() as conn:
-        found = store_starts.start_context(conn, user_name, workflow_id, version, idempotency_key,
-                                           get_quotas().max_running_per_workspace)
+        expected = _expected.get(key) if dialect.is_postgres_connection(conn) else None
+        planned = None
+        if expected is not None and only in (None, expected.workspace_id):
+            planned = _guess(expected, workflow_id, input, trigger_type, idempotency_key, origin)
+        if planned is not None:
+            found, inserted = store_starts.start_if_unchanged(conn, user_name, workflow_id, version,
+                                                              idempotency_key, cap, expected, planned.values,
+                                                              planned.rows, notify=planned.notify)
+            if inserted:
+                return Started(planned.execution_id, True, workflow_id, planned.values["trigger_type"])
+        else:
+            found = store_starts.start_context(conn, user_name, workflow_id, version, idempotency_key, cap)
+        # Something changed, or nothing was known: the checks in order, then the insert.
         if found is None or found.disabled:
             raise WorkflowNotFoundError()
         # An API key (`only`) acts only in its own workspace: elsewhere it is an outsider.
@@ -111,7 +171,7 @@ def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | Non
         if found.version_id is None:
             return None  # a draft run (its version may have to be made) or a missing version
         if found.quota_full:
-            refuse_running(get_quotas().max_running_per_workspace)
+            refuse_running(cap)
         pinned = _version(conn, found.version_id)
         if pinned.document is not None:
             with Session(bind=conn) as s:
@@ -119,19 +179,18 @@ def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | Non
         graph = pinned.graph
         if graph.trigger() is not None:
             check_trigger_input(graph.trigger().config, input)
-        now = utcnow()
-        execution_id = new_id()
-        input = input if input is not None else {}
-        rows, status = first_steps(graph, execution_id, input, now)
-        if status != "running":
+        planned = _plan(graph, wf.id, wf.workspace_id, found.version_id, user_id, trigger_type or wf.trigger_type,
+                        input, idempotency_key, origin)
+        if not planned.running:
             return None  # over at once: the general path finishes it (output, parent, metrics)
-        trigger_type = trigger_type or wf.trigger_type
-        values = {"id": execution_id, "workflow_id": wf.id, "version_id": found.version_id, "user_id": user_id,
-                  "workspace_id": wf.workspace_id, "status": "running", "trigger_type": trigger_type,
-                  "input": input, "idempotency_key": idempotency_key, "started_at": now, "updated_at": now,
-                  "origin": origin_of(origin, trigger_type=trigger_type)}
-        store_starts.insert_execution(conn, values, rows, notify=any(r["status"] == "pending" for r in rows))
-    return Started(execution_id, True, wf.id, trigger_type)
+        store_starts.insert_execution(conn, planned.values, planned.rows, notify=planned.notify)
+    _expected[key] = store_starts.Expected(user_id, wf.workspace_id, found.version_id, wf.trigger_type, _RUN_ROLES)
+    if len(_expected) > _MAX_EXPECTED:
+        try:
+            _expected.popitem(last=False)
+        except KeyError:  # another thread trimmed it meanwhile
+            pass
+    return Started(planned.execution_id, True, wf.id, planned.values["trigger_type"])
 
 
 def count_started(started: Started) -> None:
