@@ -66,7 +66,7 @@ def fixed(sql: str) -> Fixed:
 
 
 def first_row(conn: Connection, stmt: Fixed, params: dict[str, Any]) -> tuple | None:
-    """The statement's first row, None when it returns none. On PostgreSQL it runs straight on
+    """The first row of a statement that returns rows, None when it returned none. On PostgreSQL it runs straight on
     the psycopg connection under `conn`, prepared once per connection: SQLAlchemy's execution
     layer (about 0.1 ms of CPU a statement, most of what a hot path of two statements costs) is
     skipped, and its errors come out as SQLAlchemy's would (IntegrityError...; a connection found
@@ -77,7 +77,7 @@ def first_row(conn: Connection, stmt: Fixed, params: dict[str, Any]) -> tuple | 
     try:
         with raw.cursor() as cur:
             cur.execute(stmt.driver_sql, params, prepare=True)
-            return cur.fetchone() if cur.description is not None else None
+            return cur.fetchone()  # every Fixed statement returns rows (maybe none)
     except psycopg.Error as exc:
         dead = conn.dialect.is_disconnect(exc, raw, None)
         if dead:
