@@ -187,24 +187,30 @@ def _setup(url: str) -> Ids:
 def _bulk_approvals(url: str, ids: Ids, count: int) -> list[str]:
     """`count` executions paused on a pending single-approver request (the state a real Request
     Approval step leaves), like benchmarks.signals._bulk_waiting; returns the request ids."""
+    from sqlalchemy import text
+
     from wayvo_app.store import db
     from wayvo_app.store.models import ApprovalRequest, Execution, ExecutionStep
 
     now, request_ids = datetime.now(UTC), []
+    with db.get_engine(url).connect() as conn:  # executions and requests belong to the workflow's workspace
+        workspace_id = conn.execute(text("SELECT workspace_id FROM workflows WHERE id = :i"),
+                                    {"i": ids.approval}).scalar()
     for chunk in range(0, count, 5000):
         ex, steps, requests = [], [], []
         for i in range(chunk, min(chunk + 5000, count)):
             eid, sid, rid = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
             ex.append({"id": eid, "workflow_id": ids.approval, "version_id": ids.approval_version,
                        "user_id": ids.user_id, "status": "paused", "trigger_type": "Manual", "input": {"i": i},
-                       "started_at": now, "updated_at": now})
+                       "workspace_id": workspace_id, "started_at": now, "updated_at": now})
             common = {"execution_id": eid, "attempt": 1, "recoveries": 0, "queued_at": now, "run_at": None}
             steps.append({**common, "id": str(uuid.uuid4()), "node_id": "t", "status": "success",
                           "handles": ["default"], "output": {"i": i}, "wait_kind": None})
             steps.append({**common, "id": sid, "node_id": "a", "status": "waiting", "handles": None,
                           "output": {"approvalRequestId": rid}, "wait_kind": "approval"})
             requests.append({"id": rid, "execution_id": eid, "step_id": sid, "node_id": "a",
-                             "workflow_id": ids.approval, "title": f"Load {i}", "description": "",
+                             "workflow_id": ids.approval, "workspace_id": workspace_id, "title": f"Load {i}",
+                             "description": "",
                              "approval_type": "single", "approvers": ["bench"], "approver_roles": [],
                              "eligible": ["bench"], "required_approvals": 1, "status": "pending",
                              "context_data": None, "on_rejection": "error", "on_expiration": "error",

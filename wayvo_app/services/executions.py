@@ -22,7 +22,7 @@ from wayvo_app.core.origins import origin_of
 from wayvo_app.engine import metrics, wakeup
 from wayvo_app.engine.loader import graph_of_version
 from wayvo_app.engine.transitions import advance, refresh_status, wake_parent
-from wayvo_app.services import access
+from wayvo_app.services import access, starts
 from wayvo_app.services.access import owned_workflow
 from wayvo_app.services.idempotency import checked_key
 from wayvo_app.services.integrations import check_integration_references
@@ -104,7 +104,13 @@ def trigger_in(only: str | None, *, workflow_id: str, user_name: str, input: dic
     if session is not None:
         return _trigger(session, *args)
     try:
-        with db.session() as s:
+        started = starts.try_trigger(*args)
+        if started is not None:
+            starts.count_started(started)
+            if started.new:
+                wakeup.notify_work()
+            return TriggerWorkflowResult(started.execution_id)
+        with db.session() as s:  # not the common case (services/starts.py): the general path
             result = _trigger(s, *args)
     except IntegrityError:
         if idempotency_key is None:

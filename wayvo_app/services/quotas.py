@@ -21,12 +21,18 @@ def check_can_start(s: Session, workspace_id: str, now: datetime, *, child: bool
     quotas = get_quotas()
     limit = quotas.max_running_per_workspace
     if store_quotas.running_in_workspace(s, workspace_id, limit) >= limit:
-        raise QuotaExceededError(f"This workspace already has {limit} executions running, the most it may run "
-                                 "at once (WAYVO_MAX_RUNNING_PER_WORKSPACE); try again when some finish",
-                                 RUNNING_RETRY_AFTER)
+        refuse_running(limit)
     if child:
         limit = quotas.max_children_per_minute
         if store_quotas.children_since(s, workspace_id, now - timedelta(minutes=1), limit) >= limit:
             raise QuotaExceededError(f"This workspace started {limit} workflows from Trigger Workflow in the "
                                      "last minute, the most it may (WAYVO_MAX_CHILDREN_PER_MINUTE)",
                                      CHILDREN_RETRY_AFTER)
+
+
+def refuse_running(limit: int) -> None:
+    """The refusal of a start in a workspace running `limit` executions already (a hot path reads
+    whether it is full in its own query: store/starts.py)."""
+    raise QuotaExceededError(f"This workspace already has {limit} executions running, the most it may run "
+                             "at once (WAYVO_MAX_RUNNING_PER_WORKSPACE); try again when some finish",
+                             RUNNING_RETRY_AFTER)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
@@ -108,6 +108,23 @@ def session(url: str | None = None) -> Iterator[Session]:
     with Session(get_engine(url), expire_on_commit=False) as s:
         with s.begin():
             yield s
+
+
+@contextmanager
+def statements(url: str | None = None) -> Iterator[Connection]:
+    """A Core connection for a hot path of few statements. On PostgreSQL it autocommits: each
+    statement is its own transaction, with no BEGIN and COMMIT round trips (a write that must be
+    atomic is then one statement; under READ COMMITTED a read in a transaction of its own sees
+    what it would have seen in a shared one). On SQLite one immediate write transaction,
+    committed on success."""
+    engine = get_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+        return
+    with engine.begin() as conn:
+        yield conn
 
 
 @contextmanager

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.progress import NodeState
-from wayvo_app.store import dialect
+from wayvo_app.store import dialect, starts
 from wayvo_app.store.models import Execution, ExecutionLog, ExecutionStep, User, new_id
 
 CLAIMABLE = ("pending", "waiting")
@@ -215,9 +215,7 @@ def step_rows(execution_id: str, node_ids: list[str], now: datetime, *, status: 
     return rows
 
 
-_STEP_KEYS = ("id", "execution_id", "node_id", "attempt", "status", "handles", "input", "output", "error",
-              "wait_kind", "recoveries", "queued_at", "run_at", "started_at", "finished_at", "lease_owner",
-              "lease_expires_at")
+_STEP_KEYS = starts.STEP_KEYS
 
 
 def insert_steps(s: Session, rows: list[dict]) -> None:
@@ -256,19 +254,10 @@ def add_execution(s: Session, execution: Execution) -> Execution:
 
 def insert_execution_with_steps(s: Session, execution: Execution, rows: list[dict], *, notify: bool) -> None:
     """A new execution row, its first steps and (with `notify`) the wake-up of listening workers:
-    on PostgreSQL one statement (data-modifying CTEs and pg_notify), elsewhere one each. The
+    on PostgreSQL one statement of a fixed shape (store/starts.py), elsewhere one each. The
     execution stays a plain object (not added to the session)."""
-    values = {c.name: getattr(execution, c.name) for c in _E.columns if getattr(execution, c.name) is not None}
-    uniform = [{key: row.get(key) for key in _STEP_KEYS} for row in rows]
-    if not dialect.is_postgres(s):
-        s.connection().execute(_E.insert(), values)
-        insert_steps(s, rows)
-        return
-    stmt = select(func.pg_notify(dialect.WORK_CHANNEL, "") if notify else literal(1))
-    stmt = stmt.add_cte(_E.insert().values(values).cte("new_execution"))
-    if uniform:
-        stmt = stmt.add_cte(_S.insert().values(uniform).cte("new_steps"))
-    s.connection().execute(stmt)
+    values = {c.name: getattr(execution, c.name) for c in _E.columns}
+    starts.insert_execution(s.connection(), values, rows, notify=notify)
 
 
 def get_execution(s: Session, execution_id: str) -> Execution | None:
