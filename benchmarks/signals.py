@@ -3,6 +3,7 @@ memory at each size, through the real HTTP API (uvicorn, one process) and a sepa
 process. Approval decisions per second are measured by benchmarks/load.py.
 
     .venv/bin/python -m benchmarks.signals [--sizes 1000 100000] [--samples 300] [--db postgres|sqlite]
+        [--in-process]   (signal_event() with a worker in this process, instead of the HTTP API)
 
 Latency = the next step's finished_at minus the wait's received_at (set in the signal's own
 transaction, before the HTTP response), so it covers the response, the wake-up and the step.
@@ -177,6 +178,49 @@ def measure_size(url: str, ids, size: int, samples: int, port: int, key: str) ->
             proc.wait(20)
 
 
+def measure_in_process(url: str, ids, size: int, samples: int) -> dict:
+    """signal_event() from this process with a worker running in it (the signal hands the resumed
+    step over): the call, the calling thread's CPU, and signal -> next step finished."""
+    from wayvo_app.runtime.embedded import start_worker_thread
+    from wayvo_app.services.signals import signal_event
+    from wayvo_app.store import db
+
+    user_id, wf_id, version_id = ids
+    with db.get_engine(url).connect() as conn:
+        have = conn.execute(text("SELECT count(*) FROM wait_events")).scalar()
+    _bulk_waiting(url, user_id, wf_id, version_id, have, size - have + _SIGNALLED_SO_FAR[0])
+    free = random.sample([i for i in range(size + _SIGNALLED_SO_FAR[0]) if i not in _USED], samples + WARM_UP)
+    _USED.update(free)
+    _SIGNALLED_SO_FAR[0] += samples + WARM_UP
+    finished = text("SELECT s.finished_at FROM wait_events w JOIN execution_steps s ON s.execution_id = w.execution_id "
+                    "AND s.node_id = 'c' AND s.status = 'success' WHERE w.event_key = :k")
+    worker = start_worker_thread(url=url, poll_interval=1.0)
+    calls, cpus, steps = [], [], []
+    try:
+        time.sleep(1.0)
+        for n, i in enumerate(free):
+            started, t0, c0 = datetime.now(UTC), time.perf_counter(), time.thread_time()
+            signal_event(event_namespace="bench", event_key=f"k-{i}", payload={"i": i}, user_name="bench")
+            call, cpu = time.perf_counter() - t0, time.thread_time() - c0
+            deadline = time.monotonic() + 30
+            while True:
+                with db.get_engine(url).connect() as conn:
+                    done = conn.execute(finished, {"k": f"k-{i}"}).scalar()
+                if done is not None or time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+            if n >= WARM_UP and done is not None:
+                calls.append(call * 1000)
+                cpus.append(cpu * 1000)
+                steps.append((_aware(done) - started).total_seconds() * 1000)
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+        time.sleep(0.5)
+    return {"waiting": size, "resumed": len(steps), "call_p50": _pct(calls, .5), "cpu_p50": _pct(cpus, .5),
+            "p50": _pct(steps, .5), "p90": _pct(steps, .9), "p99": _pct(steps, .99)}
+
+
 def _aware(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -193,19 +237,31 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--pg", default=os.environ.get("WAYVO_TEST_POSTGRES_URL", PG_DEFAULT))
+    parser.add_argument("--in-process", action="store_true",
+                        help="signal_event() with a worker in this process instead of the HTTP API")
     args = parser.parse_args()
     url, drop = _fresh_database(args.db, args.pg)
     try:
         user_id, wf_id, version_id, key = _setup(url)
-        port = _port()
-        rows = [measure_size(url, (user_id, wf_id, version_id), n, args.samples, port, key)
-                for n in sorted(args.sizes)]
+        if args.in_process:
+            rows = [measure_in_process(url, (user_id, wf_id, version_id), n, args.samples) for n in sorted(args.sizes)]
+        else:
+            port = _port()
+            rows = [measure_size(url, (user_id, wf_id, version_id), n, args.samples, port, key)
+                    for n in sorted(args.sizes)]
     finally:
         from wayvo_app.store import db
 
         db.dispose_engines()
         drop()
     print(f"\nSignals benchmark on {args.db} ({os.cpu_count()} cores), {args.samples} signals per size\n")
+    if args.in_process:
+        print("waiting | resumed | signal_event() call p50 ms | its thread's CPU p50 ms | signal→next step p50 ms | p90 | p99")
+        print("--- | --- | --- | --- | --- | --- | ---")
+        for r in rows:
+            print(f"{r['waiting']} | {r['resumed']} | {r['call_p50']:.2f} | {r['cpu_p50']:.2f} | {r['p50']:.1f} | "
+                  f"{r['p90']:.1f} | {r['p99']:.1f}")
+        return
     print("waiting | resumed | signal→resumed p50 ms | p95 ms | p99 ms | HTTP p50 ms | HTTP p99 ms | worker RSS MB")
     print("--- | --- | --- | --- | --- | --- | --- | ---")
     for r in rows:
