@@ -51,11 +51,15 @@ class Worker:
         # transaction takes a batch instead of one step each time an execution finishes.
         self.claim_batch = max(1, self.concurrency // 4)
         # SQLite has one writer at a time: one database thread; PostgreSQL overlaps several.
-        threads = 1 if db.is_sqlite(url or self.settings.database_url) else self.settings.worker_db_threads
+        sqlite = db.is_sqlite(url or self.settings.database_url)
+        threads = 1 if sqlite else self.settings.worker_db_threads
         self.db_pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="wayvo-db")
+        # PostgreSQL: plain successes are recorded in batches, one transaction each (group commit;
+        # WAYVO_GROUP_COMMIT=0 records every step in a transaction of its own, as on SQLite).
+        group_commit = not sqlite and os.environ.get("WAYVO_GROUP_COMMIT", "1") != "0"
         self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
                                  url=url, clock=clock, lease=self.lease, http=None,
-                                 credentials_for=credentials_for, db_pool=self.db_pool)
+                                 credentials_for=credentials_for, db_pool=self.db_pool, group_commit=group_commit)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
 
     # -- waking ---------------------------------------------------------------------------
