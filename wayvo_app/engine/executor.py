@@ -111,7 +111,7 @@ class Executor:
         try:
             if node.config.get("integrationId") and self.credentials_for is not None:
                 ctx.credentials = await self.db(self._credentials, world, claimed)
-            ctx.logger.secrets = secret_forms(ctx.credentials)
+            ctx.logger.secrets = secret_forms(ctx.credentials) if ctx.credentials else ()
             if spec is None:
                 raise StepError(f'Unknown action type "{node.action_type}"')
             outcome = await self._run(claimed, spec, ctx, dict(node.config))
@@ -170,7 +170,7 @@ class Executor:
     def _context(self, claimed, world, node, credentials) -> StepContext:
         from wayvo_app.engine.context import StepLogger
 
-        secrets = secret_forms(credentials)
+        secrets = secret_forms(credentials) if credentials else ()
         return StepContext(
             execution_id=claimed.execution_id, workflow_id=world.execution.workflow_id, step_id=claimed.id,
             node_id=node.id, node_label=node.label, attempt=claimed.attempt, user_id=world.user.id,

@@ -68,9 +68,8 @@ class BatchRecorder:
 
     def _record(self, items: list[tuple[StepRun, Completed]]) -> list[list[store.Claimed]]:
         results: list[list[store.Claimed]] = [[] for _ in items]
-        now = max(run.now for run, _ in items)
         with db.session(self.url) as s:
-            executions = bulk.lock_running_executions(s, [run.claimed.execution_id for run, _ in items], now)
+            executions = bulk.lock_running_executions(s, [run.claimed.execution_id for run, _ in items])
             rows, logs, live = [], [], []
             for i, (run, outcome) in enumerate(items):
                 claimed = run.claimed
@@ -100,27 +99,35 @@ class BatchRecorder:
                 new_rows += skipped + run_rows
                 results[i] = claimed_successors(execution, run.world.graph, run_rows, owner=self.owner,
                                                 snap=snap, user=run.world.user)
-            store.insert_steps(s, new_rows)
-            self._statuses(s, executions, snaps, {run.claimed.execution_id: run for _, run in live})
+            bulk.insert_steps(s, new_rows)
+            latest: dict[str, StepRun] = {}
+            for _, run in live:
+                seen = latest.get(run.claimed.execution_id)
+                if seen is None or run.now >= seen.now:
+                    latest[run.claimed.execution_id] = run
+            self._statuses(s, executions, snaps, latest)
         return results
 
     @staticmethod
     def _statuses(s, executions: dict, snaps: dict, last_run: dict[str, StepRun]) -> None:
-        """Each touched execution's derived status: the finished ones in one statement."""
-        finished = []
+        """Each execution with a recorded step: touched, with its derived status (as the per-step
+        `refresh_status`), all in one statement; a finished one wakes its waiting parent."""
+        settled, finished = [], []
         for execution_id, run in last_run.items():
             execution, snap = executions[execution_id], snaps[execution_id]
             status = execution_status(snap.states)
             if status == "success":
                 trigger = run.world.graph.trigger()
-                finished.append((execution_id, snap.last_output(exclude=trigger.id if trigger else None), run.now))
+                settled.append((execution_id, status, snap.last_output(exclude=trigger.id if trigger else None),
+                                run.now))
                 metrics.execution_finished(s, execution.workflow_id, status)
-            elif status != execution.status:
-                store.touch_execution(s, execution_id, run.now, status=status)
-            execution.status = status
-        bulk.finish_executions(s, finished)
-        for execution_id, _output, at in finished:
-            wake_parent(s, executions[execution_id], at)
+                finished.append((execution, run.now))
+            else:
+                settled.append((execution_id, status if status != execution.status else None, None, run.now))
+            execution.status, execution.updated_at = status, run.now
+        bulk.settle_executions(s, settled)
+        for execution, at in finished:
+            wake_parent(s, execution, at)
 
 
 class GroupCommit:
@@ -135,6 +142,8 @@ class GroupCommit:
         self._scheduled = False
         self._task: asyncio.Task | None = None
         self.flushes = 0  # for tools: batches recorded
+        self.waiting = 0  # steps that ran and wait for their batch's COMMIT
+        self.on_waiting: Callable[[], None] | None = None  # the worker: slots to claim into
 
     async def record(self, run: StepRun, outcome: Completed) -> list[store.Claimed]:
         loop = asyncio.get_running_loop()
@@ -143,7 +152,13 @@ class GroupCommit:
         if not self._flushing and not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._start)  # steps finishing in this loop tick join the batch
-        return await future
+        self.waiting += 1
+        if self.on_waiting is not None:
+            self.on_waiting()
+        try:
+            return await future
+        finally:
+            self.waiting -= 1
 
     def _start(self) -> None:
         self._scheduled = False

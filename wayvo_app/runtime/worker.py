@@ -61,6 +61,9 @@ class Worker:
                                  url=url, clock=clock, lease=self.lease, http=None,
                                  credentials_for=credentials_for, db_pool=self.db_pool, group_commit=group_commit)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
+        self.group = self.executor.group
+        if self.group is not None:
+            self.group.on_waiting = self._maybe_wake
 
     # -- waking ---------------------------------------------------------------------------
     def wake(self) -> None:
@@ -69,10 +72,24 @@ class Worker:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     # -- steps handed over by a command in this process (engine.wakeup.LocalRunner) -------------
+    def _running(self) -> int:
+        """Steps holding a slot: in flight, less those that ran and only wait for their batch's
+        COMMIT (a claim fills those slots meanwhile, so the next batch forms while one commits;
+        in flight stays under twice the concurrency)."""
+        waiting = self.group.waiting if self.group is not None else 0
+        return max(len(self.inflight) - waiting, len(self.inflight) - self.concurrency)
+
+    def _free(self) -> int:
+        return self.concurrency - self._running() - self._reserved
+
+    def _maybe_wake(self) -> None:
+        if self._wake is not None and (self._free() >= self.claim_batch or not self._running()):
+            self._wake.set()
+
     def reserve(self) -> bool:
         """Thread-safe: hold a slot for a step a command is about to claim for this worker."""
         with self._reserve_lock:
-            if self._stop or self._loop is None or len(self.inflight) + self._reserved >= self.concurrency:
+            if self._stop or self._loop is None or self._running() + self._reserved >= self.concurrency:
                 return False
             self._reserved += 1
             return True
@@ -134,7 +151,7 @@ class Worker:
         self.wake()
 
     async def claim_pass(self) -> int:
-        free = self.concurrency - len(self.inflight) - self._reserved
+        free = self._free()
         if free <= 0:
             return 0
         try:
@@ -168,9 +185,7 @@ class Worker:
             self.inflight.pop(step.id, None)
         for nxt in following:
             self._spawn(nxt)
-        free = self.concurrency - len(self.inflight)
-        if self._wake is not None and (free >= self.claim_batch or not self.inflight):
-            self._wake.set()
+        self._maybe_wake()
 
     async def _idle(self) -> None:
         await asyncio.to_thread(self.housekeeping.maybe_run)

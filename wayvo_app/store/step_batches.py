@@ -21,19 +21,17 @@ _S = ExecutionStep.__table__
 _IDS = bindparam("_ids", type_=ARRAY(String))
 
 # The executions are locked in id order (ORDER BY under FOR UPDATE: rows are locked as sorted),
-# so two workers' batches, each locking several executions, cannot deadlock on them; the same
-# statement touches updated_at of those still running or paused and returns their rows.
-_ORDERED = (_E.select().with_only_columns(_E.c.id).where(_E.c.id == any_(_IDS))
-            .order_by(_E.c.id).with_for_update().subquery("locked"))
-_LOCK_RUNNING = (_E.update().where(_E.c.id == _ORDERED.c.id, _E.c.status.in_(("running", "paused")))
-                 .values(updated_at=bindparam("_now")).returning(*_E.c))
+# so two workers' batches, each locking several executions, cannot deadlock on them. A lock, not
+# an UPDATE: the batch writes each execution once, at its end (`settle_executions`); a second
+# version of a row written in the same transaction would re-run its foreign-key checks.
+_LOCK = (_E.select().where(_E.c.id == any_(_IDS)).order_by(_E.c.id).with_for_update())
 
 
-def lock_running_executions(s: Session, execution_ids: list[str], now: datetime) -> dict[str, SimpleNamespace]:
-    """Lock every execution of the batch (in id order) and return those still running or paused,
-    touched (updated_at), as plain mutable records by id."""
-    rows = s.connection().execute(_LOCK_RUNNING, {"_ids": sorted(execution_ids), "_now": now})
-    return {row.id: SimpleNamespace(**row._mapping) for row in rows}
+def lock_running_executions(s: Session, execution_ids: list[str]) -> dict[str, SimpleNamespace]:
+    """Lock every execution of the batch (in id order) and return those still running or paused
+    as plain mutable records by id."""
+    rows = s.connection().execute(_LOCK, {"_ids": sorted(set(execution_ids))})
+    return {row.id: SimpleNamespace(**row._mapping) for row in rows if row.status in ("running", "paused")}
 
 
 # One fenced UPDATE for all the batch's successes: a step whose lease moved (or that is no
@@ -79,18 +77,46 @@ def snapshots(s: Session, execution_ids: list[str]) -> dict[str, Snapshot]:
     return snaps
 
 
-_FINISH = text("""
+_SETTLE = text("""
 UPDATE executions AS e
-SET status = 'success', output = CAST(v.output AS json), completed_at = CAST(v.at AS timestamptz),
-    updated_at = CAST(v.at AS timestamptz)
-FROM json_to_recordset(CAST(:rows AS json)) AS v(id text, output text, at text)
+SET updated_at = CAST(v.at AS timestamptz), status = COALESCE(v.status, e.status),
+    output = CASE WHEN v.status = 'success' THEN CAST(v.output AS json) ELSE e.output END,
+    completed_at = CASE WHEN v.status = 'success' THEN CAST(v.at AS timestamptz) ELSE e.completed_at END
+FROM json_to_recordset(CAST(:rows AS json)) AS v(id text, status text, output text, at text)
 WHERE e.id = v.id""")
 
 
-def finish_executions(s: Session, finished: list[tuple[str, Any, datetime]]) -> None:
-    """Mark several executions successful, each with its output and completion time, in one
-    statement (they are locked by this transaction already)."""
-    if finished:
-        payload = json.dumps([{"id": eid, "output": _json(output), "at": at.isoformat()}
-                              for eid, output, at in finished])
-        s.connection().execute(_FINISH, {"rows": payload})
+def settle_executions(s: Session, settled: list[tuple[str, str | None, Any, datetime]]) -> None:
+    """One statement for every execution the batch moved (they are locked by this transaction):
+    (id, new status or None to keep it, output of a success, time) sets updated_at, the status,
+    and for a success its output and completion time."""
+    if settled:
+        payload = json.dumps([{"id": eid, "status": status, "output": _json(output), "at": at.isoformat()}
+                              for eid, status, output, at in settled])
+        s.connection().execute(_SETTLE, {"rows": payload})
+
+
+_TEXT_KEYS = ("id", "execution_id", "node_id", "status", "error", "wait_kind", "lease_owner")
+_JSON_KEYS = ("handles", "input", "output")
+_TIME_KEYS = ("queued_at", "run_at", "started_at", "finished_at", "lease_expires_at")
+_INSERT = text(f"""
+INSERT INTO execution_steps ({", ".join(_TEXT_KEYS + _JSON_KEYS + _TIME_KEYS)}, attempt, recoveries)
+SELECT {", ".join(_TEXT_KEYS)}, {", ".join(f"CAST({k} AS json)" for k in _JSON_KEYS)},
+       {", ".join(f"CAST({k} AS timestamptz)" for k in _TIME_KEYS)}, attempt, recoveries
+FROM json_to_recordset(CAST(:rows AS json))
+     AS v({", ".join(f"{k} text" for k in _TEXT_KEYS + _JSON_KEYS + _TIME_KEYS)}, attempt int, recoveries int)""")
+
+
+def insert_steps(s: Session, rows: list[dict]) -> None:
+    """`executions.insert_steps` as one short statement with one JSON parameter (an executemany
+    of many rows is rendered, converted and bound row by row)."""
+    if not rows:
+        return
+    payload = []
+    for row in rows:
+        item = {k: row.get(k) for k in _TEXT_KEYS}
+        item.update({k: _json(row.get(k)) for k in _JSON_KEYS})
+        item.update({k: row[k].isoformat() if row.get(k) is not None else None for k in _TIME_KEYS})
+        item.update(attempt=row.get("attempt", 1), recoveries=row.get("recoveries", 0))
+        payload.append(item)
+    s.connection().execute(_INSERT, {"rows": json.dumps(payload)})
