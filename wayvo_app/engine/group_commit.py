@@ -88,9 +88,14 @@ class BatchRecorder:
                          for level, message in run.ctx.logger.lines]
                 live.append((i, run))
             recorded = bulk.fence_successes(s, self.owner, rows)
+            rows_by_step = {row["id"]: row for row in rows}
             live = [(i, run) for i, run in live if run.claimed.id in recorded]
             store.add_log_rows(s, [entry for entry in logs if entry["step_id"] in recorded])
-            snaps = bulk.snapshots(s, sorted({run.claimed.execution_id for _, run in live}))
+            known: dict[str, dict[str, Any]] = {}
+            for _, run in live:
+                outputs = known.setdefault(run.claimed.execution_id, dict(run.world.outputs))
+                outputs[run.node.id] = rows_by_step[run.claimed.id]["output"]
+            snaps = bulk.snapshots(s, sorted(known), known)
             new_rows: list[dict] = []
             for i, run in live:
                 execution, snap = executions[run.claimed.execution_id], snaps[run.claimed.execution_id]

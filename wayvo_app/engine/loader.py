@@ -83,8 +83,10 @@ def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, lease: 
     if not claimed:
         return []
     ids = sorted({c.execution_id for c in claimed})
-    rows = store.executions_with_users(s, ids)
-    snaps = bulk.snapshots(s, ids) if dialect.is_postgres(s) else store.snapshots(s, ids)
+    if dialect.is_postgres(s):
+        rows, snaps = bulk.executions_with_users(s, ids), bulk.snapshots(s, ids)
+    else:
+        rows, snaps = store.executions_with_users(s, ids), store.snapshots(s, ids)
     out = []
     for c in claimed:
         row = rows.get(c.execution_id)
