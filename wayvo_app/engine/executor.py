@@ -18,7 +18,7 @@ from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext, secret_forms
-from wayvo_app.engine.group_commit import BatchRecorder, GroupCommit, batchable
+from wayvo_app.engine.group_commit import MAX_FLUSHES, BatchRecorder, GroupCommit, batchable
 from wayvo_app.engine.loader import decided_resolution, load_world
 from wayvo_app.engine.metrics import STEP_DURATION
 from wayvo_app.engine.recorder import Recorder, StepRun
@@ -78,7 +78,8 @@ class Executor:
         self.db_pool = db_pool
         self.recorder = Recorder(owner=owner, registry=registry, settings=settings, url=url, lease=lease)
         # PostgreSQL workers record plain successes in batches (engine.group_commit).
-        self.group = (GroupCommit(BatchRecorder(owner=owner, url=url, lease=lease), self.recorder.record, self.db)
+        self.group = (GroupCommit(BatchRecorder(owner=owner, url=url, lease=lease), self.recorder.record, self.db,
+                                  max_flushes=int(os.environ.get("WAYVO_GROUP_FLUSHES", MAX_FLUSHES)))
                       if group_commit else None)
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:

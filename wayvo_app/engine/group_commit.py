@@ -36,6 +36,9 @@ from wayvo_app.store import step_batches as bulk
 log = logging.getLogger("wayvo.worker")
 
 MAX_BATCH = 256
+# Batches committing at once per worker: while one waits for PostgreSQL (statements, WAL flush),
+# the next is built. Each locks its executions in id order, so they cannot deadlock either.
+MAX_FLUSHES = 2
 _RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
 
 
@@ -136,16 +139,18 @@ class BatchRecorder:
 
 
 class GroupCommit:
-    """The worker-side queue: `record` awaits the COMMIT of the batch its step joined. One flush
-    at a time; steps finishing meanwhile form the next batch."""
+    """The worker-side queue: `record` awaits the COMMIT of the batch its step joined. Up to
+    `max_flushes` batches commit at once; steps finishing meanwhile form the next batch."""
 
     def __init__(self, batch: BatchRecorder, single: Callable[[StepRun, Any], list],
-                 db_call: Callable[..., Awaitable[Any]], max_batch: int = MAX_BATCH):
+                 db_call: Callable[..., Awaitable[Any]], max_batch: int = MAX_BATCH,
+                 max_flushes: int = MAX_FLUSHES):
         self.batch, self.single, self.db_call, self.max_batch = batch, single, db_call, max_batch
+        self.max_flushes = max(1, max_flushes)
         self._queue: list[tuple[StepRun, Completed, asyncio.Future]] = []
-        self._flushing = False
+        self._flushing = 0
         self._scheduled = False
-        self._task: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
         self.flushes = 0  # for tools: batches recorded
         self.waiting = 0  # steps that ran and wait for their batch's COMMIT
         self.on_waiting: Callable[[], None] | None = None  # the worker: slots to claim into
@@ -154,7 +159,7 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._queue.append((run, outcome, future))
-        if not self._flushing and not self._scheduled:
+        if self._flushing < self.max_flushes and not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._start)  # steps finishing in this loop tick join the batch
         self.waiting += 1
@@ -167,11 +172,13 @@ class GroupCommit:
 
     def _start(self) -> None:
         self._scheduled = False
-        if self._flushing or not self._queue:
+        if self._flushing >= self.max_flushes or not self._queue:
             return
         batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
-        self._flushing = True
-        self._task = asyncio.ensure_future(self._flush(batch))
+        self._flushing += 1
+        task = asyncio.ensure_future(self._flush(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _flush(self, batch: list[tuple[StepRun, Completed, asyncio.Future]]) -> None:
         try:
@@ -194,6 +201,6 @@ class GroupCommit:
                 else:
                     future.set_result(result)
         finally:
-            self._flushing = False
+            self._flushing -= 1
             if self._queue:
                 self._start()
