@@ -63,7 +63,7 @@ class Worker:
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
         self.group = self.executor.group
         if self.group is not None:
-            self.group.on_waiting = self._maybe_wake
+            self.group.on_waiting = self._slot_freed
 
     # -- waking ---------------------------------------------------------------------------
     def wake(self) -> None:
@@ -84,6 +84,13 @@ class Worker:
 
     def _maybe_wake(self) -> None:
         if self._wake is not None and (self._free() >= self.claim_batch or not self._running()):
+            self._wake.set()
+
+    def _slot_freed(self) -> None:
+        """A step now only waits for its batch's COMMIT: wake the claim loop when that makes
+        enough slots free for a claim it was waiting for (a worker with free slots already
+        claimed what was due; waking it again would only cost an empty claim)."""
+        if self._wake is not None and self._free() == self.claim_batch:
             self._wake.set()
 
     def reserve(self) -> bool:
