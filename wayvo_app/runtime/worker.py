@@ -87,10 +87,11 @@ class Worker:
             self._wake.set()
 
     def _slot_freed(self) -> None:
-        """A step now only waits for its batch's COMMIT: wake the claim loop when that makes
-        enough slots free for a claim it was waiting for (a worker with free slots already
-        claimed what was due; waking it again would only cost an empty claim)."""
-        if self._wake is not None and self._free() == self.claim_batch:
+        """A step now only waits for its batch's COMMIT: wake the claim loop if the worker is
+        (nearly) full and this leaves enough slots free for a claim. A worker far from full
+        already claimed what was due; waking it would only cost an empty claim."""
+        if (self._wake is not None and len(self.inflight) + self._reserved > self.concurrency - self.claim_batch
+                and self._free() >= self.claim_batch):
             self._wake.set()
 
     def reserve(self) -> bool:
