@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import functools
 import inspect
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
 from wayvo_app.engine.context import StepContext, secret_forms
+from wayvo_app.engine.group_commit import MAX_FLUSHES, BatchRecorder, GroupCommit, batchable
 from wayvo_app.engine.loader import decided_resolution, load_world
 from wayvo_app.engine.metrics import STEP_DURATION
 from wayvo_app.engine.recorder import Recorder, StepRun
@@ -34,23 +36,51 @@ async def _call(fn: Callable[..., Any], *args: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+_max_timeout: tuple[str | None, float] = ("", 0.0)
+
+
+def _max_step_timeout() -> float:
+    """The quota's bound, read again only when its environment variable changed (a step used to
+    read every quota from the environment)."""
+    global _max_timeout
+    raw = os.environ.get("WAYVO_MAX_STEP_TIMEOUT")
+    if raw != _max_timeout[0]:
+        _max_timeout = (raw, get_quotas().max_step_timeout)
+    return _max_timeout[1]
+
+
 def _step_timeout(config: dict) -> float:
     try:
         value = float(config.get("timeout") or DEFAULT_STEP_TIMEOUT)
     except (TypeError, ValueError):
         return DEFAULT_STEP_TIMEOUT
-    return min(max(1.0, value), get_quotas().max_step_timeout)  # saved above the bound: held to it
+    return min(max(1.0, value), _max_step_timeout())  # saved above the bound: held to it
+
+
+_durations: dict[str, Any] = {}
+
+
+def _observe(action_type: str, seconds: float) -> None:
+    child = _durations.get(action_type)
+    if child is None:
+        child = _durations[action_type] = STEP_DURATION.labels(action_type)
+    child.observe(seconds)
 
 
 class Executor:
     def __init__(self, *, owner: str, registry: Registry, settings: Any, url: str | None = None,
                  clock: Callable[[], datetime], lease: timedelta, http: Any = None,
-                 credentials_for: Callable[..., Any] | None = None, db_pool: ThreadPoolExecutor | None = None):
+                 credentials_for: Callable[..., Any] | None = None, db_pool: ThreadPoolExecutor | None = None,
+                 group_commit: bool = False):
         self.owner, self.registry, self.settings, self.url = owner, registry, settings, url
         self.clock, self.lease, self.http = clock, lease, http
         self.credentials_for = credentials_for
         self.db_pool = db_pool
         self.recorder = Recorder(owner=owner, registry=registry, settings=settings, url=url, lease=lease)
+        # PostgreSQL workers record plain successes in batches (engine.group_commit).
+        self.group = (GroupCommit(BatchRecorder(owner=owner, url=url, lease=lease), self.recorder.record, self.db,
+                                  max_flushes=int(os.environ.get("WAYVO_GROUP_FLUSHES", MAX_FLUSHES)))
+                      if group_commit else None)
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Database work off the event loop, on the worker's pool of database threads: the round
@@ -82,7 +112,7 @@ class Executor:
         try:
             if node.config.get("integrationId") and self.credentials_for is not None:
                 ctx.credentials = await self.db(self._credentials, world, claimed)
-            ctx.logger.secrets = secret_forms(ctx.credentials)
+            ctx.logger.secrets = secret_forms(ctx.credentials) if ctx.credentials else ()
             if spec is None:
                 raise StepError(f'Unknown action type "{node.action_type}"')
             outcome = await self._run(claimed, spec, ctx, dict(node.config))
@@ -94,9 +124,11 @@ class Executor:
             outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
-        STEP_DURATION.labels(node.action_type).observe(time.monotonic() - started)
-        return await self.db(self.recorder.record, StepRun(claimed, world, node, spec, ctx, self.clock(), inline),
-                             outcome)
+        _observe(node.action_type, time.monotonic() - started)
+        run = StepRun(claimed, world, node, spec, ctx, self.clock(), inline)
+        if self.group is not None and batchable(run, outcome):
+            return await self.group.record(run, outcome)
+        return await self.db(self.recorder.record, run, outcome)
 
     async def _run(self, claimed, spec, ctx: StepContext, config: dict):
         if claimed.wait_kind:
@@ -109,7 +141,8 @@ class Executor:
             return await _call(spec.resume, ctx, config, resolution)
         if spec.run is None:
             return Completed(None)
-        return await asyncio.wait_for(_call(spec.run, ctx, config), _step_timeout(config))
+        async with asyncio.timeout(_step_timeout(config)):  # no task of its own (wait_for makes one)
+            return await _call(spec.run, ctx, config)
 
     def _resolution(self, claimed: store.Claimed) -> Any:
         now = self.clock()
@@ -138,7 +171,7 @@ class Executor:
     def _context(self, claimed, world, node, credentials) -> StepContext:
         from wayvo_app.engine.context import StepLogger
 
-        secrets = secret_forms(credentials)
+        secrets = secret_forms(credentials) if credentials else ()
         return StepContext(
             execution_id=claimed.execution_id, workflow_id=world.execution.workflow_id, step_id=claimed.id,
             node_id=node.id, node_label=node.label, attempt=claimed.attempt, user_id=world.user.id,

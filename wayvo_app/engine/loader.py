@@ -14,7 +14,9 @@ from sqlmodel import Session
 from wayvo_app.core.errors import StepError
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.template_refs import TemplateScope
+from wayvo_app.store import dialect
 from wayvo_app.store import executions as store
+from wayvo_app.store import step_batches as bulk
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.executions import execution_with_user, success_outputs
 from wayvo_app.store.models import Execution, User, WorkflowVersion
@@ -31,9 +33,23 @@ class StepWorld:
     outputs: dict[str, Any]
 
     def scope(self) -> TemplateScope:
-        labels = {node.label: node.id for node in self.graph.nodes}
-        trigger = self.graph.trigger()
-        return TemplateScope(outputs=self.outputs, labels=labels, trigger_id=trigger.id if trigger else "")
+        labels, trigger_id = _labels(self.graph)
+        return TemplateScope(outputs=self.outputs, labels=dict(labels), trigger_id=trigger_id)
+
+
+_label_cache: dict[int, tuple[WorkflowGraph, dict[str, str], str]] = {}
+
+
+def _labels(graph: WorkflowGraph) -> tuple[dict[str, str], str]:
+    """A graph's labels and trigger id, computed once per graph (graphs are immutable)."""
+    hit = _label_cache.get(id(graph))
+    if hit is None or hit[0] is not graph:
+        trigger = graph.trigger()
+        hit = (graph, {node.label: node.id for node in graph.nodes}, trigger.id if trigger else "")
+        if len(_label_cache) > _MAX_GRAPHS:
+            _label_cache.clear()
+        _label_cache[id(graph)] = hit
+    return hit[1], hit[2]
 
 
 def graph_of_version(s: Session, version_id: str) -> WorkflowGraph:
@@ -67,7 +83,10 @@ def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, lease: 
     if not claimed:
         return []
     ids = sorted({c.execution_id for c in claimed})
-    rows, snaps = store.executions_with_users(s, ids), store.snapshots(s, ids)
+    if dialect.is_postgres(s):
+        rows, snaps = bulk.executions_with_users(s, ids), bulk.snapshots(s, ids)
+    else:
+        rows, snaps = store.executions_with_users(s, ids), store.snapshots(s, ids)
     out = []
     for c in claimed:
         row = rows.get(c.execution_id)

@@ -26,11 +26,7 @@ def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: st
     (carrying what they need to run, so the worker does not read it again). `new_execution`: the
     execution row is inserted too, with `first_rows` (its trigger step), in the same statement."""
     snap = snap or store.snapshot(s, execution.id)
-    plan = plan_after(graph, snap.states, finished)
-    rows = store.step_rows(execution.id, list(plan.skip), now, status="skipped", handles=[])
-    rows += store.step_rows(execution.id, list(plan.passthrough), now, status="skipped", handles=["default"])
-    run_status = "running" if owner else "pending"
-    run_rows = store.step_rows(execution.id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
+    rows, run_rows = successor_rows(execution.id, graph, finished, now, owner=owner, lease=lease, snap=snap)
     notify = bool(run_rows) and not owner
     if new_execution:
         store.insert_execution_with_steps(s, execution, (first_rows or []) + rows + run_rows, notify=notify)
@@ -38,9 +34,27 @@ def advance(s: Session, execution: Execution, graph: WorkflowGraph, finished: st
         store.insert_steps(s, rows + run_rows)
         if notify:
             dialect.notify_work(s)
+    return claimed_successors(execution, graph, run_rows, owner=owner, snap=snap, user=user)
+
+
+def successor_rows(execution_id: str, graph: WorkflowGraph, finished: str, now: datetime, *,
+                   owner: str | None, lease: timedelta | None, snap: store.Snapshot) -> tuple[list[dict], list[dict]]:
+    """The step rows that became ready after `finished` (skipped ones, and those to run: claimed
+    by `owner` when given), recorded in `snap` but not inserted: (skipped rows, rows to run)."""
+    plan = plan_after(graph, snap.states, finished)
+    rows = store.step_rows(execution_id, list(plan.skip), now, status="skipped", handles=[])
+    rows += store.step_rows(execution_id, list(plan.passthrough), now, status="skipped", handles=["default"])
+    run_status = "running" if owner else "pending"
+    run_rows = store.step_rows(execution_id, list(plan.run), now, status=run_status, owner=owner, lease=lease)
     for row in rows + run_rows:
         snap.record(row["node_id"], row["status"], row["handles"])
-    if not owner:
+    return rows, run_rows
+
+
+def claimed_successors(execution: Any, graph: WorkflowGraph, run_rows: list[dict], *, owner: str | None,
+                       snap: store.Snapshot, user: Any) -> list[store.Claimed]:
+    """The rows to run as steps claimed inline by `owner`, carrying their world (none without owner)."""
+    if not owner or not run_rows:
         return []
     world = StepWorld(execution, graph, user, dict(snap.outputs)) if user is not None else None
     return [store.Claimed(r["id"], execution.id, r["node_id"], 1, None, 0, world) for r in run_rows]

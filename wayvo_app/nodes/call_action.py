@@ -69,8 +69,26 @@ def _is_async(action: Callable[..., Any]) -> bool:
     )
 
 
+_takes: dict[Any, bool] = {}
+
+
 def _takes_context(action: Callable[..., Any]) -> bool:
-    """True when the action accepts a second positional argument (the step context)."""
+    """True when the action accepts a second positional argument (the step context); looked up
+    once per action (inspect.signature is costly on a step's hot path)."""
+    try:
+        return _takes[action]
+    except (KeyError, TypeError):  # not seen yet, or an unhashable callable
+        pass
+    found = _signature_takes_context(action)
+    try:
+        if len(_takes) < 1024:
+            _takes[action] = found
+    except TypeError:
+        pass
+    return found
+
+
+def _signature_takes_context(action: Callable[..., Any]) -> bool:
     try:
         parameters = inspect.signature(action).parameters.values()
     except (TypeError, ValueError):

@@ -51,12 +51,19 @@ class Worker:
         # transaction takes a batch instead of one step each time an execution finishes.
         self.claim_batch = max(1, self.concurrency // 4)
         # SQLite has one writer at a time: one database thread; PostgreSQL overlaps several.
-        threads = 1 if db.is_sqlite(url or self.settings.database_url) else self.settings.worker_db_threads
+        sqlite = db.is_sqlite(url or self.settings.database_url)
+        threads = 1 if sqlite else self.settings.worker_db_threads
         self.db_pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="wayvo-db")
+        # PostgreSQL: plain successes are recorded in batches, one transaction each (group commit;
+        # WAYVO_GROUP_COMMIT=0 records every step in a transaction of its own, as on SQLite).
+        group_commit = not sqlite and os.environ.get("WAYVO_GROUP_COMMIT", "1") != "0"
         self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
                                  url=url, clock=clock, lease=self.lease, http=None,
-                                 credentials_for=credentials_for, db_pool=self.db_pool)
+                                 credentials_for=credentials_for, db_pool=self.db_pool, group_commit=group_commit)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
+        self.group = self.executor.group
+        if self.group is not None:
+            self.group.on_waiting = self._slot_freed
 
     # -- waking ---------------------------------------------------------------------------
     def wake(self) -> None:
@@ -65,10 +72,32 @@ class Worker:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     # -- steps handed over by a command in this process (engine.wakeup.LocalRunner) -------------
+    def _running(self) -> int:
+        """Steps holding a slot: in flight, less those that ran and only wait for their batch's
+        COMMIT (a claim fills those slots meanwhile, so the next batch forms while one commits;
+        in flight stays under twice the concurrency)."""
+        waiting = self.group.waiting if self.group is not None else 0
+        return max(len(self.inflight) - waiting, len(self.inflight) - self.concurrency)
+
+    def _free(self) -> int:
+        return self.concurrency - self._running() - self._reserved
+
+    def _maybe_wake(self) -> None:
+        if self._wake is not None and (self._free() >= self.claim_batch or not self._running()):
+            self._wake.set()
+
+    def _slot_freed(self) -> None:
+        """A step now only waits for its batch's COMMIT: wake the claim loop if the worker is
+        (nearly) full and this leaves enough slots free for a claim. A worker far from full
+        already claimed what was due; waking it would only cost an empty claim."""
+        if (self._wake is not None and len(self.inflight) + self._reserved > self.concurrency - self.claim_batch
+                and self._free() >= self.claim_batch):
+            self._wake.set()
+
     def reserve(self) -> bool:
         """Thread-safe: hold a slot for a step a command is about to claim for this worker."""
         with self._reserve_lock:
-            if self._stop or self._loop is None or len(self.inflight) + self._reserved >= self.concurrency:
+            if self._stop or self._loop is None or self._running() + self._reserved >= self.concurrency:
                 return False
             self._reserved += 1
             return True
@@ -130,7 +159,7 @@ class Worker:
         self.wake()
 
     async def claim_pass(self) -> int:
-        free = self.concurrency - len(self.inflight) - self._reserved
+        free = self._free()
         if free <= 0:
             return 0
         try:
@@ -164,9 +193,7 @@ class Worker:
             self.inflight.pop(step.id, None)
         for nxt in following:
             self._spawn(nxt)
-        free = self.concurrency - len(self.inflight)
-        if self._wake is not None and (free >= self.claim_batch or not self.inflight):
-            self._wake.set()
+        self._maybe_wake()
 
     async def _idle(self) -> None:
         await asyncio.to_thread(self.housekeeping.maybe_run)

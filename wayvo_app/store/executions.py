@@ -233,6 +233,12 @@ def add_logs(s: Session, execution_id: str, step_id: str | None, node_id: str | 
              "message": message, "created_at": now} for level, message in lines])
 
 
+def add_log_rows(s: Session, rows: list[dict]) -> None:
+    """Log lines of several steps (execution_id, step_id, node_id, level, message, created_at)."""
+    if rows:
+        s.connection().execute(ExecutionLog.__table__.insert(), rows)
+
+
 def touch_execution(s: Session, execution_id: str, now: datetime, **values: Any) -> None:
     s.connection().execute(_TOUCH, {"_id": execution_id, "updated_at": now, **values})
 
