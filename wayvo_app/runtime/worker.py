@@ -130,6 +130,9 @@ class Worker:
         log.info("worker %s started (concurrency %s)", self.owner, self.concurrency)
         try:
             while not self._stop:
+                # Cleared before the claim, not after it: a wake (NOTIFY, a hand-back, the timer)
+                # arriving during the claim or the housekeeping makes the next wait return at once.
+                self._wake.clear()
                 claimed = await self.claim_pass()
                 if claimed:
                     await asyncio.sleep(0)
@@ -197,7 +200,6 @@ class Worker:
 
     async def _idle(self) -> None:
         await asyncio.to_thread(self.housekeeping.maybe_run)
-        self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
         except TimeoutError:
