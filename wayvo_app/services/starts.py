@@ -18,8 +18,9 @@ from wayvo_app.core.errors import BadRequestError, ValidationError, WorkflowNotF
 from wayvo_app.core.graph import WorkflowGraph, parse_document
 from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.origins import origin_of
-from wayvo_app.core.progress import NodeState, execution_status, plan_after
+from wayvo_app.core.progress import execution_status
 from wayvo_app.engine import metrics
+from wayvo_app.engine.transitions import successor_rows
 from wayvo_app.services import access
 from wayvo_app.services.integrations import check_integration_references, integration_references
 from wayvo_app.services.quotas import refuse_running
@@ -65,20 +66,16 @@ def _version(conn, version_id: str) -> _Version:
 
 def first_steps(graph: WorkflowGraph, execution_id: str, input: Any, now: datetime) -> tuple[list[dict], str]:
     """The rows of a new execution's steps (its trigger, finished with the input; the steps ready
-    after it, pending; the ones skipped) and the execution's status they give."""
+    after it, pending; the ones skipped) and the execution's status they give: the trigger's
+    successors are planned by the engine's own `successor_rows`, as for any finished step."""
     trigger = graph.trigger()
     trigger_row = {**store.step_rows(execution_id, [trigger.id], now)[0], "status": "success",
                    "output": input, "input": input, "handles": ["default"],
                    "started_at": now, "finished_at": now, "run_at": None}
-    states = {trigger.id: NodeState("success", ("default",))}
-    plan = plan_after(graph, states, trigger.id)
-    rows = [trigger_row]
-    rows += store.step_rows(execution_id, list(plan.skip), now, status="skipped", handles=[])
-    rows += store.step_rows(execution_id, list(plan.passthrough), now, status="skipped", handles=["default"])
-    rows += store.step_rows(execution_id, list(plan.run), now)
-    for row in rows[1:]:
-        states[row["node_id"]] = NodeState(row["status"], tuple(row["handles"] or ()))
-    return rows, execution_status(states)
+    snap = store.Snapshot({}, {}, {})
+    snap.record(trigger.id, "success", ["default"], input, now)
+    skipped, run_rows = successor_rows(execution_id, graph, trigger.id, now, owner=None, lease=None, snap=snap)
+    return [trigger_row, *skipped, *run_rows], execution_status(snap.states)
 
 
 class Started(NamedTuple):
