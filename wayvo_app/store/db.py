@@ -136,11 +136,11 @@ def read_session(url: str | None = None) -> Iterator[Session]:
 
 @contextmanager
 def autocommit_session(url: str | None = None) -> Iterator[Session]:
-    """PostgreSQL only: every statement is its own transaction, committed when it returns (no
-    BEGIN or COMMIT round trips). For a command whose writes are one statement (a signal)."""
-    with get_engine(url).connect() as conn:
-        with Session(bind=conn.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False) as s:
-            yield s
+    """PostgreSQL only: a Session over `statements()`, so every statement is its own transaction,
+    committed when it returns (no BEGIN or COMMIT round trips). For a command whose writes are one
+    statement (a signal)."""
+    with statements(url) as conn, Session(bind=conn, expire_on_commit=False) as s:
+        yield s
 
 
 def dispose_engines() -> None:
