@@ -84,6 +84,8 @@ class Settings:
     rate_limit_prefix: str = "wayvo-limits"
     retention_days: int = 30  # finished executions, mail, signals, idempotency records; 0 keeps all
     worker_db_threads: int = 8  # a worker's database threads on PostgreSQL (SQLite: always 1)
+    group_commit: bool = True  # PostgreSQL: plain successes recorded in batches (engine.group_commit)
+    group_flushes: int = 2  # batches of one worker committing at once
 
 
 def load_settings() -> Settings:
@@ -119,6 +121,8 @@ def load_settings() -> Settings:
         rate_limit_prefix=_text("WAYVO_RATE_LIMIT_PREFIX", "wayvo-limits"),
         retention_days=int(os.environ.get("WAYVO_RETENTION_DAYS", "").strip() or "30"),
         worker_db_threads=int(os.environ.get("WAYVO_WORKER_DB_THREADS", "8")),
+        group_commit=_bool(os.environ.get("WAYVO_GROUP_COMMIT"), True),
+        group_flushes=int(os.environ.get("WAYVO_GROUP_FLUSHES", "2")),
     )
 
 

@@ -71,7 +71,7 @@ class Executor:
     def __init__(self, *, owner: str, registry: Registry, settings: Any, url: str | None = None,
                  clock: Callable[[], datetime], lease: timedelta, http: Any = None,
                  credentials_for: Callable[..., Any] | None = None, db_pool: ThreadPoolExecutor | None = None,
-                 group_commit: bool = False):
+                 group_commit: bool = False, group_flushes: int = MAX_FLUSHES):
         self.owner, self.registry, self.settings, self.url = owner, registry, settings, url
         self.clock, self.lease, self.http = clock, lease, http
         self.credentials_for = credentials_for
@@ -79,7 +79,7 @@ class Executor:
         self.recorder = Recorder(owner=owner, registry=registry, settings=settings, url=url, lease=lease)
         # PostgreSQL workers record plain successes in batches (engine.group_commit).
         self.group = (GroupCommit(BatchRecorder(owner=owner, url=url, lease=lease), self.recorder.record, self.db,
-                                  max_flushes=int(os.environ.get("WAYVO_GROUP_FLUSHES", MAX_FLUSHES)))
+                                  max_flushes=group_flushes)
                       if group_commit else None)
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -56,10 +56,11 @@ class Worker:
         self.db_pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="wayvo-db")
         # PostgreSQL: plain successes are recorded in batches, one transaction each (group commit;
         # WAYVO_GROUP_COMMIT=0 records every step in a transaction of its own, as on SQLite).
-        group_commit = not sqlite and os.environ.get("WAYVO_GROUP_COMMIT", "1") != "0"
         self.executor = Executor(owner=self.owner, registry=registry or get_registry(), settings=self.settings,
                                  url=url, clock=clock, lease=self.lease, http=None,
-                                 credentials_for=credentials_for, db_pool=self.db_pool, group_commit=group_commit)
+                                 credentials_for=credentials_for, db_pool=self.db_pool,
+                                 group_commit=not sqlite and self.settings.group_commit,
+                                 group_flushes=self.settings.group_flushes)
         self.housekeeping = Housekeeping(url=url, settings=self.settings, clock=clock)
         self.group = self.executor.group
         if self.group is not None:
