@@ -11,8 +11,8 @@ The guarantees of the per-step record hold for every step of a batch:
   and the snapshot is read after the lock and after the batch's own step updates, so parallel
   branches finishing in one batch see each other (a join is created once);
 - `synchronous_commit` is untouched: a batch is acknowledged by its own durable COMMIT.
-Anything unusual (failures, waits, Transactional writes, resumed waits, SQLite) keeps the
-per-step record; a batch that fails as a whole is recorded step by step instead."""
+Anything unusual (failures, waits, Transactional writes, SQLite) keeps the per-step
+record; a batch that fails as a whole is recorded step by step instead."""
 
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ _RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
 
 
 def batchable(run: StepRun, outcome: Any) -> bool:
-    """A plain success of a step that is not a resumed wait, whose successors run here."""
-    return type(outcome) is Completed and run.inline and not run.claimed.wait_kind
+    """A plain success (of a step, or of a resumed wait: a signal's, a decision's...) whose
+    successors run here."""
+    return type(outcome) is Completed and run.inline
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -70,35 +71,35 @@ class BatchRecorder:
         raise AssertionError("unreachable")
 
     def _record(self, items: list[tuple[StepRun, Completed]]) -> list[list[store.Claimed]]:
+        """Two round trips (store/step_batches: lock_and_fence, insert_settle_commit), with the
+        successors planned in between on the snapshot read after the lock and the record."""
         results: list[list[store.Claimed]] = [[] for _ in items]
+        rows, logs, outputs = [], [], []
+        for run, outcome in items:
+            outcome = _masked(run, outcome)
+            handles = list(handles_for_success(outcome.branch, outcome.default_taken))
+            rows.append({"id": run.claimed.id, "input": run.ctx.resolved_input, "output": outcome.output,
+                         "handles": handles, "finished_at": run.now})
+            outputs.append(outcome.output)
+            logs += [{"execution_id": run.claimed.execution_id, "step_id": run.claimed.id, "node_id": run.node.id,
+                      "level": level, "message": message, "created_at": run.now}
+                     for level, message in run.ctx.logger.lines]
         with db.session(self.url) as s:
-            executions = bulk.lock_running_executions(s, [run.claimed.execution_id for run, _ in items])
-            rows, logs, live = [], [], []
-            for i, (run, outcome) in enumerate(items):
+            fenced = bulk.lock_and_fence(s, self.owner, [run.claimed.execution_id for run, _ in items], rows, logs)
+            executions = fenced.executions
+            live: list[tuple[int, StepRun]] = []
+            known: dict[str, dict[str, Any]] = {}
+            for i, (run, _) in enumerate(items):
                 claimed = run.claimed
                 if claimed.execution_id not in executions:  # cancelled or finished meanwhile
                     try:
                         store.fence_update(s, claimed.id, self.owner, status="cancelled", finished_at=run.now)
                     except store.LeaseLost:
                         pass
-                    continue
-                outcome = _masked(run, outcome)
-                handles = list(handles_for_success(outcome.branch, outcome.default_taken))
-                rows.append({"id": claimed.id, "input": run.ctx.resolved_input, "output": outcome.output,
-                             "handles": handles, "finished_at": run.now})
-                logs += [{"execution_id": claimed.execution_id, "step_id": claimed.id, "node_id": run.node.id,
-                          "level": level, "message": message, "created_at": run.now}
-                         for level, message in run.ctx.logger.lines]
-                live.append((i, run))
-            recorded = bulk.fence_successes(s, self.owner, rows)
-            rows_by_step = {row["id"]: row for row in rows}
-            live = [(i, run) for i, run in live if run.claimed.id in recorded]
-            store.add_log_rows(s, [entry for entry in logs if entry["step_id"] in recorded])
-            known: dict[str, dict[str, Any]] = {}
-            for _, run in live:
-                outputs = known.setdefault(run.claimed.execution_id, dict(run.world.outputs))
-                outputs[run.node.id] = rows_by_step[run.claimed.id]["output"]
-            snaps = bulk.snapshots(s, sorted(known), known)
+                elif claimed.id in fenced.recorded:
+                    live.append((i, run))
+                    known.setdefault(claimed.execution_id, dict(run.world.outputs))[run.node.id] = outputs[i]
+            snaps = bulk.snapshots_of(fenced.snapshot_rows, sorted(known), known)
             new_rows: list[dict] = []
             for i, run in live:
                 execution, snap = executions[run.claimed.execution_id], snaps[run.claimed.execution_id]
@@ -107,19 +108,19 @@ class BatchRecorder:
                 new_rows += skipped + run_rows
                 results[i] = claimed_successors(execution, run.world.graph, run_rows, owner=self.owner,
                                                 snap=snap, user=run.world.user)
-            bulk.insert_steps(s, new_rows)
             latest: dict[str, StepRun] = {}
             for _, run in live:
                 seen = latest.get(run.claimed.execution_id)
                 if seen is None or run.now >= seen.now:
                     latest[run.claimed.execution_id] = run
-            self._statuses(s, executions, snaps, latest)
+            bulk.insert_settle_commit(s, new_rows, self._statuses(s, executions, snaps, latest))
         return results
 
     @staticmethod
-    def _statuses(s, executions: dict, snaps: dict, last_run: dict[str, StepRun]) -> None:
+    def _statuses(s, executions: dict, snaps: dict, last_run: dict[str, StepRun]) -> list[tuple]:
         """Each execution with a recorded step: touched, with its derived status (as the per-step
-        `refresh_status`), all in one statement; a finished one wakes its waiting parent."""
+        `refresh_status`); the rows of `settle_executions`. A finished one wakes its waiting parent
+        (in this transaction, before the settle is sent with the COMMIT)."""
         settled, finished = [], []
         for execution_id, run in last_run.items():
             execution, snap = executions[execution_id], snaps[execution_id]
@@ -133,9 +134,9 @@ class BatchRecorder:
             else:
                 settled.append((execution_id, status if status != execution.status else None, None, run.now))
             execution.status, execution.updated_at = status, run.now
-        bulk.settle_executions(s, settled)
         for execution, at in finished:
             wake_parent(s, execution, at)
+        return settled
 
 
 class GroupCommit:

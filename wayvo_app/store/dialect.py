@@ -79,8 +79,42 @@ def first_row(conn: Connection, stmt: Fixed, params: dict[str, Any]) -> tuple | 
             cur.execute(stmt.driver_sql, params, prepare=True)
             return cur.fetchone()  # every Fixed statement returns rows (maybe none)
     except psycopg.Error as exc:
-        dead = conn.dialect.is_disconnect(exc, raw, None)
-        if dead:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(stmt.driver_sql, params, exc, psycopg.Error, connection_invalidated=dead,
-                                  dialect=conn.dialect) from exc
+        raise _wrapped(conn, raw, stmt, params, exc) from exc
+
+
+def pipelined(conn: Connection, statements: list[tuple[Fixed, dict[str, Any]]], *,
+              commit: bool = False) -> list[tuple[list[str], list[tuple]]]:
+    """PostgreSQL only: `statements` sent together in psycopg's pipeline mode, in one round trip
+    (each is still a statement of its own: under READ COMMITTED a later one sees what an earlier
+    one wrote and the locks it took). With `commit`, the transaction's COMMIT goes in the same
+    round trip (the session's own commit afterwards finds nothing to do; its after-commit hooks
+    still run then). Each statement's (column names, rows), empty for one that returns none.
+    Errors come out as `first_row`'s."""
+    raw = conn.connection.driver_connection
+    cursors = []
+    stmt, params = statements[0]
+    try:
+        with raw.pipeline():
+            for stmt, params in statements:
+                cur = raw.cursor()
+                cur.execute(stmt.driver_sql, params, prepare=True)
+                cursors.append(cur)
+            if commit:
+                raw.commit()
+        out = []
+        for cur in cursors:
+            names = [d.name for d in cur.description] if cur.description else []
+            out.append((names, cur.fetchall() if names else []))
+            cur.close()
+        return out
+    except psycopg.Error as exc:
+        raise _wrapped(conn, raw, stmt, params, exc) from exc
+
+
+def _wrapped(conn: Connection, raw: Any, stmt: Fixed, params: dict[str, Any], exc: psycopg.Error) -> DBAPIError:
+    """A psycopg error as SQLAlchemy raises it (IntegrityError...); a dead connection is invalidated."""
+    dead = conn.dialect.is_disconnect(exc, raw, None)
+    if dead:
+        conn.invalidate(exc)
+    return DBAPIError.instance(stmt.driver_sql, params, exc, psycopg.Error, connection_invalidated=dead,
+                               dialect=conn.dialect)
