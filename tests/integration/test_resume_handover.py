@@ -157,3 +157,52 @@ def test_a_deciding_approval_hands_its_step_with_world_and_outcome(db_url, catch
         [(d["userName"], d["decision"], d["comment"]) for d in read_resolution["decisions"]] == [("alice", "approved", "fine")]
     assert claimed.world.outputs == read_world.outputs == {"t": {"n": 3}}
     assert catcher.reserved == 0
+
+
+def test_a_worker_claim_reads_world_and_outcome_as_the_executor_would(db_url):
+    """No local worker: the signal makes the step due, and a worker's claim (on PostgreSQL one
+    round trip with its COMMIT) carries the same world and outcome as a read afterwards."""
+    from wayvo_app.engine.loader import claim_with_worlds
+
+    owner = make_user()
+    execution_id = _paused(owner, "k5")
+    body = signal_event(event_namespace="shop", event_key="k5", payload={"amount": 9}, user_name="owner")
+    assert body["workflowResumed"] is True
+    with db.session() as s:
+        (claimed,) = claim_with_worlds(s, "claimer:1", utcnow(), 10, timedelta(seconds=60))
+    with db.read_session() as s:
+        step = s.get(ExecutionStep, claimed.id)
+        read_world = load_world(s, execution_id)
+        read_resolution = store_waits.event_resolution(s, claimed.id, utcnow(), expire=False)
+    assert (step.status, step.lease_owner, step.node_id, claimed.wait_kind) == ("running", "claimer:1", "w", "event")
+    assert claimed.resolution == read_resolution and read_resolution["payload"] == {"amount": 9}
+    assert claimed.world.outputs == read_world.outputs == {"t": {"n": 7}}
+    assert claimed.world.user.id == read_world.user.id == owner
+    assert claimed.world.execution.id == execution_id and claimed.world.execution.input == {"n": 7}
+    with db.session() as s:  # claimed and committed: nothing is due any more
+        assert claim_with_worlds(s, "claimer:2", utcnow(), 10, timedelta(seconds=60)) == []
+
+
+def test_a_claimed_step_sees_only_the_latest_attempt_of_each_node(db_url):
+    """A node whose last attempt failed has no output in the world of a step claimed after it;
+    one whose retry succeeded gives that retry's output."""
+    from wayvo_app.engine.loader import claim_with_worlds
+    from wayvo_app.store import executions as store
+
+    owner = make_user()
+    execution_id = _paused(owner, "k6")
+    now = utcnow()
+    with db.session() as s:
+        store.insert_steps(s, [
+            {**store.step_rows(execution_id, ["x"], now)[0], "status": "error", "attempt": 1},
+            {**store.step_rows(execution_id, ["x"], now)[0], "status": "success", "attempt": 2,
+             "output": {"try": 2}, "finished_at": now},
+            {**store.step_rows(execution_id, ["y"], now)[0], "status": "success", "attempt": 1,
+             "output": {"try": 1}, "finished_at": now},
+            {**store.step_rows(execution_id, ["y"], now)[0], "status": "error", "attempt": 2},
+        ])
+    signal_event(event_namespace="shop", event_key="k6", payload=1, user_name="owner")
+    with db.session() as s:
+        (claimed,) = claim_with_worlds(s, "claimer:1", utcnow(), 10, timedelta(seconds=60))
+    with db.read_session() as s:
+        assert claimed.world.outputs == load_world(s, execution_id).outputs == {"t": {"n": 7}, "x": {"try": 2}}

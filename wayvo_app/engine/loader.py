@@ -76,17 +76,16 @@ def load_world(s: Session, execution_id: str) -> StepWorld | None:
 
 
 def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[store.Claimed]:
-    """Claim due steps and, in the same transaction, load what they need to run (their worlds,
-    two queries for the whole batch) and the outcome of a resumed wait that was decided already:
-    the executor then starts them without a read transaction of its own."""
+    """Claim due steps and, in the same transaction, load what they need to run (their worlds)
+    and the outcome of a resumed wait that was decided already: the executor then starts them
+    without a read transaction of its own. On PostgreSQL one round trip, COMMIT included."""
+    if dialect.is_postgres(s):
+        return _claim_pg(s, owner, now, limit, lease)
     claimed = store.claim_due(s, owner, now, limit, lease)
     if not claimed:
         return []
     ids = sorted({c.execution_id for c in claimed})
-    if dialect.is_postgres(s):
-        rows, snaps = bulk.executions_with_users(s, ids), bulk.snapshots(s, ids)
-    else:
-        rows, snaps = store.executions_with_users(s, ids), store.snapshots(s, ids)
+    rows, snaps = store.executions_with_users(s, ids), store.snapshots(s, ids)
     out = []
     for c in claimed:
         row = rows.get(c.execution_id)
@@ -97,6 +96,26 @@ def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, lease: 
         world = StepWorld(execution, graph_of_version(s, execution.version_id), user,
                           dict(snaps[c.execution_id].outputs))
         out.append(dataclasses.replace(c, world=world, resolution=decided_resolution(s, c, now)))
+    return out
+
+
+def _claim_pg(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[store.Claimed]:
+    """The claim is committed when its rows come back: what is missing afterwards (a graph not
+    cached, an approval's or a child's outcome: a read) never fails the claim; a step left
+    without its world loads it in the executor (which fails it with the reason)."""
+    out = []
+    for row in bulk.claim_with_worlds(s, owner, now, limit, now + lease):
+        claimed = store.Claimed(*row[:6])
+        try:
+            if row.execution is not None and row.user is not None:
+                world = StepWorld(row.execution, graph_of_version(s, row.execution.version_id), row.user,
+                                  row.outputs)
+                resolution = (store_waits.received_resolution(row.event) if row.wait_kind == "event"
+                              else decided_resolution(s, claimed, now))
+                claimed = dataclasses.replace(claimed, world=world, resolution=resolution)
+        except Exception:  # noqa: BLE001 - committed already: the executor loads it itself
+            claimed = store.Claimed(*row[:6])
+        out.append(claimed)
     return out
 
 

@@ -36,20 +36,12 @@ class LeaseLost(Exception):
 
 
 _CLAIMED_COLUMNS = (_S.c.id, _S.c.execution_id, _S.c.node_id, _S.c.attempt, _S.c.wait_kind, _S.c.recoveries)
-_DUE = (select(_S.c.id).where(_S.c.status.in_(CLAIMABLE), _S.c.run_at <= bindparam("_now"))
-        .order_by(_S.c.run_at).limit(bindparam("_limit")).with_for_update(skip_locked=True).cte("due"))
-_CLAIM_PG = (_S.update().where(_S.c.id == _DUE.c.id)
-             .values(status="running", lease_owner=bindparam("_owner"), lease_expires_at=bindparam("_until"),
-                     started_at=bindparam("_now")).returning(*_CLAIMED_COLUMNS))
 
 
 def claim_due(s: Session, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease. On
-    PostgreSQL one statement (WITH due AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING)."""
-    if dialect.is_postgres(s):
-        rows = s.connection().execute(_CLAIM_PG, {"_now": now, "_limit": limit, "_owner": owner,
-                                                  "_until": now + lease}).all()
-        return [Claimed(*row) for row in rows]
+    """Take up to `limit` due steps (pending, or waiting whose time came) under a lease (FOR UPDATE
+    SKIP LOCKED on PostgreSQL). The worker's claim on PostgreSQL is one statement that also reads
+    the steps' worlds (store/step_batches.claim_with_worlds)."""
     T = ExecutionStep
     due = (select(T.id).where(T.status.in_(CLAIMABLE), T.run_at <= now)
            .order_by(T.run_at).limit(limit))

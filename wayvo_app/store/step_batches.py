@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, any_, bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from wayvo_app.store import dialect
@@ -22,7 +20,6 @@ from wayvo_app.store.models import Execution, ExecutionStep, User
 _E = Execution.__table__
 _S = ExecutionStep.__table__
 _U = User.__table__
-_IDS = bindparam("_ids", type_=ARRAY(String))
 
 # A batch in two round trips (psycopg pipeline mode). The executions are locked in id order (ORDER
 # BY under FOR UPDATE: rows are locked as sorted), so two workers' batches, each locking several
@@ -91,15 +88,7 @@ def insert_settle_commit(s: Session, new_rows: list[dict], settled: list[tuple[s
 _SNAPSHOT_SQL = """
 SELECT execution_id, node_id, status, CAST(handles AS text), CAST(output AS text), finished_at
 FROM execution_steps WHERE execution_id = ANY(CAST(:ids AS text[])) ORDER BY attempt"""
-_SNAPSHOTS = text(_SNAPSHOT_SQL)
 _SNAPSHOT_PG = dialect.fixed(_SNAPSHOT_SQL)
-
-
-def snapshots(s: Session, execution_ids: list[str],
-              known: dict[str, dict[str, Any]] | None = None) -> dict[str, Snapshot]:
-    """The snapshots of several executions in one query."""
-    rows = s.connection().execute(_SNAPSHOTS, {"ids": list(execution_ids)}) if execution_ids else []
-    return snapshots_of(rows, execution_ids, known)
 
 
 def snapshots_of(rows, execution_ids: list[str], known: dict[str, dict[str, Any]] | None = None) -> dict[str, Snapshot]:
@@ -163,18 +152,68 @@ def _insert_params(rows: list[dict]) -> dict[str, Any]:
 
 
 _USER_COLUMNS = tuple(c for c in _U.c if c.name != "password_hash")
-_WITH_USERS = (select(*_E.c, *(c.label(f"user__{c.name}") for c in _USER_COLUMNS))
-               .join_from(_E, _U, _U.c.id == _E.c.user_id).where(_E.c.id == any_(_IDS)))
+_EVENT_COLUMNS = ("id", "status", "payload", "namespace", "event_key", "received_at", "received_from")
+
+# A claim and what its steps need to run, in one statement: the due steps claimed (FOR UPDATE SKIP
+# LOCKED: each worker takes different rows), each with its execution, the execution's user, the
+# outputs of the execution's nodes whose latest attempt succeeded (the claimed steps themselves
+# are not among them: the statement reads the rows as they were before its own update), and for a
+# resumed wait for an event, that wait.
+_CLAIM_WITH_WORLDS = dialect.fixed(f"""
+WITH due AS (
+    SELECT id FROM execution_steps WHERE status IN ('pending', 'waiting') AND run_at <= :now
+    ORDER BY run_at LIMIT :limit FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE execution_steps AS s SET status = 'running', lease_owner = :owner, lease_expires_at = :until,
+        started_at = :now
+    FROM due WHERE s.id = due.id
+    RETURNING s.id, s.execution_id, s.node_id, s.attempt, s.wait_kind, s.recoveries
+)
+SELECT c.id, c.execution_id, c.node_id, c.attempt, c.wait_kind, c.recoveries,
+       {", ".join(f"e.{col.name} AS e__{col.name}" for col in _E.c)},
+       {", ".join(f"u.{col.name} AS u__{col.name}" for col in _USER_COLUMNS)},
+       CAST((SELECT json_object_agg(latest.node_id, latest.output) FROM (
+                SELECT DISTINCT ON (x.node_id) x.node_id, x.status, x.output FROM execution_steps x
+                WHERE x.execution_id = c.execution_id ORDER BY x.node_id, x.attempt DESC) AS latest
+             WHERE latest.status = 'success') AS text) AS outputs,
+       {", ".join(f"w.{name} AS w__{name}" for name in _EVENT_COLUMNS)}
+FROM claimed c
+LEFT JOIN executions e ON e.id = c.execution_id
+LEFT JOIN users u ON u.id = e.user_id
+LEFT JOIN wait_events w ON c.wait_kind = 'event' AND w.step_id = c.id
+""")
 
 
-def executions_with_users(s: Session, execution_ids: list[str]) -> dict[str, tuple[SimpleNamespace, SimpleNamespace]]:
-    """`executions.executions_with_users` as plain records (no ORM identity map or instrumented
-    objects: a claim batch's worlds are only read)."""
-    out = {}
-    if execution_ids:
-        for row in s.connection().execute(_WITH_USERS, {"_ids": list(execution_ids)}):
-            values = row._mapping
-            execution = SimpleNamespace(**{c.name: values[c.name] for c in _E.c})
-            user = SimpleNamespace(**{c.name: values[f"user__{c.name}"] for c in _USER_COLUMNS})
-            out[execution.id] = (execution, user)
+class ClaimRow(NamedTuple):
+    """A step just claimed, with what it needs to run (None where its execution is gone)."""
+
+    id: str
+    execution_id: str
+    node_id: str
+    attempt: int
+    wait_kind: str | None
+    recoveries: int
+    execution: SimpleNamespace | None
+    user: SimpleNamespace | None
+    outputs: dict[str, Any]
+    event: SimpleNamespace | None  # the wait of a resumed Wait for Event step
+
+
+def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, until: datetime) -> list[ClaimRow]:
+    """Claim up to `limit` due steps with their worlds and COMMIT, in ONE round trip (the claim
+    and its COMMIT pipelined). What this returns is committed: a caller that fails afterwards
+    leaves the steps to lease expiry."""
+    (names, rows), = dialect.pipelined(s.connection(), [(_CLAIM_WITH_WORLDS, {
+        "now": now, "limit": limit, "owner": owner, "until": until})], commit=True)
+    out = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        execution = user = event = None
+        if values["e__id"] is not None:
+            execution = SimpleNamespace(**{c.name: values[f"e__{c.name}"] for c in _E.c})
+        if values["u__id"] is not None:
+            user = SimpleNamespace(**{c.name: values[f"u__{c.name}"] for c in _USER_COLUMNS})
+        if values["w__id"] is not None:
+            event = SimpleNamespace(**{name: values[f"w__{name}"] for name in _EVENT_COLUMNS})
+        out.append(ClaimRow(*row[:6], execution, user, _load(values["outputs"]) or {}, event))
     return out

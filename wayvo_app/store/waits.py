@@ -374,6 +374,11 @@ def unconsumed_signals(s: Session, workspace_id: str, now: datetime) -> int:
 _EVENT_OF_STEP = select(WaitEvent.__table__).where(WaitEvent.__table__.c.step_id == bindparam("_step"))
 
 
+def received_resolution(row: Any) -> dict[str, Any] | None:
+    """`event_resolution(..., expire=False)` of a wait row already read: None while it waits."""
+    return None if row is None or row.status == "waiting" else _wait_json(row)
+
+
 def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = True) -> dict[str, Any] | None:
     """The received signal; a wait still open at this point has expired (one update wins).
     With `expire=False` (a read-only look), an open wait gives None."""
