@@ -105,16 +105,16 @@ def _claim_pg(s: Session, owner: str, now: datetime, limit: int, lease: timedelt
     without its world loads it in the executor (which fails it with the reason)."""
     out = []
     for row in bulk.claim_with_worlds(s, owner, now, limit, now + lease):
-        claimed = store.Claimed(*row[:6])
+        claimed = row.claimed
         try:
             if row.execution is not None and row.user is not None:
                 world = StepWorld(row.execution, graph_of_version(s, row.execution.version_id), row.user,
                                   row.outputs)
-                resolution = (store_waits.received_resolution(row.event) if row.wait_kind == "event"
+                resolution = (store_waits.received_resolution(row.event) if claimed.wait_kind == "event"
                               else decided_resolution(s, claimed, now))
                 claimed = dataclasses.replace(claimed, world=world, resolution=resolution)
         except Exception:  # noqa: BLE001 - committed already: the executor loads it itself
-            claimed = store.Claimed(*row[:6])
+            claimed = row.claimed
         out.append(claimed)
     return out
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlmodel import Session
 
 from wayvo_app.store import dialect
-from wayvo_app.store.executions import Snapshot
+from wayvo_app.store.executions import Claimed, Snapshot
 from wayvo_app.store.models import Execution, ExecutionStep, User
 
 _E = Execution.__table__
@@ -187,12 +187,7 @@ LEFT JOIN wait_events w ON c.wait_kind = 'event' AND w.step_id = c.id
 class ClaimRow(NamedTuple):
     """A step just claimed, with what it needs to run (None where its execution is gone)."""
 
-    id: str
-    execution_id: str
-    node_id: str
-    attempt: int
-    wait_kind: str | None
-    recoveries: int
+    claimed: Claimed
     execution: SimpleNamespace | None
     user: SimpleNamespace | None
     outputs: dict[str, Any]
@@ -215,5 +210,5 @@ def claim_with_worlds(s: Session, owner: str, now: datetime, limit: int, until: 
             user = SimpleNamespace(**{c.name: values[f"u__{c.name}"] for c in _USER_COLUMNS})
         if values["w__id"] is not None:
             event = SimpleNamespace(**{name: values[f"w__{name}"] for name in _EVENT_COLUMNS})
-        out.append(ClaimRow(*row[:6], execution, user, _load(values["outputs"]) or {}, event))
+        out.append(ClaimRow(Claimed(*row[:6]), execution, user, _load(values["outputs"]) or {}, event))
     return out
