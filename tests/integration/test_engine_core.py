@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.helpers import chain, create_workflow, document, drain, edge, make_user, node
 from wayvo_app.core.errors import StepError, WorkflowNotFoundError
-from wayvo_app.core.outcomes import Completed
+from wayvo_app.core.outcomes import Completed, SleepUntil
 from wayvo_app.core.specs import ConfigField, NodeSpec, Registry, RetryPolicy
 from wayvo_app.engine.registry import set_registry
 from wayvo_app.services import executions as commands
@@ -39,6 +41,18 @@ def _boom(ctx, config):
     raise StepError("it broke")
 
 
+RESUMED_ON: dict[str, int] = {}
+
+
+def _pause(ctx, config):
+    return SleepUntil(ctx.now)  # due at once: the next claim resumes it
+
+
+def _resumed(ctx, config, resolution):
+    RESUMED_ON[ctx.node_id] = threading.get_ident()
+    return Completed({"resumed": ctx.node_id})
+
+
 REGISTRY = Registry([
     NodeSpec("trigger", "Trigger", kind="trigger", run=lambda ctx, cfg: Completed(ctx.trigger_input)),
     NodeSpec("Noop", "Noop", run=_noop, config_fields=(ConfigField("value", "Value"),)),
@@ -47,6 +61,8 @@ REGISTRY = Registry([
     NodeSpec("Flaky", "Flaky", run=_flaky, retry=RetryPolicy(max_attempts=3, initial_delay=0, backoff=1)),
     NodeSpec("Boom", "Boom", run=_boom),
     NodeSpec("Fatal", "Fatal", run=_boom, retry=RetryPolicy(max_attempts=3, initial_delay=0, backoff=1)),
+    NodeSpec("PauseInline", "PauseInline", run=_pause, resume=_resumed, resume_inline=True),
+    NodeSpec("PauseThreaded", "PauseThreaded", run=_pause, resume=_resumed),
 ])
 
 
@@ -248,3 +264,24 @@ def test_retry_from_failed_keeps_outputs_and_retry_from_start_reruns(registry):
     again = commands.retry_execution(result.execution_id, owner, "start")
     drain(registry=registry)
     assert [n for n, _ in CALLS][0] == "n1" and _execution(again.id).status in ("success", "error")
+
+
+def test_a_resume_declared_inline_runs_on_the_workers_loop_and_another_in_a_thread(registry):
+    """NodeSpec.resume_inline: the built-in pause nodes' resume (a rearranged resolution) takes no
+    thread hop; any other resume (a plugin's) keeps its thread, so it cannot stall the loop."""
+    owner = make_user()
+    nodes = [node("t", "Trigger"), node("i", "Inline", "PauseInline"), node("p", "Threaded", "PauseThreaded")]
+    wf = create_workflow(owner, document(nodes, [edge("t", "i"), edge("i", "p")]))
+    execution_id = commands.trigger_workflow(workflow_id=wf, user_name="owner").execution_id
+    RESUMED_ON.clear()
+    drain()  # asyncio.run on this thread: the worker's loop runs here
+    assert _execution(execution_id).status == "success"
+    assert RESUMED_ON["i"] == threading.get_ident()
+    assert RESUMED_ON["p"] != threading.get_ident()
+
+
+def test_the_built_in_pause_nodes_resume_inline():
+    from wayvo_app.plugins.client_plugins import node_registry
+
+    inline = {spec.action_type for spec in node_registry().all() if spec.resume_inline}
+    assert inline == {"Wait for Event", "Request Approval", "Sleep", "Trigger Workflow"}

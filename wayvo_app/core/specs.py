@@ -84,7 +84,9 @@ class NodeSpec:
 
     `run(ctx, config)` returns an outcome (see outcomes.py); `resume(ctx, config, resolution)`
     finishes a node that paused (approval, event, sleep). `handles` are the branch handles the
-    node offers besides the default edge and `error`.
+    node offers besides the default edge and `error`. `resume_inline`: `resume` only rearranges
+    its resolution (microseconds, no I/O, no template), so the worker calls it on its loop instead
+    of in a thread (the built-in pause nodes; a plugin's resume keeps its thread).
     """
 
     action_type: str
@@ -102,6 +104,7 @@ class NodeSpec:
     integration_type: str | None = None
     validate: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
     step_label: str = ""  # a plugin's actionLabel: names its steps in logs, timeline and viewer
+    resume_inline: bool = False
 
     def field(self, key: str) -> ConfigField | None:
         return next((f for f in self.config_fields if f.key == key), None)

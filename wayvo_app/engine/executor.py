@@ -138,6 +138,8 @@ class Executor:
             ctx.resume = resolution
             if spec.resume is None:
                 return Completed(resolution)
+            if spec.resume_inline and not inspect.iscoroutinefunction(spec.resume):
+                return spec.resume(ctx, config, resolution)  # no thread hop (NodeSpec.resume_inline)
             return await _call(spec.resume, ctx, config, resolution)
         if spec.run is None:
             return Completed(None)

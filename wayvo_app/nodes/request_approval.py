@@ -218,4 +218,5 @@ SPEC = NodeSpec(
     handles=("approved", "rejected", "expired"),
     run=run,
     resume=resume,
+    resume_inline=True,
 )

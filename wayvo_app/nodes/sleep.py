@@ -87,5 +87,6 @@ SPEC = NodeSpec(
     output_fields=(OutputField("sleptUntil", "When the sleep ended (ISO 8601)"),),
     run=run,
     resume=resume,
+    resume_inline=True,
     validate=validate,
 )

@@ -72,4 +72,5 @@ SPEC = NodeSpec(
     ),
     run=run,
     resume=resume,
+    resume_inline=True,
 )

@@ -87,4 +87,5 @@ SPEC = NodeSpec(
     handles=("received", "expired"),
     run=run,
     resume=resume,
+    resume_inline=True,
 )
