@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
 from wayvo_app.services import api_keys
-from wayvo_app.store import db
+from wayvo_app.store import db, token_reads
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.dialect import is_postgres
 from wayvo_app.store.models import LoginSession, User, utcnow
@@ -209,12 +210,35 @@ def signed_in(token: str, secret_key: str) -> Principal | None:
 
 def principal_for_token(token: str, secret_key: str) -> Principal | None:
     """The caller of an API request: a workflow API key's owner or a session's user."""
-    with db.session() as s:
-        if token.startswith(api_keys.KEY_PREFIX):
-            found = api_keys.user_for_api_key(s, token)
-            return principal_of_key(*found) if found else None
-        user = user_for_session(s, token, secret_key)
-        return principal_of(user) if user else None
+    with db.statements() as conn:
+        return principal_in(conn, token, secret_key)
+
+
+def caller(authorize: Callable[[Connection], Principal]) -> Principal:
+    """The caller's checks (api/auth.authorizer: limits, the token's lookup, scopes) on a
+    connection of their own: for a route that runs them in its own thread hop, before its work."""
+    with db.statements() as conn:
+        return authorize(conn)
+
+
+def principal_in(conn: Connection, token: str, secret_key: str, now: datetime | None = None) -> Principal | None:
+    """principal_for_token on the caller's connection (in its transaction, if it has one): one
+    statement, Core rows (store/token_reads.py); a key's coarse last-used stamp may add one."""
+    now = now or utcnow()
+    if token.startswith(api_keys.KEY_PREFIX):
+        row = api_keys.live_key_owner(conn, token, now)
+        if row is None:
+            return None
+        return Principal(row.id, row.user_name, row.display_name or row.user_name, row.email, tuple(row.roles or ()),
+                         row.key_name, scopes=tuple(row.scopes or ()), workspace_id=row.workspace_id)
+    try:
+        _signer(secret_key).unsign(token.encode())
+    except BadSignature:
+        return None
+    row = token_reads.session_user(conn, hash_token(token), now)
+    if row is None:
+        return None
+    return Principal(row.id, row.user_name, row.display_name or row.user_name, row.email, tuple(row.roles or ()))
 
 
 def sign_out(token: str) -> None:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Row, or_, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, NotFoundError
 from wayvo_app.core.times import aware
 from wayvo_app.services import access
-from wayvo_app.store import db
+from wayvo_app.store import db, token_reads
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import ApiKey, User, utcnow
 
@@ -128,10 +128,26 @@ def user_for_api_key(s: Session, key: str, now: datetime | None = None) -> tuple
     if row is None:
         return None
     user, api_key = row
-    # Coarse last-used stamp: one write a minute per key at most, not one per request.
-    if api_key.last_used_at is None or (now - aware(api_key.last_used_at)).total_seconds() > 60:
+    if _stamp_due(api_key.last_used_at, now):
         s.exec(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
     return user, api_key
+
+
+def _stamp_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Coarse last-used stamp: one write a minute per key at most, not one per request."""
+    return last_used_at is None or (now - aware(last_used_at)).total_seconds() > 60
+
+
+def live_key_owner(conn: Connection, key: str, now: datetime | None = None) -> Row[Any] | None:
+    """user_for_api_key in one Core statement on `conn` (the request's hot path): the key owner's
+    columns and the key's (store/token_reads.key_owner), or None."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    now = now or utcnow()
+    row = token_reads.key_owner(conn, _hash(key), now)
+    if row is not None and _stamp_due(row.last_used_at, now):
+        token_reads.stamp_key_used(conn, row.key_id, now)
+    return row
 
 
 # Entry points for the web layer: each opens its own transaction.

@@ -113,11 +113,8 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
     decided = [*previous, (user.user_name, decision, comment, now)]
     final = policy_outcome(request.approval_type, [row[1] for row in decided],
                            len(request.eligible or []), request.required_approvals)
-    if not store_approvals.settle_request(s, request.id, final, now):
+    if not store_approvals.settle_request(s, request, final, now):
         raise ConflictError("This approval request was decided meanwhile")
-    request.updated_at = now
-    if final:
-        request.status, request.decided_at = final, now
     decisions = [{"userName": who, "decision": what, "comment": note, "decidedAt": when.isoformat() if when else None}
                  for who, what, note, when in decided]
     result = Decided(request, name, decisions)
