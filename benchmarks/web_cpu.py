@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.engine import PG_DEFAULT, _fresh_database
-from benchmarks.load import _bulk_approvals, _setup, _start, _stop_all
+from benchmarks.load import _bulk_approvals, _client, _setup, _start, _stop_all
 from benchmarks.signals import _bulk_waiting, _port, _wait_up
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -67,6 +67,22 @@ def _thread_cpu(pids: list[int]) -> dict[str, float]:
             key = f"{pid}:{'main' if tid == str(pid) else name}"
             out[key] = out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
     return out
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every postgres process on the machine (other users' work included)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    raw = f.read()
+            except OSError:
+                continue
+            if raw[raw.index("(") + 1:raw.rindex(")")] == "postgres":
+                fields = raw.rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
 
 
 def _group_cpu(pgid: int) -> float:
@@ -153,10 +169,9 @@ def served(args, url: str) -> None:
         time.sleep(1.0)
 
         async def run() -> None:
-            limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+            async with _client(args.client, port, "-", args.clients, 30) as client:
                 print(f"{'scenario':10} {'req/s':>7} {'ok':>5} {'web ms/req':>11} {'client ms/req':>14} "
-                      f"{'engine ms/req':>14}")
+                      f"{'engine ms/req':>14} {'pg ms/req':>10}")
                 for name in scenarios.names():
                     await _closed_loop(client, scenarios, name, 32, args.clients)  # warm both web workers
                     for r in range(args.rounds):
@@ -171,11 +186,13 @@ def served(args, url: str) -> None:
                             await asyncio.sleep(1.0)
                         threads0 = _thread_cpu(_group_pids(api.pid))
                         web0, eng0, me0 = _group_cpu(api.pid), _group_cpu(worker.pid), time.process_time()
+                        pg0 = _postgres_cpu()
                         t0 = time.perf_counter()
                         ok = await _closed_loop(client, scenarios, name, args.requests, args.clients)
                         wall = time.perf_counter() - t0
                         web, eng = _group_cpu(api.pid) - web0, _group_cpu(worker.pid) - eng0
                         me = time.process_time() - me0
+                        pg = _postgres_cpu() - pg0
                         n = args.requests
                         if args.threads:
                             threads = _thread_cpu(_group_pids(api.pid))
@@ -186,7 +203,7 @@ def served(args, url: str) -> None:
                             spy.send_signal(signal.SIGINT)
                             spy.wait(30)
                         print(f"{name:10} {n / wall:7.0f} {ok:5} {web * 1000 / n:11.2f} {me * 1000 / n:14.2f} "
-                              f"{eng * 1000 / n:14.2f}", flush=True)
+                              f"{eng * 1000 / n:14.2f} {pg * 1000 / n:10.2f}", flush=True)
 
         asyncio.run(run())
     finally:
@@ -314,6 +331,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--client", choices=["lean", "httpx"], default="lean", help="as benchmarks/load.py's")
     parser.add_argument("--granian", nargs="*", default=[], help="extra granian options, e.g. --granian=--loop=asyncio")
     parser.add_argument("--py-spy", default=None, help="a folder: py-spy records of each web worker, first round")
     parser.add_argument("--threads", action="store_true", help="web CPU ms per request per thread too")
