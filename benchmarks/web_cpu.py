@@ -301,11 +301,12 @@ def in_process(args, url: str) -> None:
             await _closed_loop(client, scenarios, name, 32, args.clients)
             seen.clear()
             connects.clear()
-            t0 = time.process_time()
+            t0, loop0 = time.process_time(), time.thread_time()
             await _closed_loop(client, scenarios, name, args.requests, args.clients)
-            cpu = time.process_time() - t0
+            cpu, loop_cpu = time.process_time() - t0, time.thread_time() - loop0
             kinds = {k: seen.count(k) / args.requests for k in sorted(set(seen))}
-            print(f"\n== {name}: {cpu * 1000 / args.requests:.2f} ms CPU per request (every thread), "
+            print(f"\n== {name}: {cpu * 1000 / args.requests:.2f} ms CPU per request (every thread; "
+                  f"{loop_cpu * 1000 / args.requests:.2f} on the event loop's), "
                   f"statements per request: {sum(kinds.values()):.2f} {kinds}, new connections: {len(connects)}",
                   flush=True)
             if args.top:

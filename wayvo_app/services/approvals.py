@@ -88,14 +88,16 @@ class Decided:
 
 
 def decide(s: Session, request_id: str, user: User, decision: str, comment: str | None,
-           only: str | None = None, runner: wakeup.LocalRunner | None = None) -> Decided:
+           only: str | None = None, runner: wakeup.LocalRunner | None = None,
+           read: tuple[ApprovalRequest, str | None] | None = None) -> Decided:
     """Record one user's decision; the decision that settles the request resumes the execution:
     its step is made due (workers woken at commit), or claimed for the local `runner` with what
-    it needs to run."""
+    it needs to run. `read`: the request (locked) and its workflow's name, when the caller read
+    them already (store/approvals.request_for_decider)."""
     if decision not in ("approved", "rejected"):
         raise BadRequestError('decision must be "approved" or "rejected"')
     now = utcnow()
-    found = store_approvals.approval_request_with_name(s, request_id)
+    found = read if read is not None else store_approvals.approval_request_with_name(s, request_id)
     request, name = found if found is not None else (None, None)
     if request is None or (only and request.workspace_id != only) or not _visible(s, user, request):
         raise NotFoundError(NOT_FOUND)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from wayvo_app.store import dialect
 from wayvo_app.store.models import ApprovalAudience, ApprovalDecision, ApprovalRequest, User, Workflow, new_id
+from wayvo_app.store.users import normalize_user_name
 
 
 def approval_request(s: Session, request_id: str, *, lock: bool = False) -> ApprovalRequest | None:
@@ -22,6 +23,11 @@ def approval_request(s: Session, request_id: str, *, lock: bool = False) -> Appr
 _WITH_NAME = (select(ApprovalRequest, Workflow.name).outerjoin(Workflow, Workflow.id == ApprovalRequest.workflow_id)
               .where(ApprovalRequest.id == bindparam("request_id")))
 _WITH_NAME_LOCKED = _WITH_NAME.with_for_update(of=ApprovalRequest)
+_FOR_DECIDER = (select(ApprovalRequest, Workflow.name, User)
+                .outerjoin(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+                .outerjoin(User, User.user_name == bindparam("user_name"))
+                .where(ApprovalRequest.id == bindparam("request_id")))
+_FOR_DECIDER_LOCKED = _FOR_DECIDER.with_for_update(of=ApprovalRequest)
 _D = ApprovalDecision.__table__
 _DECISIONS = (select(_D.c.user_name, _D.c.decision, _D.c.comment, _D.c.created_at)
               .where(_D.c.request_id == bindparam("request_id")).order_by(_D.c.created_at))
@@ -36,6 +42,15 @@ def approval_request_with_name(s: Session, request_id: str) -> tuple[ApprovalReq
     stmt = dialect.pick(s, postgres=_WITH_NAME_LOCKED, sqlite=_WITH_NAME)
     row = s.exec(stmt, params={"request_id": request_id}).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def request_for_decider(s: Session, request_id: str, user_name: str) -> tuple[ApprovalRequest, str | None,
+                                                                        User | None] | None:
+    """approval_request_with_name and the user named `user_name` (normalized; None when there is
+    none) in one query; None when there is no such request."""
+    stmt = dialect.pick(s, postgres=_FOR_DECIDER_LOCKED, sqlite=_FOR_DECIDER)
+    row = s.exec(stmt, params={"request_id": request_id, "user_name": normalize_user_name(user_name)}).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def decisions_so_far(s: Session, request_id: str) -> list[tuple[str, str, str | None, datetime]]:
