@@ -320,7 +320,7 @@ def in_process(args, url: str) -> None:
                     profile.clear()
                 stats.sort_stats(args.sort).print_stats(args.top)
 
-    if args.top:
+    if args.top and not args.loop_only:
         _profile_threads(profiles)
     asyncio.run(run())
 
@@ -339,6 +339,7 @@ def main() -> None:
     parser.add_argument("--py-spy-bin", default="/work/venv-bench/bin/py-spy")
     parser.add_argument("--profile", action="store_true", help="in-process, with cProfile")
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--loop-only", action="store_true", help="profile the event loop's thread only")
     parser.add_argument("--only", nargs="*", default=None, help="scenarios to run (default all)")
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args()
