@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy import Connection, Row, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, NotFoundError
@@ -115,32 +115,15 @@ def revoke_api_key(s: Session, who: Any, key_id: str) -> None:
         raise NotFoundError("API key not found")
 
 
-def user_for_api_key(s: Session, key: str, now: datetime | None = None) -> tuple[User, ApiKey] | None:
-    """The key's live owner, or None for an unknown, revoked, expired or disabled-user key."""
-    if not key.startswith(KEY_PREFIX):
-        return None
-    now = now or utcnow()
-    row = s.exec(
-        select(User, ApiKey).join(ApiKey, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None), User.disabled.is_(False),
-               or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now))
-    ).first()
-    if row is None:
-        return None
-    user, api_key = row
-    if _stamp_due(api_key.last_used_at, now):
-        s.exec(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
-    return user, api_key
-
-
 def _stamp_due(last_used_at: datetime | None, now: datetime) -> bool:
     """Coarse last-used stamp: one write a minute per key at most, not one per request."""
     return last_used_at is None or (now - aware(last_used_at)).total_seconds() > 60
 
 
 def live_key_owner(conn: Connection, key: str, now: datetime | None = None) -> Row[Any] | None:
-    """user_for_api_key in one Core statement on `conn` (the request's hot path): the key owner's
-    columns and the key's (store/token_reads.key_owner), or None."""
+    """The owner's columns and the key's (store/token_reads.key_owner) for a live key whose owner
+    is not disabled; None for an unknown, revoked, expired or disabled-user key. One statement
+    on `conn` (every API request asks), and a coarse last-used stamp."""
     if not key.startswith(KEY_PREFIX):
         return None
     now = now or utcnow()

@@ -14,7 +14,7 @@ from wayvo_app.store.models import ApiKey, LoginSession, User
 _CALLER = (User.id, User.user_name, User.display_name, User.email, User.roles)
 
 _KEY_OWNER = (
-    select(*_CALLER, ApiKey.id.label("key_id"), ApiKey.name.label("key_name"), ApiKey.scopes,
+    select(*_CALLER, ApiKey.id.label("key_id"), ApiKey.name, ApiKey.scopes,
            ApiKey.workspace_id, ApiKey.last_used_at)
     .join_from(ApiKey, User, ApiKey.user_id == User.id)
     .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None), User.disabled.is_(False),
@@ -31,8 +31,9 @@ _STAMP_KEY = update(ApiKey.__table__).where(ApiKey.__table__.c.id == bindparam("
 
 
 def key_owner(conn: Connection, key_hash: str, now: datetime) -> Row[Any] | None:
-    """(id, user_name, display_name, email, roles, key_id, key_name, scopes, workspace_id,
-    last_used_at) of the live key with this hash whose owner is not disabled; None otherwise."""
+    """(id, user_name, display_name, email, roles: the owner's; key_id, name, scopes, workspace_id,
+    last_used_at: the key's) of the live key with this hash whose owner is not disabled; None
+    otherwise."""
     return conn.execute(_KEY_OWNER, {"key_hash": key_hash, "now": now}).first()
 
 
