@@ -1,14 +1,18 @@
 """CPU per request in the web tier, for the requests of benchmarks/load.py (trigger, signal,
-approval decision) and GET /api/health: the API served by granian (as load.py starts it) with one
-engine worker, driven closed-loop by --clients concurrent clients. Prints, per scenario, req/s and
-the CPU ms per request of the web processes (every process of granian's group, from /proc), of
-this client process and of the engine worker; statements per request are counted in --profile mode.
+approval decision) and GET /api/health: the API served by granian (as load.py starts it, 2 web
+workers) with one engine worker, driven closed-loop by --clients concurrent clients. Prints, per
+scenario and round, req/s and the CPU ms per request of the web processes (every process of
+granian's group, from /proc), of this client process, of the engine worker and of every postgres
+process on the machine (other users' work included: a rough figure).
 
-    python -m benchmarks.web_cpu [--requests 600] [--clients 16] [--web-workers 2]
-    python -m benchmarks.web_cpu --profile [--requests 300]   # in-process (httpx.ASGITransport),
-                                                              # cProfile of each scenario, statements
+    python -m benchmarks.web_cpu [--requests 600] [--rounds 2] [--clients 16] [--client lean|httpx]
+                                 [--threads] [--py-spy DIR]     # per-thread CPU; py-spy raw stacks
+    python -m benchmarks.web_cpu --profile [--requests 300] [--top 40] [--only trigger] [--loop-only]
 
-Loopback only, in a PostgreSQL schema of its own that is dropped at the end.
+--profile calls the app in this process (plain ASGI calls, no HTTP client): CPU per request of
+every thread and of the event loop's, statements per request (counted on the psycopg cursor) and
+new database connections per scenario, then a cProfile of each (CPU time, the executor's threads
+too). Loopback only, in a PostgreSQL schema of its own that is dropped at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json as jsonlib
 import os
 import pstats
 import signal
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,17 +41,40 @@ from benchmarks.signals import _bulk_waiting, _port, _wait_up
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _group_pids(pgid: int) -> list[int]:
-    found = []
+def _stat(path: str) -> tuple[str, list[str]] | None:
+    """(name, fields after the name) of a /proc stat file; None once the process is gone."""
+    try:
+        with open(path) as f:
+            raw = f.read()
+    except OSError:
+        return None
+    return raw[raw.index("(") + 1:raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+
+
+def _cpu(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _processes() -> Iterator[tuple[int, str, int, float]]:
+    """(pid, name, process group, CPU seconds) of every live process."""
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[2]) == pgid:
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
+        if entry.isdigit() and (found := _stat(f"/proc/{entry}/stat")) is not None:
+            name, fields = found
+            yield int(entry), name, int(fields[2]), _cpu(fields)
+
+
+def _group_pids(pgid: int) -> list[int]:
+    return [pid for pid, _, group, _ in _processes() if group == pgid]
+
+
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds of every live process in the process group `pgid`."""
+    return sum(cpu for _, _, group, cpu in _processes() if group == pgid)
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every postgres process on the machine (other users' work included)."""
+    return sum(cpu for _, name, _, cpu in _processes() if name == "postgres")
 
 
 def _thread_cpu(pids: list[int]) -> dict[str, float]:
@@ -57,48 +86,10 @@ def _thread_cpu(pids: list[int]) -> dict[str, float]:
         except OSError:
             continue
         for tid in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                    raw = f.read()
-            except OSError:
-                continue
-            name = raw[raw.index("(") + 1:raw.rindex(")")]
-            fields = raw.rsplit(")", 1)[1].split()
-            key = f"{pid}:{'main' if tid == str(pid) else name}"
-            out[key] = out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+            if (found := _stat(f"/proc/{pid}/task/{tid}/stat")) is not None:
+                key = f"{pid}:{'main' if tid == str(pid) else found[0]}"
+                out[key] = out.get(key, 0.0) + _cpu(found[1])
     return out
-
-
-def _postgres_cpu() -> float:
-    """CPU seconds of every postgres process on the machine (other users' work included)."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    raw = f.read()
-            except OSError:
-                continue
-            if raw[raw.index("(") + 1:raw.rindex(")")] == "postgres":
-                fields = raw.rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
-
-
-def _group_cpu(pgid: int) -> float:
-    """User + system CPU seconds of every live process in the process group `pgid`."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ...
-            total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
 
 
 class Scenarios:
@@ -173,6 +164,8 @@ def served(args, url: str) -> None:
                 print(f"{'scenario':10} {'req/s':>7} {'ok':>5} {'web ms/req':>11} {'client ms/req':>14} "
                       f"{'engine ms/req':>14} {'pg ms/req':>10}")
                 for name in scenarios.names():
+                    if args.only and name not in args.only:
+                        continue
                     await _closed_loop(client, scenarios, name, 32, args.clients)  # warm both web workers
                     for r in range(args.rounds):
                         spies = []
@@ -230,10 +223,8 @@ class _Direct:
         return await self.request("GET", path, b"", headers or {})
 
     async def post(self, path: str, json=None, headers: dict | None = None):
-        import json as _json
-
-        return await self.request("POST", path, _json.dumps(json).encode(), {"content-type": "application/json",
-                                                                            **(headers or {})})
+        return await self.request("POST", path, jsonlib.dumps(json).encode(), {"content-type": "application/json",
+                                                                               **(headers or {})})
 
     async def request(self, method: str, path: str, body: bytes, headers: dict):
         raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
