@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from tests.helpers import adrain, create_workflow, document, edge, make_user, node
+from tests.helpers import adrain, create_workflow, document, edge, make_user, node, session_headers
 from wayvo_app.api.app import create_api
 from wayvo_app.engine.registry import set_registry
 from wayvo_app.nodes import default_registry
@@ -26,18 +26,15 @@ SIGNAL = "/api/workflow/events/signal"
 
 @pytest.fixture
 async def api(db_url):
+    """The app with the built-in nodes (Request Approval) and no failure counted yet."""
     set_registry(default_registry())
     failure_limits.reset_limits()
-    transport = httpx.ASGITransport(app=create_api())
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_api()), base_url="http://test") as client:
         yield client
     set_registry(None)
 
 
-def _session(user_name: str) -> dict:
-    with db.session() as s:
-        token, _ = accounts.start_session(s, accounts.find_user(s, user_name), get_settings().secret_key)
-    return {"Authorization": f"Bearer {token}"}
+_session = session_headers
 
 
 def _key(user_id: str, scopes=("execute", "signal", "approve")) -> tuple[str, dict]:
