@@ -18,6 +18,8 @@ Load is open-loop: request i is due at t0 + i/rate and is sent then whatever hap
 earlier ones (concurrency is bounded by --concurrency connections). Latency is measured from the
 time a request was *due*, not from when it was actually sent, so a stalled server or a saturated
 client shows up in the tail instead of being hidden (no coordinated omission).
+The generator shares the cores with the servers: its client is benchmarks/lean_http.py by default
+(~0.3 ms of CPU a request; `--client httpx` costs ~2.5 ms a request, a quarter of a core at 100/s).
 
 "held" = p99 <= 250 ms (signals and triggers; decisions have no latency target), errors < 0.1 %,
 and every invariant passing. Invariants (issue 9, item 5), checked after each run has drained:
@@ -57,6 +59,7 @@ import httpx
 from sqlalchemy import text
 
 from benchmarks.engine import PG_DEFAULT, ROOT, _fresh_database
+from benchmarks.lean_http import LeanClient
 from benchmarks.signals import DOC as WAIT_DOC
 from benchmarks.signals import _bulk_waiting, _port, _wait_up
 
@@ -243,15 +246,23 @@ class Load:
         return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
 
 
+def _client(kind: str, port: int, token: str, concurrency: int, timeout: float):
+    """The generator's HTTP client: `lean` (benchmarks/lean_http.py, ~0.3 ms of CPU a request) or
+    `httpx` (~2.5-3 ms), both holding at most `concurrency` keep-alive connections."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if kind == "lean":
+        return LeanClient("127.0.0.1", port, headers=headers, timeout=timeout)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout, headers=headers)
+
+
 async def open_loop(port: int, token: str, rate: float, seconds: float, concurrency: int, timeout: float,
-                    request, warmup=None) -> Load:
+                    request, warmup=None, client_kind: str = "lean") -> Load:
     """Send int(rate*seconds) requests, request i due at t0 + i/rate; `request(client, i)` returns
     (ok, error tag) and records what it needs. `warmup(client, j)` runs first, WARMUP times and
     unmeasured: it opens connections to both web workers and pays their first-request imports."""
     load, n = Load(), int(rate * seconds)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with _client(client_kind, port, token, concurrency, timeout) as client:
         if warmup is not None:
             await asyncio.gather(*[warmup(client, j) for j in range(WARMUP)], return_exceptions=True)
         gate = asyncio.Semaphore(concurrency)
@@ -368,7 +379,8 @@ async def run_triggers(args, port: int, ids: Ids, state: State, prefix: str) -> 
     async def warmup(client: httpx.AsyncClient, j: int) -> None:  # real triggers, in the invariants too
         await request(client, f"warm{j}")
 
-    return await open_loop(port, ids.key, args.rate, args.seconds, args.concurrency, args.timeout, request, warmup)
+    return await open_loop(port, ids.key, args.rate, args.seconds, args.concurrency, args.timeout, request, warmup,
+                           args.client)
 
 
 async def run_signals(args, port: int, ids: Ids, state: State, keys: list[str]) -> Load:
@@ -387,7 +399,7 @@ async def run_signals(args, port: int, ids: Ids, state: State, keys: list[str]) 
         await client.post("/api/workflow/events/signal", json={"eventNamespace": "warmup", "eventKey": f"w-{j}"})
 
     return await open_loop(port, ids.key, args.signal_rate, args.seconds, args.concurrency, args.timeout, request,
-                           warmup)
+                           warmup, args.client)
 
 
 async def run_decisions(args, port: int, ids: Ids, state: State, request_ids: list[str]) -> Load:
@@ -405,7 +417,7 @@ async def run_decisions(args, port: int, ids: Ids, state: State, request_ids: li
         await client.get(f"/api/workflow/approvals/{request_ids[-1 - j % len(request_ids)]}")
 
     return await open_loop(port, ids.token, args.decision_rate, args.seconds, args.concurrency, args.timeout,
-                           request, warmup)
+                           request, warmup, args.client)
 
 
 # -- invariants -----------------------------------------------------------------------------------
@@ -576,7 +588,7 @@ def run_config(args, engine_workers: int, logroot: Path) -> list[Row]:
 
 def print_tables(rows: list[Row], args) -> None:
     print(f"\nLoad test on PostgreSQL ({os.cpu_count()} cores), open loop, {args.seconds:g} s per run, "
-          f"{args.web_workers} web workers, concurrency cap {args.concurrency}\n")
+          f"{args.web_workers} web workers, concurrency cap {args.concurrency}, {args.client} client\n")
     header = ("scenario", "engine workers", "waiting", "target/s", "sent", "ok/s", "p50 ms", "p95 ms", "p99 ms",
               "max ms", "errors", "backlog s", "invariants", "held")
     print(" | ".join(header))
@@ -621,6 +633,8 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=256, help="open connections at most")
     parser.add_argument("--timeout", type=float, default=10.0, help="per request, seconds")
+    parser.add_argument("--client", choices=["lean", "httpx"], default="lean",
+                        help="the generator's HTTP client (lean: benchmarks/lean_http.py, far less CPU)")
     parser.add_argument("--drain-timeout", type=float, default=120.0, help="seconds to wait for the backlog")
     parser.add_argument("--quick", action="store_true", help="smoke test: 1,000 waiting only, 5 s runs")
     args = parser.parse_args()

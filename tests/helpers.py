@@ -20,6 +20,15 @@ def make_user(name: str = "owner", roles=("admin",), email: str | None = None) -
         return user.id
 
 
+def session_headers(user_name: str) -> dict:
+    """The Authorization header of a new login session of the user."""
+    from wayvo_app.settings import get_settings
+
+    with db.session() as s:
+        token, _ = accounts.start_session(s, accounts.find_user(s, user_name), get_settings().secret_key)
+    return {"Authorization": f"Bearer {token}"}
+
+
 def node(node_id: str, label: str, action_type: str | None = None, **config: Any) -> dict:
     if action_type is None:
         return {"id": node_id, "type": "trigger", "position": {"x": 0, "y": 0},

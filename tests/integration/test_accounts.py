@@ -45,14 +45,15 @@ def test_session_token_is_signed_expires_and_can_be_ended(db_url):
         user = accounts.create_user(s, "dave", "password1")
         token, _ = accounts.start_session(s, user, "key-1")
     with db.session() as s:
-        assert accounts.user_for_session(s, token, "key-1").user_name == "dave"
-        assert accounts.user_for_session(s, token, "another-key") is None
-        assert accounts.user_for_session(s, token + "x", "key-1") is None
+        conn = s.connection()
+        assert accounts.session_principal(conn, token, "key-1").user_name == "dave"
+        assert accounts.session_principal(conn, token, "another-key") is None
+        assert accounts.session_principal(conn, token + "x", "key-1") is None
         later = utcnow() + accounts.SESSION_LIFETIME + timedelta(seconds=1)
-        assert accounts.user_for_session(s, token, "key-1", now=later) is None
+        assert accounts.session_principal(conn, token, "key-1", now=later) is None
         accounts.end_session(s, token)
     with db.session() as s:
-        assert accounts.user_for_session(s, token, "key-1") is None
+        assert accounts.session_principal(s.connection(), token, "key-1") is None
 
 
 def test_api_key_is_stored_hashed_and_stops_when_revoked_or_user_disabled(db_url):
@@ -62,13 +63,13 @@ def test_api_key_is_stored_hashed_and_stops_when_revoked_or_user_disabled(db_url
     assert new.key.startswith("wfb_") and new.row.key_prefix == new.key[:9]
     assert new.key not in (new.row.key_hash, new.row.key_prefix)
     with db.session() as s:
-        found_user, found_key = api_keys.user_for_api_key(s, new.key)
-        assert found_user.user_name == "erin" and found_key.name == "Stripe Webhook Key"
+        found = api_keys.live_key_owner(s.connection(), new.key)
+        assert found.user_name == "erin" and found.name == "Stripe Webhook Key"
         s.get(User, user.id).disabled = True
     with db.session() as s:
-        assert api_keys.user_for_api_key(s, new.key) is None
+        assert api_keys.live_key_owner(s.connection(), new.key) is None
         s.get(User, user.id).disabled = False
     with db.session() as s:
         api_keys.revoke_api_key(s, user.id, new.row.id)
     with db.session() as s:
-        assert api_keys.user_for_api_key(s, new.key) is None
+        assert api_keys.live_key_owner(s.connection(), new.key) is None

@@ -8,11 +8,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.helpers import adrain, create_workflow, document, edge, make_user, node
+from tests.helpers import adrain, create_workflow, document, edge, make_user, node, session_headers
 from wayvo_app.api.app import create_api
 from wayvo_app.engine.registry import set_registry
 from wayvo_app.nodes import default_registry
-from wayvo_app.services import accounts, api_keys
+from wayvo_app.services import api_keys
 from wayvo_app.store import db
 from wayvo_app.store.models import Execution, utcnow
 
@@ -26,13 +26,7 @@ async def api(db_url):
     set_registry(None)
 
 
-def _token(user_name: str) -> dict:
-    from wayvo_app.settings import get_settings
-
-    with db.session() as s:
-        user = accounts.find_user(s, user_name)
-        token, _ = accounts.start_session(s, user, get_settings().secret_key)
-    return {"Authorization": f"Bearer {token}"}
+_token = session_headers
 
 
 def _key(user_id: str, name: str = "Stripe Webhook Key") -> dict:

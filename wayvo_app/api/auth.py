@@ -1,11 +1,15 @@
-"""Bearer authentication for API routes: a login session token or a workflow API key."""
+"""Bearer authentication for API routes: a login session token or a workflow API key. The checks
+(failure limits, the token's one-statement lookup, the key's scopes) run off the event loop: in
+the dependency's own thread hop, or in the route's (`authorizer`, `key_authorizer`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Connection
 
 from wayvo_app.api.rate_limit import client_key
 from wayvo_app.api.scopes import refusal, scope_for
@@ -13,6 +17,9 @@ from wayvo_app.core.errors import AuthenticationError, ForbiddenError
 from wayvo_app.services import accounts, api_keys, failure_limits
 from wayvo_app.services.accounts import Principal
 from wayvo_app.settings import get_settings
+
+INVALID_TOKEN = "Invalid or expired token"
+INVALID_KEY = "Invalid or revoked API key"
 
 
 def _bearer(request: Request) -> str:
@@ -23,15 +30,26 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
+def _key_token(request: Request) -> str:
+    token = _bearer(request)
+    if not token.startswith(api_keys.KEY_PREFIX):
+        raise AuthenticationError("This route needs a workflow API key (wfb_...)")
+    return token
+
+
 def principal_for_token(token: str) -> Principal | None:
     return accounts.principal_for_token(token, get_settings().secret_key)
 
 
-def _checked(request: Request, token: str, message: str) -> Principal:
-    """The token's principal; repeated invalid tokens from one client get 429 (that client only)."""
+def _checked(request: Request, token: str, message: str, conn: Connection | None = None) -> Principal:
+    """The token's principal (looked up on `conn` when given, else in a statement of its own);
+    repeated invalid tokens from one client get 429 (that client only)."""
     client = client_key(request)
     failure_limits.check_token_address(client)
-    principal = principal_for_token(token)
+    if conn is None:
+        principal = principal_for_token(token)
+    else:
+        principal = accounts.principal_in(conn, token, get_settings().secret_key)
     if principal is None:
         failure_limits.token_failed(client)
         raise AuthenticationError(message)
@@ -48,42 +66,57 @@ def _in_scope(request: Request, principal: Principal) -> Principal:
     return principal
 
 
-def current_principal(request: Request) -> Principal:
+def _authenticated(request: Request, token: str, message: str) -> Principal:
+    return _in_scope(request, _checked(request, token, message))
+
+
+async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the caller, from a session token or an API key in scope; 401/403 otherwise."""
-    return _in_scope(request, _checked(request, _bearer(request), "Invalid or expired token"))
+    token = _bearer(request)
+    return await asyncio.to_thread(_authenticated, request, token, INVALID_TOKEN)
+
+
+async def api_key_principal(request: Request) -> Principal:
+    """FastAPI dependency for machine routes (the webhook): a workflow API key only."""
+    token = _key_token(request)
+    return await asyncio.to_thread(_authenticated, request, token, INVALID_KEY)
+
+
+async def bearer_token(request: Request) -> str:
+    """FastAPI dependency for a route that checks its caller in its own thread hop: the Bearer
+    token (401 when the header is missing or malformed); `authorizer` does the rest."""
+    return _bearer(request)
 
 
 async def api_key_bearer(request: Request) -> str:
     """FastAPI dependency for a machine route that checks its key in its own transaction (the
     signal): a `wfb_` token from the header (401 otherwise); `key_authorizer` does the rest."""
-    token = _bearer(request)
-    if not token.startswith(api_keys.KEY_PREFIX):
-        raise AuthenticationError("This route needs a workflow API key (wfb_...)")
-    return token
+    return _key_token(request)
+
+
+def _connection(s: Any) -> Connection:
+    return s if isinstance(s, Connection) else s.connection()
+
+
+def authorizer(request: Request, token: str, then: Callable[[], None] | None = None) -> Callable[[Any], Principal]:
+    """`authorize(conn)`: what `current_principal` checks (repeated invalid tokens from one client
+    get 429, an unknown, expired or revoked token 401, a key out of scope 403), on the caller's
+    connection or session, in its thread; `then` runs after (the route's own checks of its body)."""
+    return _authorize(request, token, INVALID_TOKEN, then)
 
 
 def key_authorizer(request: Request, token: str, then: Callable[[], None] | None = None) -> Callable[[Any], Principal]:
-    """`authorize(session)`: what `api_key_principal` checks (repeated invalid tokens from one
-    client get 429, a revoked, expired or unknown key 401, a key out of scope 403), done in the
-    caller's transaction; `then` runs after (the route's own checks of its body)."""
+    """`authorize(session)`: what `api_key_principal` checks, done in the caller's transaction;
+    `then` runs after (the route's own checks of its body)."""
+    return _authorize(request, token, INVALID_KEY, then)
+
+
+def _authorize(request: Request, token: str, message: str,
+               then: Callable[[], None] | None) -> Callable[[Any], Principal]:
     def authorize(s: Any) -> Principal:
-        client = client_key(request)
-        failure_limits.check_token_address(client)
-        found = api_keys.user_for_api_key(s, token)
-        if found is None:
-            failure_limits.token_failed(client)
-            raise AuthenticationError("Invalid or revoked API key")
-        principal = _in_scope(request, accounts.principal_of_key(*found))
+        principal = _in_scope(request, _checked(request, token, message, _connection(s)))
         if then is not None:
             then()
         return principal
 
     return authorize
-
-
-def api_key_principal(request: Request) -> Principal:
-    """FastAPI dependency for machine routes (signal, webhook): a workflow API key only."""
-    token = _bearer(request)
-    if not token.startswith(api_keys.KEY_PREFIX):
-        raise AuthenticationError("This route needs a workflow API key (wfb_...)")
-    return _in_scope(request, _checked(request, token, "Invalid or revoked API key"))

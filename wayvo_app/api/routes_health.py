@@ -3,8 +3,9 @@ without authentication, for load balancers and process supervisors; it names no 
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from wayvo_app.services.health import health_report
@@ -31,6 +32,6 @@ _DOWN = {**_EXAMPLE, "status": "unavailable", "workers": {"alive": 0, "staleAfte
                              "content": {"application/json": {"example": _DOWN}}}},
             openapi_extra={"security": []})
 async def health() -> JSONResponse:
-    report = await run_in_threadpool(health_report)
+    report = await asyncio.to_thread(health_report)  # the loop's bounded executor: no pool overflow under probes
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503,
                         headers={"Cache-Control": "no-store"})

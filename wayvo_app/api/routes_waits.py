@@ -62,6 +62,8 @@ def read_approval(request_id: str, me: Principal = Depends(current_principal)):
 
 
 @router.post(routes.API_APPROVALS + "/{request_id}/decide", tags=["approvals"])
-def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
-    return decisions.decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
-                                     comment=body.comment, workspace_id=me.workspace_id)
+async def decide(request_id: str, body: DecisionBody, me: Principal = Depends(current_principal)):
+    decided = await asyncio.to_thread(
+        lambda: decisions.decide_approval(request_id=request_id, user_name=me.user_name, decision=body.decision,
+                                          comment=body.comment, workspace_id=me.workspace_id))
+    return JSONResponse(decided)  # JSON values already: FastAPI's encoder would hand back the same

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, Row, func, select, text, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import AuthenticationError, BadRequestError, ConflictError
 from wayvo_app.services import api_keys
-from wayvo_app.store import db
+from wayvo_app.store import db, token_reads
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.dialect import is_postgres
 from wayvo_app.store.models import LoginSession, User, utcnow
@@ -46,13 +47,14 @@ class Principal:
         return {"userName": self.user_name, "displayName": self.display_name, "roles": list(self.roles)}
 
 
-def principal_of(user: User, via_api_key: str | None = None) -> Principal:
+def principal_of(user: User | Row, via_api_key: str | None = None) -> Principal:
     return Principal(user.id, user.user_name, user.display_name or user.user_name, user.email,
                      tuple(user.roles or ()), via_api_key)
 
 
-def principal_of_key(user: User, key) -> Principal:
-    """The caller of an API-key request: the key's creator, limited to the key's scopes and workspace."""
+def principal_of_key(user: User | Row, key) -> Principal:
+    """The caller of an API-key request: the key's creator, limited to the key's scopes and workspace
+    (`key`: an ApiKey, or store/token_reads.key_owner's row, which holds both)."""
     return replace(principal_of(user, via_api_key=key.name), scopes=tuple(key.scopes or ()),
                    workspace_id=key.workspace_id)
 
@@ -136,19 +138,15 @@ def start_session(s: Session, user: User, secret_key: str, now: datetime | None 
     return token, expires
 
 
-def user_for_session(s: Session, token: str, secret_key: str, now: datetime | None = None) -> User | None:
+def session_principal(conn: Connection, token: str, secret_key: str, now: datetime | None = None) -> Principal | None:
+    """The user of a live session token signed with `secret_key` (never an API key), when that
+    user is not disabled; None otherwise. One statement on `conn` (store/token_reads.py)."""
     try:
         _signer(secret_key).unsign(token.encode())
     except BadSignature:
         return None
-    now = now or utcnow()
-    row = s.exec(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == hash_token(token), LoginSession.revoked_at.is_(None),
-               LoginSession.expires_at > now, User.disabled.is_(False))
-    ).scalars().first()
-    return row
+    row = token_reads.session_user(conn, hash_token(token), now or utcnow())
+    return principal_of(row) if row is not None else None
 
 
 def end_session(s: Session, token: str) -> None:
@@ -203,18 +201,29 @@ def signed_in(token: str, secret_key: str) -> Principal | None:
     """The user of a live session token, or None. A read transaction: every event of an open
     tab asks (SessionGuard), and on SQLite a write transaction would take the write lock."""
     with db.read_session() as s:
-        user = user_for_session(s, token, secret_key)
-        return principal_of(user) if user else None
+        return session_principal(s.connection(), token, secret_key)
 
 
 def principal_for_token(token: str, secret_key: str) -> Principal | None:
     """The caller of an API request: a workflow API key's owner or a session's user."""
-    with db.session() as s:
-        if token.startswith(api_keys.KEY_PREFIX):
-            found = api_keys.user_for_api_key(s, token)
-            return principal_of_key(*found) if found else None
-        user = user_for_session(s, token, secret_key)
-        return principal_of(user) if user else None
+    with db.statements() as conn:
+        return principal_in(conn, token, secret_key)
+
+
+def caller(authorize: Callable[[Connection], Principal]) -> Principal:
+    """The caller's checks (api/auth.authorizer: limits, the token's lookup, scopes) on a
+    connection of their own: for a route that runs them in its own thread hop, before its work."""
+    with db.statements() as conn:
+        return authorize(conn)
+
+
+def principal_in(conn: Connection, token: str, secret_key: str, now: datetime | None = None) -> Principal | None:
+    """principal_for_token on the caller's connection (in its transaction, if it has one): one
+    statement, Core rows (store/token_reads.py); a key's coarse last-used stamp may add one."""
+    if token.startswith(api_keys.KEY_PREFIX):
+        row = api_keys.live_key_owner(conn, token, now)
+        return principal_of_key(row, row) if row is not None else None
+    return session_principal(conn, token, secret_key, now)
 
 
 def sign_out(token: str) -> None:

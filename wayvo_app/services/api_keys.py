@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Row, select, update
 from sqlmodel import Session
 
 from wayvo_app.core.errors import BadRequestError, NotFoundError
 from wayvo_app.core.times import aware
 from wayvo_app.services import access
-from wayvo_app.store import db
+from wayvo_app.store import db, token_reads
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import ApiKey, User, utcnow
 
@@ -115,23 +115,22 @@ def revoke_api_key(s: Session, who: Any, key_id: str) -> None:
         raise NotFoundError("API key not found")
 
 
-def user_for_api_key(s: Session, key: str, now: datetime | None = None) -> tuple[User, ApiKey] | None:
-    """The key's live owner, or None for an unknown, revoked, expired or disabled-user key."""
+def _stamp_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Coarse last-used stamp: one write a minute per key at most, not one per request."""
+    return last_used_at is None or (now - aware(last_used_at)).total_seconds() > 60
+
+
+def live_key_owner(conn: Connection, key: str, now: datetime | None = None) -> Row[Any] | None:
+    """The owner's columns and the key's (store/token_reads.key_owner) for a live key whose owner
+    is not disabled; None for an unknown, revoked, expired or disabled-user key. One statement
+    on `conn` (every API request asks), and a coarse last-used stamp."""
     if not key.startswith(KEY_PREFIX):
         return None
     now = now or utcnow()
-    row = s.exec(
-        select(User, ApiKey).join(ApiKey, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None), User.disabled.is_(False),
-               or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now))
-    ).first()
-    if row is None:
-        return None
-    user, api_key = row
-    # Coarse last-used stamp: one write a minute per key at most, not one per request.
-    if api_key.last_used_at is None or (now - aware(api_key.last_used_at)).total_seconds() > 60:
-        s.exec(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
-    return user, api_key
+    row = token_reads.key_owner(conn, _hash(key), now)
+    if row is not None and _stamp_due(row.last_used_at, now):
+        token_reads.stamp_key_used(conn, row.key_id, now)
+    return row
 
 
 # Entry points for the web layer: each opens its own transaction.

@@ -88,14 +88,16 @@ class Decided:
 
 
 def decide(s: Session, request_id: str, user: User, decision: str, comment: str | None,
-           only: str | None = None, runner: wakeup.LocalRunner | None = None) -> Decided:
+           only: str | None = None, runner: wakeup.LocalRunner | None = None,
+           read: tuple[ApprovalRequest, str | None] | None = None) -> Decided:
     """Record one user's decision; the decision that settles the request resumes the execution:
     its step is made due (workers woken at commit), or claimed for the local `runner` with what
-    it needs to run."""
+    it needs to run. `read`: the request (locked) and its workflow's name, when the caller read
+    them already (store/approvals.request_for_decider)."""
     if decision not in ("approved", "rejected"):
         raise BadRequestError('decision must be "approved" or "rejected"')
     now = utcnow()
-    found = store_approvals.approval_request_with_name(s, request_id)
+    found = read if read is not None else store_approvals.approval_request_with_name(s, request_id)
     request, name = found if found is not None else (None, None)
     if request is None or (only and request.workspace_id != only) or not _visible(s, user, request):
         raise NotFoundError(NOT_FOUND)
@@ -113,11 +115,8 @@ def decide(s: Session, request_id: str, user: User, decision: str, comment: str 
     decided = [*previous, (user.user_name, decision, comment, now)]
     final = policy_outcome(request.approval_type, [row[1] for row in decided],
                            len(request.eligible or []), request.required_approvals)
-    if not store_approvals.settle_request(s, request.id, final, now):
+    if not store_approvals.settle_request(s, request, final, now):
         raise ConflictError("This approval request was decided meanwhile")
-    request.updated_at = now
-    if final:
-        request.status, request.decided_at = final, now
     decisions = [{"userName": who, "decision": what, "comment": note, "decidedAt": when.isoformat() if when else None}
                  for who, what, note, when in decided]
     result = Decided(request, name, decisions)

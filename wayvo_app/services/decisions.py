@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wayvo_app.core.errors import NotFoundError
 from wayvo_app.engine import wakeup
 from wayvo_app.services import access, approvals, handover
+from wayvo_app.store import approvals as store_approvals
 from wayvo_app.store import db
 from wayvo_app.store.models import User, Workflow
 from wayvo_app.store.users import user_by_name
@@ -23,10 +24,12 @@ def decide_approval(*, request_id: str, user_name: str, decision: str, comment: 
     runner, done, committed = wakeup.reserve_runner(), None, False  # a local worker takes the step at once
     try:
         with db.session() as s:
-            user = user_by_name(s, user_name)
+            read = store_approvals.request_for_decider(s, request_id, user_name)  # the request and the user at once
+            user = read[2] if read is not None else user_by_name(s, user_name)
             if user is None:
                 raise NotFoundError(approvals.NOT_FOUND)
-            done = approvals.decide(s, request_id, user, decision, comment, only=workspace_id, runner=runner)
+            done = approvals.decide(s, request_id, user, decision, comment, only=workspace_id, runner=runner,
+                                    read=read[:2] if read is not None else None)
             body = approvals.request_json(None, done.request, done.workflow_name, done.decisions)
         committed = True
     finally:

@@ -100,7 +100,7 @@ def set_roles(s: Session, user: User, roles: list[str]) -> User:
 
 def set_disabled(s: Session, user: User, disabled: bool) -> User:
     """Disabling also revokes every session: re-enabling does not bring old tabs back.
-    API keys are refused while the user is disabled (see api_keys.user_for_api_key)."""
+    API keys are refused while the user is disabled (api_keys.live_key_owner)."""
     if disabled:
         _keep_an_admin(s, user, disabling=True, roles=list(user.roles or ()))
         accounts.end_sessions_of(s, user.id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from wayvo_app.store import dialect
 from wayvo_app.store.models import ApprovalAudience, ApprovalDecision, ApprovalRequest, User, Workflow, new_id
+from wayvo_app.store.users import normalize_user_name
 
 
 def approval_request(s: Session, request_id: str, *, lock: bool = False) -> ApprovalRequest | None:
@@ -18,20 +19,43 @@ def approval_request(s: Session, request_id: str, *, lock: bool = False) -> Appr
     return s.exec(dialect.locked(s, stmt) if lock else stmt).scalars().first()
 
 
+# The statements of a decision, built once (a decision is a hot path of the API).
+_WITH_NAME = (select(ApprovalRequest, Workflow.name).outerjoin(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+              .where(ApprovalRequest.id == bindparam("request_id")))
+_WITH_NAME_LOCKED = _WITH_NAME.with_for_update(of=ApprovalRequest)
+_FOR_DECIDER = (select(ApprovalRequest, Workflow.name, User)
+                .outerjoin(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+                .outerjoin(User, User.user_name == bindparam("user_name"))
+                .where(ApprovalRequest.id == bindparam("request_id")))
+_FOR_DECIDER_LOCKED = _FOR_DECIDER.with_for_update(of=ApprovalRequest)
+_D = ApprovalDecision.__table__
+_DECISIONS = (select(_D.c.user_name, _D.c.decision, _D.c.comment, _D.c.created_at)
+              .where(_D.c.request_id == bindparam("request_id")).order_by(_D.c.created_at))
+_R = ApprovalRequest.__table__
+_PENDING = _R.update().where(_R.c.id == bindparam("request_id"), _R.c.status == "pending")
+_TOUCH = _PENDING.values(updated_at=bindparam("now"))
+_DECIDE = _PENDING.values(status=bindparam("final"), decided_at=bindparam("now"), updated_at=bindparam("now"))
+
+
 def approval_request_with_name(s: Session, request_id: str) -> tuple[ApprovalRequest, str | None] | None:
     """The request, locked so that decisions on it serialize, and its workflow's name (one query)."""
-    stmt = (select(ApprovalRequest, Workflow.name).outerjoin(Workflow, Workflow.id == ApprovalRequest.workflow_id)
-            .where(ApprovalRequest.id == request_id))
-    row = s.exec(dialect.locked(s, stmt, of=ApprovalRequest)).first()
+    stmt = dialect.pick(s, postgres=_WITH_NAME_LOCKED, sqlite=_WITH_NAME)
+    row = s.exec(stmt, params={"request_id": request_id}).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def request_for_decider(s: Session, request_id: str, user_name: str) -> tuple[ApprovalRequest, str | None,
+                                                                        User | None] | None:
+    """approval_request_with_name and the user named `user_name` (normalized; None when there is
+    none) in one query; None when there is no such request."""
+    stmt = dialect.pick(s, postgres=_FOR_DECIDER_LOCKED, sqlite=_FOR_DECIDER)
+    row = s.exec(stmt, params={"request_id": request_id, "user_name": normalize_user_name(user_name)}).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def decisions_so_far(s: Session, request_id: str) -> list[tuple[str, str, str | None, datetime]]:
     """(user name, decision, comment, when) of each decision on the request, oldest first."""
-    return list(s.exec(select(ApprovalDecision.user_name, ApprovalDecision.decision, ApprovalDecision.comment,
-                              ApprovalDecision.created_at)
-                       .where(ApprovalDecision.request_id == request_id)
-                       .order_by(ApprovalDecision.created_at)).all())
+    return list(s.connection().execute(_DECISIONS, {"request_id": request_id}).all())
 
 
 def add_decision(s: Session, request_id: str, user_name: str, decision: str, comment: str | None,
@@ -41,15 +65,19 @@ def add_decision(s: Session, request_id: str, user_name: str, decision: str, com
         "created_at": now})
 
 
-def settle_request(s: Session, request_id: str, final: str | None, now: datetime) -> bool:
+def settle_request(s: Session, request: ApprovalRequest, final: str | None, now: datetime) -> bool:
     """Touch a pending request, deciding it when `final` is given; False when it was no longer
-    pending (another decision or the expiry won)."""
-    values: dict[str, Any] = {"updated_at": now}
+    pending (another decision or the expiry won). The loaded `request` says what was written,
+    as loaded state (nothing left for the session to flush)."""
+    stmt, params = (_DECIDE, {"final": final}) if final else (_TOUCH, {})
+    done = s.connection().execute(stmt, {"request_id": request.id, "now": now, **params})
+    if done.rowcount != 1:
+        return False
+    set_committed_value(request, "updated_at", now)
     if final:
-        values.update(status=final, decided_at=now)
-    done = s.exec(update(ApprovalRequest).where(ApprovalRequest.id == request_id,
-                                                ApprovalRequest.status == "pending").values(**values))
-    return done.rowcount == 1
+        set_committed_value(request, "status", final)
+        set_committed_value(request, "decided_at", now)
+    return True
 
 
 def audience_ids(user: User):
