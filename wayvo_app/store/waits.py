@@ -49,11 +49,16 @@ def role_members(s: Session, roles: tuple[str, ...] | list[str]) -> list[str]:
     return sorted(name for name, user_roles in users if wanted & set(user_roles or ()))
 
 
+_RESUME = (ExecutionStep.__table__.update()
+           .where(ExecutionStep.__table__.c.id == bindparam("_id"), ExecutionStep.__table__.c.status == "waiting")
+           .values(status="pending", run_at=bindparam("_now")))
+
+
 def resume_waiting_step(s: Session, step_id: str, now: datetime) -> bool:
     """A decision, a signal or a finished child makes the waiting step due now; it resumes only
-    if still waiting (a cancelled step stays cancelled: False). Workers are woken at commit."""
-    done = s.exec(update(ExecutionStep).where(ExecutionStep.id == step_id, ExecutionStep.status == "waiting")
-                  .values(status="pending", run_at=now))
+    if still waiting (a cancelled step stays cancelled: False). Workers are woken at commit. A
+    table statement built once (no ORM session syncing: no step object is loaded here)."""
+    done = s.connection().execute(_RESUME, {"_id": step_id, "_now": now})
     dialect.notify_work(s)
     return done.rowcount == 1
 
