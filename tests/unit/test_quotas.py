@@ -92,3 +92,15 @@ def test_the_defaults(monkeypatch):
     quotas = get_quotas()
     assert (quotas.max_running_per_workspace, quotas.max_children_per_minute, quotas.max_attempts,
             quotas.min_retry_delay, quotas.max_step_timeout, quotas.max_query_limit) == (1000, 600, 10, 1.0, 3600.0, 1000)
+
+
+def test_a_changed_setting_is_read_again(monkeypatch):
+    # get_quotas parses the environment again only when one of its variables changed
+    assert get_quotas().max_running_per_workspace == 1000
+    monkeypatch.setenv("WAYVO_MAX_RUNNING_PER_WORKSPACE", "7")
+    assert get_quotas().max_running_per_workspace == 7
+    monkeypatch.setenv("WAYVO_MAX_RUNNING_PER_WORKSPACE", "8")
+    monkeypatch.setenv("WAYVO_MAX_STEP_TIMEOUT", "90")
+    assert (get_quotas().max_running_per_workspace, get_quotas().max_step_timeout) == (8, 90.0)
+    monkeypatch.delenv("WAYVO_MAX_RUNNING_PER_WORKSPACE")
+    assert get_quotas().max_running_per_workspace == 1000

@@ -1,7 +1,8 @@
 """Limits on workflow documents and templates (WAYVO_MAX_CONFIG_STRING, WAYVO_MAX_DOCUMENT_BYTES) and
 the quotas that keep one workspace from starving the others (running executions, child runs,
 retries, step timeouts, query sizes). Read from the environment at each use (a few lookups), so
-the pure core needs no settings object."""
+the pure core needs no settings object; the quotas, read by every start and every step, are
+parsed again only when one of their variables changed."""
 
 from __future__ import annotations
 
@@ -68,7 +69,31 @@ def _seconds(name: str, default: float, minimum: float) -> float:
     return value
 
 
+_QUOTA_VARIABLES = ("WAYVO_MAX_RUNNING_PER_WORKSPACE", "WAYVO_MAX_CHILDREN_PER_MINUTE", "WAYVO_MAX_ATTEMPTS",
+                    "WAYVO_MIN_RETRY_DELAY", "WAYVO_MAX_STEP_TIMEOUT", "WAYVO_MAX_QUERY_LIMIT")
+# What os.environ holds, looked up in the mapping under it (CPython's os.environ._data, keys
+# encoded as os.environ encodes them): 0.1 us a variable instead of 1.2 through os.environ.get,
+# whose Python layers (and a KeyError for an unset variable) cost more than parsing the quotas.
+_ENVIRON_DATA = getattr(os.environ, "_data", None)
+if _ENVIRON_DATA is not None:
+    _environ_get, _QUOTA_KEYS = _ENVIRON_DATA.get, tuple(map(os.environ.encodekey, _QUOTA_VARIABLES))
+else:  # pragma: no cover - another Python
+    _environ_get, _QUOTA_KEYS = os.environ.get, _QUOTA_VARIABLES
+_quotas: tuple[tuple, Quotas] | None = None  # the raw values and what they gave
+
+
 def get_quotas() -> Quotas:
+    """The quotas now: the environment's values, parsed again only when one of them changed (a
+    bad value raises at every call, as it is never cached)."""
+    global _quotas
+    raw = tuple(map(_environ_get, _QUOTA_KEYS))
+    cached = _quotas
+    if cached is None or cached[0] != raw:
+        cached = _quotas = (raw, _read_quotas())
+    return cached[1]
+
+
+def _read_quotas() -> Quotas:
     return Quotas(
         max_running_per_workspace=_positive_int("WAYVO_MAX_RUNNING_PER_WORKSPACE", DEFAULT_MAX_RUNNING_PER_WORKSPACE),
         max_children_per_minute=_positive_int("WAYVO_MAX_CHILDREN_PER_MINUTE", DEFAULT_MAX_CHILDREN_PER_MINUTE),

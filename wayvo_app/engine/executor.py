@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import functools
 import inspect
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,25 +35,12 @@ async def _call(fn: Callable[..., Any], *args: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
-_max_timeout: tuple[str | None, float] = ("", 0.0)
-
-
-def _max_step_timeout() -> float:
-    """The quota's bound, read again only when its environment variable changed (a step used to
-    read every quota from the environment)."""
-    global _max_timeout
-    raw = os.environ.get("WAYVO_MAX_STEP_TIMEOUT")
-    if raw != _max_timeout[0]:
-        _max_timeout = (raw, get_quotas().max_step_timeout)
-    return _max_timeout[1]
-
-
 def _step_timeout(config: dict) -> float:
     try:
         value = float(config.get("timeout") or DEFAULT_STEP_TIMEOUT)
     except (TypeError, ValueError):
         return DEFAULT_STEP_TIMEOUT
-    return min(max(1.0, value), _max_step_timeout())  # saved above the bound: held to it
+    return min(max(1.0, value), get_quotas().max_step_timeout)  # saved above the bound: held to it
 
 
 _durations: dict[str, Any] = {}

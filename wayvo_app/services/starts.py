@@ -8,7 +8,9 @@ not exist, a run that would be over at once."""
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -43,9 +45,19 @@ class _Workflow(NamedTuple):
     trigger_type: str
 
 
-class _Version(NamedTuple):
+class _FirstSteps(NamedTuple):
+    """The first steps of every start of a version (the graph alone decides them)."""
+
+    template: store_starts.StepsTemplate | None  # None: a start plans its rows (first_steps)
+    running: bool  # they leave the execution running (else a start is over at once)
+    pending: bool  # some are pending (the workers are notified)
+
+
+@dataclass(slots=True)
+class _Version:
     graph: WorkflowGraph
     document: Any  # kept only when it references integrations (they are checked at every start)
+    first: _FirstSteps | None = None  # planned at the version's first guess
 
 
 _versions: OrderedDict[str, _Version] = OrderedDict()
@@ -93,31 +105,46 @@ class _Planned(NamedTuple):
     notify: bool
 
 
+def _values(execution_id: str, workflow_id: str, workspace_id: str, version_id: str, user_id: str,
+            trigger_type: str, input: Any, idempotency_key: str | None, origin: str | None,
+            now: datetime) -> dict[str, Any]:
+    """The columns of a new execution."""
+    return {"id": execution_id, "workflow_id": workflow_id, "version_id": version_id, "user_id": user_id,
+            "workspace_id": workspace_id, "status": "running", "trigger_type": trigger_type,
+            "input": input, "idempotency_key": idempotency_key, "started_at": now, "updated_at": now,
+            "origin": origin_of(origin, trigger_type=trigger_type)}
+
+
 def _plan(graph: WorkflowGraph, workflow_id: str, workspace_id: str, version_id: str, user_id: str,
           trigger_type: str, input: Any, idempotency_key: str | None, origin: str | None) -> _Planned:
     now = utcnow()
     execution_id = new_id()
     input = input if input is not None else {}
     rows, status = first_steps(graph, execution_id, input, now)
-    values = {"id": execution_id, "workflow_id": workflow_id, "version_id": version_id, "user_id": user_id,
-              "workspace_id": workspace_id, "status": "running", "trigger_type": trigger_type,
-              "input": input, "idempotency_key": idempotency_key, "started_at": now, "updated_at": now,
-              "origin": origin_of(origin, trigger_type=trigger_type)}
+    values = _values(execution_id, workflow_id, workspace_id, version_id, user_id, trigger_type, input,
+                     idempotency_key, origin, now)
     return _Planned(execution_id, values, rows, status == "running", any(r["status"] == "pending" for r in rows))
+
+
+class _Guess(NamedTuple):
+    execution_id: str
+    values: dict[str, Any]
+    steps_json: str  # the first steps, as store_starts.StepsTemplate.fill writes them
+    notify: bool
 
 
 # What the last start of a workflow by a user (and asked version) found: the next start assumes it
 # unchanged and makes its checks and its insert in one statement (store/starts.start_if_unchanged).
 _expected: OrderedDict[tuple, store_starts.Expected] = OrderedDict()
 _MAX_EXPECTED = 1024
-_RUN_ROLES = [role for role in access.ROLES if access.decide(role, "workflow.run") == "allowed"]
+_RUN_ROLES = tuple(role for role in access.ROLES if access.decide(role, "workflow.run") == "allowed")
 
 
 def _guess(expected: store_starts.Expected, workflow_id: str, input: Any, trigger_type: str | None,
-           idempotency_key: str | None, origin: str | None) -> _Planned | None:
+           idempotency_key: str | None, origin: str | None) -> _Guess | None:
     """The start planned on what the last one found; None when that cannot be checked in one
     statement (a version out of the cache, integrations to check, an input its graph refuses:
-    maybe a newer version accepts it)."""
+    maybe a newer version accepts it). Its first steps are the version's template, filled."""
     pinned = _versions.get(expected.version_id)
     if pinned is None or pinned.document is not None:
         return None
@@ -127,9 +154,25 @@ def _guess(expected: store_starts.Expected, workflow_id: str, input: Any, trigge
             check_trigger_input(trigger.config, input)
         except (ValidationError, BadRequestError):
             return None
-    planned = _plan(pinned.graph, workflow_id, expected.workspace_id, expected.version_id, expected.user_id,
-                    trigger_type or expected.trigger_type, input, idempotency_key, origin)
-    return planned if planned.running else None
+    first = pinned.first
+    if first is None:
+        first = pinned.first = _first_steps(pinned.graph)
+    if first.template is None or not first.running:
+        return None
+    now = utcnow()
+    execution_id = new_id()
+    input = input if input is not None else {}
+    values = _values(execution_id, workflow_id, expected.workspace_id, expected.version_id, expected.user_id,
+                     trigger_type or expected.trigger_type, input, idempotency_key, origin, now)
+    return _Guess(execution_id, values, first.template.fill(execution_id, now, json.dumps(input)), first.pending)
+
+
+def _first_steps(graph: WorkflowGraph) -> _FirstSteps:
+    """`first_steps` of a stand-in start, made a template."""
+    stand_in = store_starts.stand_in()
+    rows, status = first_steps(graph, stand_in.execution_id, stand_in.input, stand_in.now)
+    return _FirstSteps(store_starts.steps_template(rows, stand_in), status == "running",
+                       any(r["status"] == "pending" for r in rows))
 
 
 def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | None, trigger_type: str | None,
@@ -140,15 +183,15 @@ def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | Non
     key = (workflow_id, user_name, version)
     with db.statements() as conn:
         expected = _expected.get(key) if dialect.is_postgres_connection(conn) else None
-        planned = None
+        guess = None
         if expected is not None and only in (None, expected.workspace_id):
-            planned = _guess(expected, workflow_id, input, trigger_type, idempotency_key, origin)
-        if planned is not None:
+            guess = _guess(expected, workflow_id, input, trigger_type, idempotency_key, origin)
+        if guess is not None:
             found, inserted = store_starts.start_if_unchanged(conn, user_name, workflow_id, version,
-                                                              idempotency_key, cap, expected, planned.values,
-                                                              planned.rows, notify=planned.notify)
+                                                              idempotency_key, cap, expected, guess.values,
+                                                              guess.steps_json, notify=guess.notify)
             if inserted:
-                return Started(planned.execution_id, True, workflow_id, planned.values["trigger_type"])
+                return Started(guess.execution_id, True, workflow_id, guess.values["trigger_type"])
         else:
             found = store_starts.start_context(conn, user_name, workflow_id, version, idempotency_key, cap)
         # Something changed, or nothing was known: the checks in order, then the insert.
@@ -191,6 +234,13 @@ def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | Non
     return Started(planned.execution_id, True, wf.id, planned.values["trigger_type"])
 
 
+_started_counters: dict[tuple[str, str], Any] = {}  # prometheus keeps every child anyway
+
+
 def count_started(started: Started) -> None:
     if started.new:
-        metrics.EXECUTIONS_STARTED.labels(started.workflow_id, started.trigger_type or "Manual").inc()
+        labels = (started.workflow_id, started.trigger_type or "Manual")
+        counter = _started_counters.get(labels)
+        if counter is None:
+            counter = _started_counters[labels] = metrics.EXECUTIONS_STARTED.labels(*labels)
+        counter.inc()

@@ -1,0 +1,11 @@
+import uuid
+
+from wayvo_app.store.models import new_id
+
+
+def test_new_ids_are_random_version_4_uuids_written_as_uuid_writes_them():
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)
