@@ -65,6 +65,18 @@ def fixed(sql: str) -> Fixed:
     return Fixed(text(sql), _PARAMETER.sub(r"%(\1)s", sql))
 
 
+def _cursor(info: dict, raw: psycopg.Connection, stmt: Fixed) -> psycopg.Cursor:
+    """The connection's cursor for `stmt`, kept with the pooled connection: a cursor running the
+    same statement again keeps its adapters (psycopg's Transformer), made anew for a new cursor."""
+    cursors = info.get("wayvo_cursors")
+    if cursors is None or cursors[0] is not raw:
+        cursors = info["wayvo_cursors"] = (raw, {})
+    cur = cursors[1].get(stmt.driver_sql)
+    if cur is None:
+        cur = cursors[1][stmt.driver_sql] = raw.cursor()
+    return cur
+
+
 def first_row(conn: Connection, stmt: Fixed, params: dict[str, Any]) -> tuple | None:
     """The first row of a statement that returns rows, None when it returned none. On PostgreSQL it runs straight on
     the psycopg connection under `conn`, prepared once per connection: SQLAlchemy's execution
@@ -73,11 +85,12 @@ def first_row(conn: Connection, stmt: Fixed, params: dict[str, Any]) -> tuple | 
     dead is invalidated). On SQLite through SQLAlchemy. No SQLAlchemy events fire on PostgreSQL."""
     if not is_postgres_connection(conn):
         return conn.execute(stmt.text, params).first()
-    raw = conn.connection.driver_connection
+    pooled = conn.connection
+    raw = pooled.driver_connection
     try:
-        with raw.cursor() as cur:
-            cur.execute(stmt.driver_sql, params, prepare=True)
-            return cur.fetchone()  # every Fixed statement returns rows (maybe none)
+        cur = _cursor(pooled.info, raw, stmt)
+        cur.execute(stmt.driver_sql, params, prepare=True)
+        return cur.fetchone()  # every Fixed statement returns rows (maybe none)
     except psycopg.Error as exc:
         raise _wrapped(conn, raw, stmt, params, exc) from exc
 
