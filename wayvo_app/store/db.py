@@ -131,8 +131,8 @@ def statements(url: str | None = None) -> Iterator[Connection]:
     """A Core connection for a hot path of few statements. On PostgreSQL it autocommits (a pool
     of its own, `_autocommit_engine`): each statement is its own transaction, with no BEGIN and
     COMMIT round trips (a write that must be atomic is then one statement; under READ COMMITTED a
-    read in a transaction of its own sees what it would have seen in a shared one). On SQLite one immediate write transaction,
-    committed on success."""
+    read in a transaction of its own sees what it would have seen in a shared one). On SQLite one
+    immediate write transaction, committed on success."""
     url = url or get_settings().database_url
     if is_postgres_url(url):
         with _autocommit_engine(url).connect() as conn:
