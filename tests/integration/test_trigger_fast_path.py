@@ -6,13 +6,12 @@ statements and no explicit transaction (each statement autocommits)."""
 from __future__ import annotations
 
 import json
-import time
 from collections import OrderedDict
 
 import psycopg
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import create_workflow, document, drain, edge, make_user, node
 from tests.integration.test_sms_plugin import _workflow, provider, setup  # noqa: F401  (the fixtures)
@@ -272,29 +271,3 @@ def test_a_start_is_two_statements_on_postgresql_then_one(db_url, monkeypatch):
     assert seen == [("SELECT", True), ("WITH", True), ("WITH", True)]
     with db.read_session() as s:
         assert [s.get(Execution, r.execution_id).status for r in results] == ["running", "running"]
-
-
-@pytest.mark.postgres_only
-def test_a_connection_found_dead_is_replaced(db_url):
-    owner = make_user()
-    wf = _chain(owner)
-    commands.trigger_workflow(workflow_id=wf, user_name="owner", input={})
-    with db.statements() as conn:  # the pooled autocommit connection the next start will use
-        pid = conn.connection.driver_connection.info.backend_pid
-    with db.get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as other:
-        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        while other.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar():
-            time.sleep(0.01)  # until the server has ended it (each read a transaction of its own)
-    attempts = []
-
-    def start() -> str:
-        try:
-            return commands.trigger_workflow(workflow_id=wf, user_name="owner", input={}).execution_id
-        except DBAPIError as exc:
-            attempts.append(exc.connection_invalidated)
-            raise
-
-    execution_id = db.retry_once_on_disconnect(start)
-    assert attempts == [True]  # the dead connection failed once, was invalidated; a fresh one started it
-    with db.read_session() as s:
-        assert s.get(Execution, execution_id).status == "running"
