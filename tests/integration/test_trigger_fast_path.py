@@ -70,7 +70,7 @@ def test_the_fast_path_writes_what_the_general_path_writes(db_url):
         general = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={"x": "é", "n": [1, None]},
                                             session=s, idempotency_key="k2")
     # on PostgreSQL the next start assumes what this one found: one statement, its steps from the
-    # version's template (store/starts.StepsTemplate)
+    # version's template (store/row_templates)
     guessed = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={"x": "é", "n": [1, None]},
                                         idempotency_key="k3")
     (fast_execution, fast_steps), (general_execution, general_steps) = _written(fast.execution_id), \

@@ -27,11 +27,12 @@ from wayvo_app.services import access
 from wayvo_app.services.integrations import check_integration_references, integration_references
 from wayvo_app.services.quotas import refuse_running
 from wayvo_app.services.trigger_input import check_input as check_trigger_input
+from wayvo_app.services.trigger_input import schema_of
 from wayvo_app.services.workflows import ensure_active
-from wayvo_app.store import db, dialect
+from wayvo_app.store import db, dialect, row_templates
 from wayvo_app.store import executions as store
 from wayvo_app.store import starts as store_starts
-from wayvo_app.store.models import new_id, utcnow
+from wayvo_app.store.models import new_id, new_ids, utcnow
 
 
 class _Workflow(NamedTuple):
@@ -48,7 +49,7 @@ class _Workflow(NamedTuple):
 class _FirstSteps(NamedTuple):
     """The first steps of every start of a version (the graph alone decides them)."""
 
-    template: store_starts.StepsTemplate | None  # None: a start plans its rows (first_steps)
+    template: row_templates.RowTemplate | None  # None: a start plans its rows (first_steps)
     running: bool  # they leave the execution running (else a start is over at once)
     pending: bool  # some are pending (the workers are notified)
 
@@ -57,6 +58,7 @@ class _FirstSteps(NamedTuple):
 class _Version:
     graph: WorkflowGraph
     document: Any  # kept only when it references integrations (they are checked at every start)
+    checks_input: bool  # its trigger declares an input schema (or one that is not valid JSON)
     first: _FirstSteps | None = None  # planned at the version's first guess
 
 
@@ -69,11 +71,22 @@ def _version(conn, version_id: str) -> _Version:
     found = _versions.get(version_id)
     if found is None:
         document = store_starts.version_document(conn, version_id)
-        found = _Version(parse_document(document), document if integration_references(document) else None)
+        graph = parse_document(document)
+        found = _Version(graph, document if integration_references(document) else None, _checks_input(graph))
         _versions[version_id] = found
         if len(_versions) > _MAX_VERSIONS:
             _versions.popitem(last=False)
     return found
+
+
+def _checks_input(graph: WorkflowGraph) -> bool:
+    trigger = graph.trigger()
+    if trigger is None:
+        return False
+    try:
+        return schema_of(trigger.config) is not None
+    except BadRequestError:  # check_trigger_input says so at each start
+        return True
 
 
 def first_steps(graph: WorkflowGraph, execution_id: str, input: Any, now: datetime) -> tuple[list[dict], str]:
@@ -128,8 +141,9 @@ def _plan(graph: WorkflowGraph, workflow_id: str, workspace_id: str, version_id:
 
 class _Guess(NamedTuple):
     execution_id: str
-    values: dict[str, Any]
-    steps_json: str  # the first steps, as store_starts.StepsTemplate.fill writes them
+    trigger_type: str
+    execution_json: str  # its row, as store/row_templates fills it
+    steps_json: str  # its first steps, the same
     notify: bool
 
 
@@ -144,14 +158,13 @@ def _guess(expected: store_starts.Expected, workflow_id: str, input: Any, trigge
            idempotency_key: str | None, origin: str | None) -> _Guess | None:
     """The start planned on what the last one found; None when that cannot be checked in one
     statement (a version out of the cache, integrations to check, an input its graph refuses:
-    maybe a newer version accepts it). Its first steps are the version's template, filled."""
+    maybe a newer version accepts it). Its row and first steps are templates, filled."""
     pinned = _versions.get(expected.version_id)
     if pinned is None or pinned.document is not None:
         return None
-    trigger = pinned.graph.trigger()
-    if trigger is not None:
+    if pinned.checks_input:
         try:
-            check_trigger_input(trigger.config, input)
+            check_trigger_input(pinned.graph.trigger().config, input)
         except (ValidationError, BadRequestError):
             return None
     first = pinned.first
@@ -159,20 +172,48 @@ def _guess(expected: store_starts.Expected, workflow_id: str, input: Any, trigge
         first = pinned.first = _first_steps(pinned.graph)
     if first.template is None or not first.running:
         return None
-    now = utcnow()
-    execution_id = new_id()
-    input = input if input is not None else {}
-    values = _values(execution_id, workflow_id, expected.workspace_id, expected.version_id, expected.user_id,
-                     trigger_type or expected.trigger_type, input, idempotency_key, origin, now)
-    return _Guess(execution_id, values, first.template.fill(execution_id, now, json.dumps(input)), first.pending)
+    trigger_type = trigger_type or expected.trigger_type
+    execution = _execution_template(expected, workflow_id, trigger_type, origin, idempotency_key is not None)
+    if execution is None:
+        return None
+    now = utcnow().isoformat()
+    ids = new_ids(first.template.ids)  # the execution's, then its first steps'
+    input_json = json.dumps(input if input is not None else {})
+    key_json = json.dumps(idempotency_key) if idempotency_key is not None else ""
+    return _Guess(ids[0], trigger_type, execution.fill(now, input_json, key_json, ids),
+                  first.template.fill(now, input_json, key_json, ids), first.pending)
 
 
 def _first_steps(graph: WorkflowGraph) -> _FirstSteps:
     """`first_steps` of a stand-in start, made a template."""
-    stand_in = store_starts.stand_in()
+    stand_in = row_templates.stand_in()
     rows, status = first_steps(graph, stand_in.execution_id, stand_in.input, stand_in.now)
-    return _FirstSteps(store_starts.steps_template(rows, stand_in), status == "running",
+    return _FirstSteps(row_templates.steps_template(rows, stand_in), status == "running",
                        any(r["status"] == "pending" for r in rows))
+
+
+# The rows of a start (see _execution_template), by what decides them.
+_executions: dict[tuple, row_templates.RowTemplate | None] = {}
+_MAX_EXECUTIONS = 1024
+
+
+def _execution_template(expected: store_starts.Expected, workflow_id: str, trigger_type: str, origin: str | None,
+                        keyed: bool) -> row_templates.RowTemplate | None:
+    """The row of a start of `workflow_id` as `expected` says, with this trigger type and origin,
+    with an Idempotency-Key or not, as a template (`_values` of a stand-in start)."""
+    decided_by = (expected, workflow_id, trigger_type, origin, keyed)
+    try:
+        return _executions[decided_by]
+    except KeyError:
+        pass
+    stand_in = row_templates.stand_in()
+    values = _values(stand_in.execution_id, workflow_id, expected.workspace_id, expected.version_id, expected.user_id,
+                     trigger_type, stand_in.input, stand_in.idempotency_key if keyed else None, origin, stand_in.now)
+    template = row_templates.execution_template(values, stand_in)
+    if len(_executions) >= _MAX_EXECUTIONS:
+        _executions.clear()
+    _executions[decided_by] = template
+    return template
 
 
 def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | None, trigger_type: str | None,
@@ -188,10 +229,10 @@ def try_trigger(workflow_id: str, user_name: str, input: Any, version: int | Non
             guess = _guess(expected, workflow_id, input, trigger_type, idempotency_key, origin)
         if guess is not None:
             found, inserted = store_starts.start_if_unchanged(conn, user_name, workflow_id, version,
-                                                              idempotency_key, cap, expected, guess.values,
+                                                              idempotency_key, cap, expected, guess.execution_json,
                                                               guess.steps_json, notify=guess.notify)
             if inserted:
-                return Started(guess.execution_id, True, workflow_id, guess.values["trigger_type"])
+                return Started(guess.execution_id, True, workflow_id, guess.trigger_type)
         else:
             found = store_starts.start_context(conn, user_name, workflow_id, version, idempotency_key, cap)
         # Something changed, or nothing was known: the checks in order, then the insert.

@@ -13,13 +13,20 @@ from wayvo_app.core.times import utcnow  # the default factory of every timestam
 
 
 def new_id() -> str:
-    """A random (version 4) UUID, written as str(uuid.uuid4()) writes it, in half the time (no UUID
-    object): a start makes three."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    """A random (version 4) UUID, as str(uuid.uuid4()) writes it."""
+    return new_ids(1)[0]
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` new_id()s from one read of the system's random source, with no UUID objects (a
+    start takes three: half the time of uuid4 each)."""
+    raw = bytearray(os.urandom(16 * count))
+    for i in range(0, 16 * count, 16):
+        raw[i + 6] = raw[i + 6] & 0x0F | 0x40  # version 4
+        raw[i + 8] = raw[i + 8] & 0x3F | 0x80  # the RFC 4122 variant
     h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-{h[i + 20:i + 32]}"
+            for i in range(0, 32 * count, 32)]
 
 
 def _json(nullable: bool = True) -> Any:

@@ -8,15 +8,14 @@ and pg_notify)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
-from uuid import uuid4
 
 from sqlalchemy import Connection
 
 from wayvo_app.store import dialect
-from wayvo_app.store.models import Execution, ExecutionStep, new_id
+from wayvo_app.store.models import Execution, ExecutionStep
 from wayvo_app.store.users import normalize_user_name
 
 _E = Execution.__table__
@@ -90,8 +89,8 @@ STEP_KEYS = ("id", "execution_id", "node_id", "attempt", "status", "handles", "i
              "wait_kind", "recoveries", "queued_at", "run_at", "started_at", "finished_at", "lease_owner",
              "lease_expires_at")
 _JSON_KEYS = frozenset({"handles", "input", "output"})
-_STEP_TIMES = ("queued_at", "run_at", "started_at", "finished_at", "lease_expires_at")
-_EXECUTION_TIMES = ("started_at", "completed_at", "updated_at")
+STEP_TIMES = ("queued_at", "run_at", "started_at", "finished_at", "lease_expires_at")
+EXECUTION_TIMES = ("started_at", "completed_at", "updated_at")
 
 # A step's JSON column given None holds JSON null, as SQLAlchemy's JSON type writes it.
 _STEP_COLUMNS = ", ".join(STEP_KEYS)
@@ -118,63 +117,19 @@ def _iso(row: dict, keys: tuple[str, ...]) -> dict:
     return out
 
 
-def _execution_json(values: dict[str, Any]) -> str:
-    return json.dumps(_iso({key: value for key, value in values.items() if value is not None}, _EXECUTION_TIMES))
+def execution_document(values: dict[str, Any]) -> dict[str, Any]:
+    """A new execution's row as its JSON parameter carries it (None columns left out, times ISO)."""
+    return _iso({key: value for key, value in values.items() if value is not None}, EXECUTION_TIMES)
 
 
-def _step_documents(rows: list[dict]) -> list[dict]:
-    return [_iso({key: row.get(key) for key in STEP_KEYS}, _STEP_TIMES) for row in rows]
+def step_documents(rows: list[dict]) -> list[dict]:
+    """New step rows as their JSON parameter carries them (every key, times ISO)."""
+    return [_iso({key: row.get(key) for key in STEP_KEYS}, STEP_TIMES) for row in rows]
 
 
 def _insert_params(values: dict[str, Any], rows: list[dict], notify: bool) -> dict[str, Any]:
-    return {"execution": _execution_json(values), "steps": json.dumps(_step_documents(rows)), "notify": notify}
-
-
-class StepsTemplate(NamedTuple):
-    """The JSON of the first step rows of a version's starts, as `_insert_params` writes it, with
-    holes for what changes from one start to the next: the execution's id, the time, the input
-    and the steps' own ids. Made once from the rows of a stand-in start; then a start fills it
-    (one str.format) instead of building the rows and dumping them."""
-
-    text: str  # a str.format string: {0} the execution id, {1} the time, {2} the input's JSON, {3}... step ids
-    steps: int
-
-    def fill(self, execution_id: str, now: datetime, input_json: str) -> str:
-        return self.text.format(execution_id, now.isoformat(), input_json, *[new_id() for _ in range(self.steps)])
-
-
-class StandIn(NamedTuple):
-    """What a stand-in start is planned with: marked values that `steps_template` finds again."""
-
-    execution_id: str
-    input: str
-    now: datetime
-    token: str  # in every mark, and nowhere else in the rows' JSON
-
-
-def stand_in() -> StandIn:
-    token = uuid4().hex
-    return StandIn(f"{token}e", f"{token}i", datetime(2000, 1, 1, tzinfo=UTC), token)
-
-
-def steps_template(rows: list[dict], stand_in: StandIn) -> StepsTemplate | None:
-    """The template of the first step rows of a start planned with `stand_in`; None when they
-    hold a time that is not `now` (a start builds its rows then)."""
-    token, now = stand_in.token, stand_in.now.isoformat()
-    fields = {f'"{stand_in.execution_id}"': '"{0}"', f'"{token}t"': '"{1}"', f'"{stand_in.input}"': "{2}"}
-    documents = _step_documents(rows)
-    for k, row in enumerate(documents):
-        for key in _STEP_TIMES:
-            if row[key] is not None:
-                if row[key] != now:
-                    return None
-                row[key] = f"{token}t"
-        row["id"] = f"{token}s{k}"
-        fields[f'"{token}s{k}"'] = f'"{{{k + 3}}}"'
-    text = json.dumps(documents).replace("{", "{{").replace("}", "}}")
-    for mark, field in fields.items():
-        text = text.replace(mark, field)
-    return StepsTemplate(text, len(documents)) if token not in text else None
+    return {"execution": json.dumps(execution_document(values)), "steps": json.dumps(step_documents(rows)),
+            "notify": notify}
 
 
 def insert_execution(conn: Connection, values: dict[str, Any], rows: list[dict], *, notify: bool) -> None:
@@ -233,13 +188,13 @@ def _text_array(items: tuple[str, ...]) -> str:
 
 
 def start_if_unchanged(conn: Connection, user_name: str | None, workflow_id: str, version: int | None,
-                       idempotency_key: str | None, cap: int, expected: Expected, values: dict[str, Any],
+                       idempotency_key: str | None, cap: int, expected: Expected, execution_json: str,
                        steps_json: str, *, notify: bool) -> tuple[StartContext | None, bool]:
     """PostgreSQL only: `start_context` and, if the context is `expected` and allows the start,
-    `insert_execution` (`steps_json`: its rows as `StepsTemplate.fill` gives them), in one
-    statement. (the context, whether the execution was inserted)."""
+    `insert_execution` (its row and first steps given as JSON, as store/row_templates fills
+    them), in one statement. (the context, whether the execution was inserted)."""
     params = _context_params(user_name, workflow_id, version, idempotency_key, cap)
-    params.update(execution=_execution_json(values), steps=steps_json, notify=notify, expect_user=expected.user_id,
+    params.update(execution=execution_json, steps=steps_json, notify=notify, expect_user=expected.user_id,
                   expect_workspace=expected.workspace_id, expect_roles=_text_array(expected.roles),
                   expect_version=expected.version_id, expect_trigger_type=expected.trigger_type)
     row = dialect.first_row(conn, _GUARDED_PG, params)
