@@ -1,7 +1,7 @@
 """trigger_workflow's hot path, when it opens its own transaction, with no ORM session. On
 PostgreSQL an autocommit connection and, when the last start of the workflow by the user is
 known, one statement (store/starts.start_if_unchanged: the context read, the checks and the insert
-together); otherwise two (the read, then one statement inserting the execution, its trigger and
+together; the new rows filled in templates made once, store/row_templates); otherwise two (the read, then one statement inserting the execution, its trigger and
 first steps and notifying the workers). The same checks, in the same order, as the general path
 (services/executions.py), which still runs what is not common: a draft run, a version that does
 not exist, a run that would be over at once."""
