@@ -96,6 +96,7 @@ def test_the_defaults(monkeypatch):
 
 def test_a_changed_setting_is_read_again(monkeypatch):
     # get_quotas parses the environment again only when one of its variables changed
+    monkeypatch.delenv("WAYVO_MAX_RUNNING_PER_WORKSPACE", raising=False)
     assert get_quotas().max_running_per_workspace == 1000
     monkeypatch.setenv("WAYVO_MAX_RUNNING_PER_WORKSPACE", "7")
     assert get_quotas().max_running_per_workspace == 7
