@@ -16,10 +16,9 @@ from sqlmodel import Session
 
 from wayvo_app.store import dialect
 from wayvo_app.store.executions import Claimed, Snapshot
-from wayvo_app.store.models import Execution, ExecutionStep, User
+from wayvo_app.store.models import Execution, User
 
 _E = Execution.__table__
-_S = ExecutionStep.__table__
 _U = User.__table__
 
 # A batch in two round trips (psycopg pipeline mode). The executions are locked in id order (ORDER
