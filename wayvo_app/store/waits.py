@@ -390,16 +390,13 @@ def event_resolution(s: Session, step_id: str, now: datetime, *, expire: bool = 
     row = s.connection().execute(_EVENT_OF_STEP, {"_step": step_id}).first()
     if row is None:
         raise StepError("The wait event of this step is missing")
-    if row.status == "waiting" and not expire:
-        return None
-    if row.status == "waiting":
-        done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
-                      .values(status="expired"))
-        if done.rowcount != 1:
-            row = s.connection().execute(_EVENT_OF_STEP, {"_step": step_id}).first()
-        else:
-            return _wait_json(row, status="expired")
-    return _wait_json(row)
+    if row.status != "waiting" or not expire:
+        return received_resolution(row)
+    done = s.exec(update(WaitEvent).where(WaitEvent.id == row.id, WaitEvent.status == "waiting")
+                  .values(status="expired"))
+    if done.rowcount == 1:
+        return _wait_json(row, status="expired")
+    return _wait_json(s.connection().execute(_EVENT_OF_STEP, {"_step": step_id}).first())
 
 
 def child_resolution(s: Session, step_id: str) -> dict[str, Any]:
