@@ -34,6 +34,11 @@ class AuthState(rx.State):
     workspace_role: str = ""
     workspace_personal: bool = True
     workspace_options: list[dict[str, str]] = []
+    # The websocket connection of the last page load, and whether this load is a (re)connect of
+    # it rather than a navigation: Reflex re-runs a page's on_load on every reconnect, which must
+    # not close a dialog the user has open (or drop a key shown once).
+    _connection: str = ""
+    _reconnected: bool = False
 
     def _load_workspaces(self) -> None:
         """The user's workspaces; the current one falls back to the personal one when gone."""
@@ -86,9 +91,19 @@ class AuthState(rx.State):
         path = (self.router.url.path or "").rstrip("/") or routes.WORKFLOWS
         return rx.redirect(routes.login(path))
 
+    def _note_connection(self) -> None:
+        sid = self.router.session.session_id
+        self._reconnected, self._connection = sid != self._connection, sid
+
+    def _new_visit(self) -> bool:
+        """Whether this on_load is a navigation to the page (reset what the last visit left
+        open) rather than the rehydrate after a websocket (re)connect (keep it)."""
+        return not self._reconnected
+
     @rx.event
     def require_login(self):
         """on_load of every protected page: back to /login when the session is gone."""
+        self._note_connection()
         if not self._load_user():
             self.user_id = ""
             return self._back_to_login()

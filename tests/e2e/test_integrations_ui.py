@@ -30,3 +30,35 @@ def test_add_list_and_delete_an_integration(app_server, page):
     page.get_by_role("button", name="Delete").click()
     page.click("#confirm-delete")
     page.get_by_text("No integrations yet").wait_for()
+
+
+def test_a_reconnect_keeps_the_open_delete_dialog(app_server, page):
+    """Reflex re-runs a page's on_load on every websocket reconnect: that must not close the
+    dialog the user has open (a navigation back to the page does)."""
+    base = app_server["url"]
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    sign_in(page, base, "maria")
+    page.goto(f"{base}/settings/integrations")
+    page.get_by_text("No integrations yet").wait_for()
+    page.fill("input[name=name]", "Maria's SMS account")
+    page.fill("input[name=apiKey]", "sk-maria")
+    page.click("#save-integration")
+    page.locator("#integrations-list").get_by_text("Maria's SMS account").wait_for()
+    page.get_by_role("button", name="Delete").click()
+    page.locator("#confirm-delete").wait_for()
+    before = len(sockets)
+    # Drop the websocket the way the page does when hidden, then bring the page back: it
+    # reconnects, rehydrates and runs the page's on_load again.
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}))")
+    sockets[-1].wait_for_event("close")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    for _ in range(100):
+        if len(sockets) > before:
+            break
+        page.wait_for_timeout(100)
+    assert len(sockets) > before, "the page did not reconnect"
+    page.wait_for_timeout(1500)  # the rehydrate and the page's on_load ran again
+    assert page.locator("#confirm-delete").is_visible()
+    page.click("#confirm-delete")
+    page.get_by_text("No integrations yet").wait_for()

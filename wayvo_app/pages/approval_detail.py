@@ -72,7 +72,8 @@ class ApprovalState(AuthState):
         rid = self._route_id()
         if rid != self.request_id:
             self.request_id, self.view, self.loaded, self.comment = rid, {}, False, ""
-        self.message = self.message_kind = self.confirming = ""
+        if self._new_visit():
+            self.message = self.message_kind = self.confirming = ""
         if self.user_id:
             await self._refresh()
 

@@ -56,10 +56,11 @@ class ApiKeysState(AuthState):
 
     @rx.event
     def load(self):
-        self.new_key = self.new_key_name = self.error = self.revoke_id = ""
-        self.copied = False
-        self.key_workspace = self.workspace_id
-        self.key_scopes = list(api_keys.DEFAULT_SCOPES)
+        if self._new_visit():  # a reconnect keeps the key shown once and an open dialog
+            self.new_key = self.new_key_name = self.error = self.revoke_id = ""
+            self.copied = False
+            self.key_workspace = self.workspace_id
+            self.key_scopes = list(api_keys.DEFAULT_SCOPES)
         if self.user_id:
             self._reload()
 

@@ -49,7 +49,8 @@ class IntegrationsState(AuthState):
     def load(self):
         self.types = _types()
         self.selected_type = self.selected_type or (self.types[0]["type"] if self.types else "")
-        self.error = self.delete_id = ""
+        if self._new_visit():
+            self.error = self.delete_id = ""
         if self.user_id:
             self._reload()
 

@@ -73,7 +73,8 @@ class WorkflowsState(AuthState):
 
     @rx.event
     def load(self):
-        self.dialog = self.error = ""
+        if self._new_visit():
+            self.dialog = self.error = ""
         if self.user_id:
             self._reload()
 
