@@ -54,3 +54,44 @@ def test_0002_backfills_the_audience_of_existing_requests(empty_db_url):
     with engine.connect() as conn:
         rows = set(conn.execute(text("SELECT kind, name FROM approval_audience WHERE request_id = 'r1'")).all())
     assert rows == {("user", "alice"), ("role", "manager"), ("eligible", "alice"), ("eligible", "maria")}
+
+
+def _index_definitions(engine) -> dict[str, str]:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes "
+                                     "WHERE tablename IN ('executions', 'execution_steps')")).all()
+        else:
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                     "AND tbl_name IN ('executions', 'execution_steps')")).all()
+    return {name: (sql or "") for name, sql in rows}
+
+
+def test_0015_leaves_the_hot_tables_only_partial_or_needed_indexes(empty_db_url):
+    """A status change rewrites a row's entry in every index it is in: the hot tables keep no
+    redundant index, and the ones most rows need not be in are partial, on both databases; the
+    downgrade puts the old ones back."""
+    from alembic import command
+
+    from wayvo_app.store.migrations import alembic_config
+
+    upgrade(empty_db_url)
+    engine = db.get_engine(empty_db_url)
+    defs = _index_definitions(engine)
+    for gone in ("ix_executions_workspace_id", "ix_executions_updated_at", "ix_executions_status",
+                 "ix_execution_steps_execution_id"):
+        assert gone not in defs
+    partial = {"ix_executions_workspace_status": "status", "ix_executions_parent_execution_id": "IS NOT NULL",
+               "ix_executions_parent_step_id": "IS NOT NULL", "ix_executions_completed_at": "IS NOT NULL",
+               "ix_steps_due": "pending"}
+    for name, predicate in partial.items():
+        where = defs[name].upper().partition(" WHERE ")[2]
+        assert predicate.upper() in where, (name, defs[name])
+    command.downgrade(alembic_config(empty_db_url), "0014")
+    defs = _index_definitions(engine)
+    assert "ix_executions_status" in defs and "ix_execution_steps_execution_id" in defs
+    assert " WHERE " not in defs["ix_steps_due"].upper()
+    command.upgrade(alembic_config(empty_db_url), "head")
+    assert " WHERE " in _index_definitions(engine)["ix_steps_due"].upper()

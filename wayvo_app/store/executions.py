@@ -289,6 +289,9 @@ def latest_attempts(s: Session, execution_id: str) -> dict[str, ExecutionStep]:
 
 
 def steps_of(s: Session, execution_id: str) -> list[ExecutionStep]:
-    """Every attempt of every node of an execution, in the order they were queued."""
+    """Every attempt of every node of an execution, in the order they were queued; steps queued
+    together (a start's trigger and first steps, parallel branches) in the order they finished,
+    unfinished ones last (no index order decides: it changed with the indexes, see 0015)."""
     return list(s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
-                       .order_by(ExecutionStep.queued_at, ExecutionStep.attempt)).scalars())
+                       .order_by(ExecutionStep.queued_at, ExecutionStep.finished_at.is_(None),
+                                 ExecutionStep.finished_at, ExecutionStep.attempt, ExecutionStep.id)).scalars())

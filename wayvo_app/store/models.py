@@ -111,32 +111,43 @@ class WorkflowVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+def _partial(name: str, where: str, *columns: str) -> Index:
+    """An index of the rows matching `where` only (PostgreSQL and SQLite both have them)."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class Execution(SQLModel, table=True):
     __tablename__ = "executions"
     __table_args__ = (
         UniqueConstraint("workflow_id", "idempotency_key", name="uq_executions_idempotency"),
         Index("ix_executions_workflow_started", "workflow_id", "started_at"),
         Index("ix_executions_user_started", "user_id", "started_at"),
-        Index("ix_executions_workspace_status", "workspace_id", "status"),  # the running quota (0014)
         Index("ix_executions_workspace_started", "workspace_id", "started_at"),  # the list, children per minute (0012)
+        # Partial indexes (0015): a row enters only the indexes that find it. Every status change
+        # rewrites a row's entries in each index it is in, so fewer entries make a start, a
+        # step's finish and a run's completion cheaper.
+        _partial("ix_executions_workspace_status", "status IN ('running', 'paused')", "workspace_id", "status"),
+        _partial("ix_executions_parent_execution_id", "parent_execution_id IS NOT NULL", "parent_execution_id"),
+        _partial("ix_executions_parent_step_id", "parent_step_id IS NOT NULL", "parent_step_id"),
+        _partial("ix_executions_completed_at", "completed_at IS NOT NULL", "completed_at"),  # retention
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     workflow_id: str = Field(foreign_key="workflows.id", max_length=36)
-    workspace_id: str = Field(foreign_key="workspaces.id", index=True, max_length=36)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=36)
     version_id: str = Field(foreign_key="workflow_versions.id", max_length=36)
     user_id: str = Field(foreign_key="users.id", max_length=36)
-    status: str = Field(default="running", index=True, max_length=20)
+    status: str = Field(default="running", max_length=20)
     trigger_type: str = Field(default="Manual", max_length=20)
     input: Any = _json()
     output: Any = _json()
     error: str | None = Field(default=None, sa_column=Column(Text))
-    parent_execution_id: str | None = Field(default=None, index=True, max_length=36)
-    parent_step_id: str | None = Field(default=None, index=True, max_length=36)
+    parent_execution_id: str | None = Field(default=None, max_length=36)
+    parent_step_id: str | None = Field(default=None, max_length=36)
     retry_of_id: str | None = Field(default=None, max_length=36)
     idempotency_key: str | None = Field(default=None, max_length=200)
     started_at: datetime = Field(default_factory=utcnow)
-    completed_at: datetime | None = Field(default=None, index=True)  # retention finds old runs by it
-    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    completed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
     # Where the run came from (core/origins.py: ui, api, api_key, webhook, schedule, retry, parent,
     # code); NULL on rows older than migration 0012 whose columns did not tell.
     origin: str | None = Field(default=None, max_length=20)
@@ -162,10 +173,11 @@ class ExecutionStep(SQLModel, table=True):
     __tablename__ = "execution_steps"
     __table_args__ = (
         UniqueConstraint("execution_id", "node_id", "attempt", name="uq_steps_attempt"),
-        Index("ix_steps_due", "status", "run_at"),
+        # The claim's and the lease recovery's index; finished steps are not in it (0015).
+        _partial("ix_steps_due", "status IN ('pending', 'waiting', 'running')", "status", "run_at"),
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    execution_id: str = Field(foreign_key="executions.id", index=True, max_length=36)
+    execution_id: str = Field(foreign_key="executions.id", max_length=36)  # uq_steps_attempt finds a run's steps
     node_id: str = Field(max_length=100)
     attempt: int = Field(default=1)
     status: str = Field(default="pending", max_length=20)
