@@ -163,14 +163,18 @@ def measure_size(url: str, ids, size: int, samples: int, port: int, key: str) ->
         keys = [f"k-{i}" for i in chosen]
         with db.get_engine(url).connect() as conn:
             rows = conn.execute(text(
-                "SELECT w.received_at, s.finished_at FROM wait_events w JOIN execution_steps s "
+                "SELECT w.received_at, s.finished_at, s.started_at FROM wait_events w JOIN execution_steps s "
                 "ON s.execution_id = w.execution_id AND s.node_id = 'c' WHERE w.event_key IN :keys "
                 "AND s.status = 'success'").bindparams(__import__("sqlalchemy").bindparam("keys", expanding=True)),
                 {"keys": keys}).all()
-        resumed = [(_aware(f) - _aware(r)).total_seconds() * 1000 for r, f in rows]
+        resumed = [(_aware(f) - _aware(r)).total_seconds() * 1000 for r, f, _s in rows]
+        # Where it went: the signal's commit and the worker's wake-up and claim (received -> the
+        # next step claimed), then the step's run and record (claimed -> finished).
+        claimed = [(_aware(c) - _aware(r)).total_seconds() * 1000 for r, _f, c in rows]
+        ran = [(_aware(f) - _aware(c)).total_seconds() * 1000 for _r, f, c in rows]
         return {"waiting": size, "resumed": len(resumed), "p50": _pct(resumed, .5), "p95": _pct(resumed, .95),
                 "p99": _pct(resumed, .99), "http_p50": _pct(http_ms, .5), "http_p99": _pct(http_ms, .99),
-                "worker_rss_mb": rss}
+                "claimed_p50": _pct(claimed, .5), "ran_p50": _pct(ran, .5), "worker_rss_mb": rss}
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -262,11 +266,13 @@ def main() -> None:
             print(f"{r['waiting']} | {r['resumed']} | {r['call_p50']:.2f} | {r['cpu_p50']:.2f} | {r['p50']:.1f} | "
                   f"{r['p90']:.1f} | {r['p99']:.1f}")
         return
-    print("waiting | resumed | signal→resumed p50 ms | p95 ms | p99 ms | HTTP p50 ms | HTTP p99 ms | worker RSS MB")
-    print("--- | --- | --- | --- | --- | --- | --- | ---")
+    print("waiting | resumed | signal→resumed p50 ms | p95 ms | p99 ms | HTTP p50 ms | HTTP p99 ms | "
+          "received→claimed p50 ms | claimed→finished p50 ms | worker RSS MB")
+    print("--- | --- | --- | --- | --- | --- | --- | --- | --- | ---")
     for r in rows:
         print(f"{r['waiting']} | {r['resumed']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-              f"{r['http_p50']:.1f} | {r['http_p99']:.1f} | {r['worker_rss_mb']:.0f}")
+              f"{r['http_p50']:.1f} | {r['http_p99']:.1f} | {r['claimed_p50']:.1f} | {r['ran_p50']:.1f} | "
+              f"{r['worker_rss_mb']:.0f}")
     print("\n(approval decisions/s under load: python -m benchmarks.load)")
     print(f"(median of signal→resumed p50 across sizes: {statistics.median(r['p50'] for r in rows):.1f} ms)")
 

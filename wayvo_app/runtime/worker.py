@@ -47,6 +47,13 @@ class Worker:
         self._stop = False
         self._reserved = 0
         self._reserve_lock = threading.Lock()
+        # Whether the last claim found less than it could take while LISTEN wakes this worker:
+        # then nothing else is due until a NOTIFY, a hand-over or the timer says so, and a step
+        # finishing does not start another claim (at low load that empty claim only competed
+        # with the step's own record for the cores). SQLite workers, woken by nobody, keep
+        # claiming after every step.
+        self._drained = False
+        self._listening = False
         # Claims wait until a quarter of the slots are free (or nothing runs): one claim
         # transaction takes a batch instead of one step each time an execution finishes.
         self.claim_batch = max(1, self.concurrency // 4)
@@ -84,6 +91,8 @@ class Worker:
         return self.concurrency - self._running() - self._reserved
 
     def _maybe_wake(self) -> None:
+        if self._drained:  # nothing was left due; a NOTIFY or the timer wakes the loop
+            return
         if self._wake is not None and (self._free() >= self.claim_batch or not self._running()):
             self._wake.set()
 
@@ -91,7 +100,8 @@ class Worker:
         """A step now only waits for its batch's COMMIT: wake the claim loop if the worker is
         (nearly) full and this leaves enough slots free for a claim. A worker far from full
         already claimed what was due; waking it would only cost an empty claim."""
-        if (self._wake is not None and len(self.inflight) + self._reserved > self.concurrency - self.claim_batch
+        if (not self._drained and self._wake is not None
+                and len(self.inflight) + self._reserved > self.concurrency - self.claim_batch
                 and self._free() >= self.claim_batch):
             self._wake.set()
 
@@ -128,6 +138,7 @@ class Worker:
         scheduler = self._start_scheduler() if self.use_scheduler else None
         heartbeat = asyncio.create_task(self._heartbeat())
         listener = self._start_listener()
+        self._listening = listener is not None
         log.info("worker %s started (concurrency %s)", self.owner, self.concurrency)
         try:
             while not self._stop:
@@ -135,7 +146,7 @@ class Worker:
                 # arriving during the claim or the housekeeping makes the next wait return at once.
                 self._wake.clear()
                 claimed = await self.claim_pass()
-                if claimed:
+                if claimed and not self._drained:
                     await asyncio.sleep(0)
                     continue
                 await self._idle()
@@ -172,6 +183,7 @@ class Worker:
             log.exception("claim failed; retrying shortly")
             await asyncio.sleep(min(self.poll_interval, 1.0))
             return 0
+        self._drained = self._listening and len(claimed) < free
         for step in claimed:
             self._spawn(step)
         return len(claimed)
