@@ -103,25 +103,46 @@ def pipelined(conn: Connection, statements: list[tuple[Fixed, dict[str, Any]]], 
     round trip (the session's own commit afterwards finds nothing to do; its after-commit hooks
     still run then). Each statement's (column names, rows), empty for one that returns none.
     Errors come out as `first_row`'s."""
-    raw = conn.connection.driver_connection
+    pooled = conn.connection
+    raw = pooled.driver_connection
     cursors = []
     stmt, params = statements[0]
     try:
         with raw.pipeline():
             for stmt, params in statements:
-                cur = raw.cursor()
+                # The connection's cursor for this statement (its loaders already resolved, as
+                # in first_row), unless the batch ran the same statement already.
+                cur = _cursor(pooled.info, raw, stmt)
+                if any(cur is seen for seen in cursors):
+                    cur = raw.cursor()
                 cur.execute(stmt.driver_sql, params, prepare=True)
                 cursors.append(cur)
             if commit:
                 raw.commit()
         out = []
-        for cur in cursors:
-            names = [d.name for d in cur.description] if cur.description else []
+        for cur, (stmt, _) in zip(cursors, statements, strict=True):
+            names = _names(cur, stmt)
             out.append((names, cur.fetchall() if names else []))
-            cur.close()
         return out
     except psycopg.Error as exc:
         raise _wrapped(conn, raw, stmt, params, exc) from exc
+
+
+# A Fixed statement's result columns never change (its shape is fixed; a table change under a
+# prepared statement fails it), so their names are read once: psycopg's `description` builds a
+# Column object per column on every call (78 of them for a claim with its worlds).
+_NAMES: dict[str, list[str]] = {}
+
+
+def _names(cur: psycopg.Cursor, stmt: Fixed) -> list[str]:
+    """The names of the result's columns; empty for a statement that returned no rows."""
+    result = cur.pgresult
+    if result is None or not result.nfields:
+        return []
+    names = _NAMES.get(stmt.driver_sql)
+    if names is None or len(names) != result.nfields:
+        names = _NAMES[stmt.driver_sql] = [column.name for column in cur.description]
+    return names
 
 
 def _wrapped(conn: Connection, raw: Any, stmt: Fixed, params: dict[str, Any], exc: psycopg.Error) -> DBAPIError:
