@@ -8,16 +8,19 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.e2e
 
 
-def test_add_list_and_delete_an_integration(app_server, page):
-    base = app_server["url"]
-    sign_in(page, base, "bob")
+def _add_integration(page, base: str, user: str, name: str, api_key: str) -> None:
+    """Sign in as `user`, open the (empty) integrations page and save one SMS account."""
+    sign_in(page, base, user)
     page.goto(f"{base}/settings/integrations")
     page.get_by_text("No integrations yet").wait_for()
-    page.fill("input[name=name]", "Bob's SMS account")
-    page.fill("input[name=apiKey]", "sk-live-very-secret-123")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=apiKey]", api_key)
     page.click("#save-integration")
-    row = page.locator("#integrations-list").get_by_text("Bob's SMS account")
-    row.wait_for()
+    page.locator("#integrations-list").get_by_text(name).wait_for()
+
+
+def test_add_list_and_delete_an_integration(app_server, page):
+    _add_integration(page, app_server["url"], "bob", "Bob's SMS account", "sk-live-very-secret-123")
     assert "sk-live-very-secret-123" not in page.content()
     engine = create_engine(app_server["db_url"])
     with engine.connect() as conn:
@@ -38,13 +41,7 @@ def test_a_reconnect_keeps_the_open_delete_dialog(app_server, page):
     base = app_server["url"]
     sockets = []
     page.on("websocket", lambda ws: sockets.append(ws))
-    sign_in(page, base, "maria")
-    page.goto(f"{base}/settings/integrations")
-    page.get_by_text("No integrations yet").wait_for()
-    page.fill("input[name=name]", "Maria's SMS account")
-    page.fill("input[name=apiKey]", "sk-maria")
-    page.click("#save-integration")
-    page.locator("#integrations-list").get_by_text("Maria's SMS account").wait_for()
+    _add_integration(page, base, "maria", "Maria's SMS account", "sk-maria")
     page.get_by_role("button", name="Delete").click()
     page.locator("#confirm-delete").wait_for()
     before = len(sockets)
