@@ -131,16 +131,23 @@ def test_a_signal_from_outside_the_workspace_touches_nothing(db_url, catcher):
         assert s.get(Execution, execution_id).status == "paused"
 
 
-def test_a_deciding_approval_hands_its_step_with_world_and_outcome(db_url, catcher):
-    owner = make_user()
-    make_user("alice", roles=("approver",))
-    nodes = [node("t", "Trigger"), node("a", "Request Approval", "Request Approval", title="Order", approvers="alice"),
+def _approval(owner: str, **config) -> tuple[str, str]:
+    """An execution paused on a request for alice's approval (then Confirm): its id and the request's."""
+    nodes = [node("t", "Trigger"), node("a", "Request Approval", "Request Approval", title="Order", approvers="alice",
+                                        **config),
              node("c", "Confirm", "Condition", condition="true")]
     wf = create_workflow(owner, document(nodes, [edge("t", "a"), edge("a", "c")]))
     execution_id = commands.trigger_workflow(workflow_id=wf, user_name="owner", input={"n": 3}).execution_id
     _run_until(lambda s: s.exec(select(ApprovalRequest).where(ApprovalRequest.execution_id == execution_id)).first())
     with db.read_session() as s:
         request_id = s.exec(select(ApprovalRequest.id).where(ApprovalRequest.execution_id == execution_id)).scalar()
+    return execution_id, request_id
+
+
+def test_a_deciding_approval_hands_its_step_with_world_and_outcome(db_url, catcher):
+    owner = make_user()
+    make_user("alice", roles=("approver",))
+    execution_id, request_id = _approval(owner)
     catcher.attach()
     body = decide_approval(request_id=request_id, user_name="alice", decision="approved", comment=" fine ")
     assert body["status"] == "approved" and body["decisions"][0]["comment"] == "fine"

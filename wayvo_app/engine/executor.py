@@ -16,7 +16,7 @@ from wayvo_app.core.errors import StepError, WorkflowError
 from wayvo_app.core.limits import get_quotas
 from wayvo_app.core.outcomes import Completed, Failure
 from wayvo_app.core.specs import Registry
-from wayvo_app.engine.context import StepContext, secret_forms
+from wayvo_app.engine.context import StepContext, StepLogger, secret_forms
 from wayvo_app.engine.group_commit import MAX_FLUSHES, BatchRecorder, GroupCommit, batchable
 from wayvo_app.engine.loader import decided_resolution, load_world
 from wayvo_app.engine.metrics import STEP_DURATION
@@ -46,7 +46,7 @@ def _step_timeout(config: dict) -> float:
 _durations: dict[str, Any] = {}
 
 
-def _observe(action_type: str, seconds: float) -> None:
+def observe_duration(action_type: str, seconds: float) -> None:
     child = _durations.get(action_type)
     if child is None:
         child = _durations[action_type] = STEP_DURATION.labels(action_type)
@@ -110,7 +110,7 @@ class Executor:
             outcome = Failure(f"Step timed out after {_step_timeout(node.config):g}s", True, None)
         except Exception as exc:  # noqa: BLE001 - any bug in a step fails that step, not the worker
             outcome = Failure(f"{type(exc).__name__}: {exc}", False, None)
-        _observe(node.action_type, time.monotonic() - started)
+        observe_duration(node.action_type, time.monotonic() - started)
         run = StepRun(claimed, world, node, spec, ctx, self.clock(), inline)
         if self.group is not None and batchable(run, outcome):
             return await self.group.record(run, outcome)
@@ -157,12 +157,16 @@ class Executor:
             return self.credentials_for(s, integration_id, world.execution.user_id)
 
     def _context(self, claimed, world, node, credentials) -> StepContext:
-        from wayvo_app.engine.context import StepLogger
+        return step_context(claimed, world, node, credentials, now=self.clock(), settings=self.settings,
+                            http=self.http)
 
-        secrets = secret_forms(credentials) if credentials else ()
-        return StepContext(
-            execution_id=claimed.execution_id, workflow_id=world.execution.workflow_id, step_id=claimed.id,
-            node_id=node.id, node_label=node.label, attempt=claimed.attempt, user_id=world.user.id,
-            user_name=world.user.user_name, user_roles=tuple(world.user.roles or ()), now=self.clock(),
-            scope=world.scope(), trigger_input=world.execution.input, http=self.http,
-            credentials=credentials, logger=StepLogger(secrets=secrets), settings=self.settings)
+
+def step_context(claimed, world, node, credentials, *, now: datetime, settings: Any, http: Any = None) -> StepContext:
+    """What a step function receives (StepContext), for a claimed step with its world."""
+    secrets = secret_forms(credentials) if credentials else ()
+    return StepContext(
+        execution_id=claimed.execution_id, workflow_id=world.execution.workflow_id, step_id=claimed.id,
+        node_id=node.id, node_label=node.label, attempt=claimed.attempt, user_id=world.user.id,
+        user_name=world.user.user_name, user_roles=tuple(world.user.roles or ()), now=now,
+        scope=world.scope(), trigger_input=world.execution.input, http=http,
+        credentials=credentials, logger=StepLogger(secrets=secrets), settings=settings)

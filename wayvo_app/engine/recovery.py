@@ -11,6 +11,7 @@ from wayvo_app.engine.metrics import LEASES_RECOVERED
 from wayvo_app.engine.transitions import advance, fail_execution, refresh_status
 from wayvo_app.store import db, dialect
 from wayvo_app.store import executions as store
+from wayvo_app.store import waits as store_waits
 from wayvo_app.store.models import ExecutionStep
 
 MAX_RECOVERIES = 3
@@ -40,6 +41,8 @@ def _requeue_or_fail(s, execution, step: ExecutionStep, now: datetime) -> None:
         rows = store.step_rows(execution.id, [step.node_id], now, attempt=step.attempt + 1)
         rows[0].update(recoveries=step.recoveries + 1, wait_kind=step.wait_kind)
         store.insert_steps(s, rows)
+        if step.wait_kind:  # a resumed wait: the new attempt reads the wait's outcome by its id
+            store_waits.move_waits(s, step.id, rows[0]["id"])
         dialect.notify_work(s)
         refresh_status(s, execution, now, graph.trigger().id)
         return

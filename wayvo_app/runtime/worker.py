@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from wayvo_app.engine import wakeup
+from wayvo_app.engine import resume_now, wakeup
 from wayvo_app.engine.executor import Executor
 from wayvo_app.engine.loader import claim_with_worlds
 from wayvo_app.engine.recovery import recover_expired
@@ -119,17 +119,33 @@ class Worker:
 
     def hand(self, claimed: store.Claimed) -> bool:
         """Thread-safe: run a step claimed for this worker in a committed transaction; False if
-        this worker can no longer take it (the caller then makes it due for any worker)."""
+        this worker can no longer take it (the caller then makes it due for any worker). A
+        resumed wait goes to a database thread first (`_record_handed`)."""
         try:
-            self._loop.call_soon_threadsafe(self._take, claimed)
+            if self.group is not None and claimed.wait_kind and claimed.world is not None:
+                self.db_pool.submit(self._record_handed, claimed)
+            else:
+                self._loop.call_soon_threadsafe(self._take, [claimed])
             return True
-        except RuntimeError:  # the loop is closed: the worker stopped
+        except RuntimeError:  # the loop or the pool is closed: the worker stopped
             self.unreserve()
             return False
 
-    def _take(self, claimed: store.Claimed) -> None:
+    def _record_handed(self, claimed: store.Claimed) -> None:
+        """On a database thread: the handed resumed wait recorded at once (engine.resume_now),
+        its successors handed to the loop; or the step itself, when it was not recorded."""
+        steps = self._recorded_resumes([claimed])
+        try:
+            self._loop.call_soon_threadsafe(self._take, steps)
+        except RuntimeError:  # the worker stopped meanwhile: due again for any worker
+            with db.session(self.url) as s:
+                for step in steps:
+                    store.unclaim_step(s, step.id, self.owner, self.clock())
+
+    def _take(self, steps: list[store.Claimed]) -> None:
         self.unreserve()
-        self._spawn(claimed)
+        for step in steps:
+            self._spawn(step)
 
     # -- the loop ---------------------------------------------------------------------------
     async def run(self) -> None:
@@ -178,18 +194,34 @@ class Worker:
         if free <= 0:
             return 0
         try:
-            claimed = await self.executor.db(self._claim, free)
+            taken, steps = await self.executor.db(self._claim, free)
         except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
             log.exception("claim failed; retrying shortly")
             await asyncio.sleep(min(self.poll_interval, 1.0))
             return 0
-        self._drained = self._listening and len(claimed) < free
-        for step in claimed:
+        self._drained = self._listening and taken < free
+        for step in steps:
             self._spawn(step)
-        return len(claimed)
+        return taken
 
-    def _claim(self, limit: int) -> list[store.Claimed]:
-        return db.retry_once_on_disconnect(lambda: self._claim_once(limit))
+    def _claim(self, limit: int) -> tuple[int, list[store.Claimed]]:
+        """How many steps were claimed, and the steps to run: the resumed waits among them are
+        recorded at once, on this thread (`_recorded_resumes`)."""
+        claimed = db.retry_once_on_disconnect(lambda: self._claim_once(limit))
+        return len(claimed), self._recorded_resumes(claimed)
+
+    def _recorded_resumes(self, steps: list[store.Claimed]) -> list[store.Claimed]:
+        """`steps` with the resumed waits that resume inline recorded now, in one batch (PostgreSQL's
+        group commit), and replaced by their successors (engine.resume_now). A failed batch
+        committed nothing: the steps then run as claimed."""
+        if self.group is None or not any(step.wait_kind for step in steps):
+            return steps
+        try:
+            return resume_now.record_resumes(self.group.batch.record, steps, registry=self.executor.registry,
+                                             settings=self.settings, now=self.clock())
+        except Exception:  # noqa: BLE001 - the executor runs and records them instead
+            log.exception("recording %d resumed steps at once failed; running them", len(steps))
+            return steps
 
     def _claim_once(self, limit: int) -> list[store.Claimed]:
         with db.session(self.url) as s:

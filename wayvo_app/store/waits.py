@@ -407,6 +407,15 @@ def child_resolution(s: Session, step_id: str) -> dict[str, Any]:
     return {"executionId": child.id, "status": child.status, "output": child.output, "error": child.error}
 
 
+def move_waits(s: Session, step_id: str, new_step_id: str) -> None:
+    """A resumed wait's step recovered as a new attempt (its worker stopped while resuming it):
+    its wait, approval request or child run now belong to that attempt, which reads its outcome
+    by its own id."""
+    for table, column in ((WaitEvent.__table__, "step_id"), (ApprovalRequest.__table__, "step_id"),
+                          (Execution.__table__, "parent_step_id")):
+        s.connection().execute(table.update().where(table.c[column] == step_id).values({column: new_step_id}))
+
+
 def cancel_waits(s: Session, execution_id: str, now: datetime) -> None:
     s.exec(update(ApprovalRequest).where(ApprovalRequest.execution_id == execution_id,
                                          ApprovalRequest.status == "pending")

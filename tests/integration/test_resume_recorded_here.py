@@ -1,0 +1,196 @@
+"""A resumed wait recorded as soon as its claim commits (engine.resume_now, PostgreSQL's group
+commit): the worker that claimed it (in its own claim, or a signal's or a decision's claim handed
+to it) records the wait's outcome on its database thread, as the executor would have, and starts
+at the successor; the executor never runs the resumed step. A resume that fails is the
+executor's to record; a resumed step whose claimer stopped is recovered with its wait."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import drain, make_user
+from tests.integration.test_resume_handover import Catcher, _approval, _paused
+from wayvo_app.engine.executor import Executor
+from wayvo_app.engine.recovery import recover_expired
+from wayvo_app.runtime.embedded import start_worker_thread
+from wayvo_app.services.decisions import decide_approval
+from wayvo_app.services.signals import signal_event
+from wayvo_app.settings import reset_settings
+from wayvo_app.store import db
+from wayvo_app.store.models import Execution, ExecutionStep, utcnow
+
+postgres_only = pytest.mark.postgres_only
+
+
+def _steps(execution_id: str) -> dict[str, list[ExecutionStep]]:
+    with db.read_session() as s:
+        rows = s.exec(select(ExecutionStep).where(ExecutionStep.execution_id == execution_id)
+                      .order_by(ExecutionStep.attempt)).scalars().all()
+    out: dict[str, list[ExecutionStep]] = {}
+    for row in rows:
+        out.setdefault(row.node_id, []).append(row)
+    return out
+
+
+@pytest.fixture
+def executed(monkeypatch) -> list[str]:
+    """The node ids of the steps the executor runs (a resumed wait recorded at once is not one)."""
+    seen: list[str] = []
+    run = Executor.execute
+
+    async def spy(self, claimed, **kwargs):
+        seen.append(claimed.node_id)
+        return await run(self, claimed, **kwargs)
+
+    monkeypatch.setattr(Executor, "execute", spy)
+    return seen
+
+
+def _finished(execution_id: str, timeout: float = 20.0) -> Execution:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.read_session() as s:
+            execution = s.get(Execution, execution_id)
+            if execution.status in ("success", "error"):
+                return execution
+        time.sleep(0.02)
+    raise AssertionError("the execution did not finish")
+
+
+@postgres_only
+def test_a_signal_handed_to_the_local_worker_is_recorded_on_its_database_thread(db_url, executed):
+    owner = make_user()
+    execution_id = _paused(owner, "h1")
+    executed.clear()
+    worker = start_worker_thread(poll_interval=5)
+    try:
+        time.sleep(0.3)  # the worker's loop is up and takes handed steps
+        signal_event(event_namespace="shop", event_key="h1", payload={"amount": 50}, user_name="owner")
+        assert _finished(execution_id).status == "success"
+    finally:
+        worker.stop()
+    steps = _steps(execution_id)
+    (wait,), (check,) = steps["w"], steps["c"]
+    assert executed == ["c"]  # the wait was recorded on the database thread; the executor ran its successor
+    assert (wait.status, wait.handles, wait.output["payload"]) == ("success", ["default", "received"], {"amount": 50})
+    assert wait.lease_owner == check.lease_owner  # the successor was claimed in the wait's record
+    assert check.status == "success"
+
+
+@postgres_only
+def test_a_claimed_resumed_wait_is_recorded_with_its_claim_pass(db_url, executed):
+    owner = make_user()
+    execution_id = _paused(owner, "h2")
+    signal_event(event_namespace="shop", event_key="h2", payload={"amount": 5}, user_name="owner")
+    executed.clear()
+    drain()
+    assert executed == ["c"]
+    steps = _steps(execution_id)
+    assert [steps["w"][0].status, steps["c"][0].status] == ["success", "success"]
+    with db.read_session() as s:
+        assert s.get(Execution, execution_id).status == "success"
+
+
+@postgres_only
+def test_a_wait_recorded_at_once_is_recorded_as_the_executor_records_it(db_url, monkeypatch, executed):
+    owner = make_user()
+    here, there = _paused(owner, "h3"), _paused(owner, "h4")
+    signal_event(event_namespace="shop", event_key="h3", payload={"amount": 1}, user_name="owner")
+    executed.clear()
+    drain()
+    assert executed == ["c"]  # recorded at once
+    monkeypatch.setenv("WAYVO_GROUP_COMMIT", "0")  # per-step records: the executor runs the resume
+    reset_settings()
+    signal_event(event_namespace="shop", event_key="h4", payload={"amount": 1}, user_name="owner")
+    executed.clear()
+    drain()
+    reset_settings()
+    assert executed == ["w", "c"]
+
+    def recorded(execution_id: str):
+        steps = _steps(execution_id)
+        (wait,), (check,) = steps["w"], steps["c"]
+        output = {k: v for k, v in wait.output.items() if k not in ("waitEventId", "receivedAt", "eventKey")}
+        with db.read_session() as s:
+            execution = s.get(Execution, execution_id)
+        return (wait.status, wait.handles, wait.input, wait.error, output, check.status, check.output,
+                execution.status, execution.output)
+
+    assert recorded(here) == recorded(there)
+    assert recorded(here)[-2] == "success"
+
+
+@postgres_only
+def test_a_decided_approval_is_recorded_with_its_claim(db_url, executed):
+    owner = make_user()
+    make_user("alice", roles=("approver",))
+    execution_id, request_id = _approval(owner)
+    decide_approval(request_id=request_id, user_name="alice", decision="approved")
+    executed.clear()
+    drain()
+    assert executed == ["c"]
+    (approval,) = _steps(execution_id)["a"]
+    assert (approval.status, approval.handles, approval.output["decision"]) == \
+        ("success", ["default", "approved"], "approved")
+    with db.read_session() as s:
+        assert s.get(Execution, execution_id).status == "success"
+
+
+@postgres_only
+def test_a_decision_handed_to_the_local_worker_is_recorded_on_its_database_thread(db_url, executed):
+    owner = make_user()
+    make_user("alice", roles=("approver",))
+    execution_id, request_id = _approval(owner)
+    executed.clear()
+    worker = start_worker_thread(poll_interval=5)
+    try:
+        time.sleep(0.3)  # the worker's loop is up and takes handed steps
+        decide_approval(request_id=request_id, user_name="alice", decision="approved")
+        assert _finished(execution_id).status == "success"
+    finally:
+        worker.stop()
+    assert executed == ["c"]
+    (approval,) = _steps(execution_id)["a"]
+    assert (approval.status, approval.lease_owner) == ("success", worker.owner)
+
+
+def test_a_resume_that_fails_is_run_and_recorded_by_the_executor(db_url, executed):
+    """A rejection configured to fail the node: its resume raises, so it is not recorded at once;
+    the executor runs it and records the failure (on both databases)."""
+    owner = make_user()
+    make_user("alice", roles=("approver",))
+    execution_id, request_id = _approval(owner, onRejection="error")
+    decide_approval(request_id=request_id, user_name="alice", decision="rejected", comment="no")
+    executed.clear()
+    drain()
+    assert executed == ["a"]
+    with db.read_session() as s:
+        failed = s.get(Execution, execution_id)
+    assert failed.status == "error" and "Approval rejected by alice" in failed.error
+    assert _steps(execution_id)["a"][0].status == "error"
+
+
+def test_a_resumed_wait_whose_claimer_stopped_is_recovered_with_its_signal(db_url):
+    """The step claimed for a worker that stopped before recording it: recovery makes a new
+    attempt, which still reads the signal its wait took (the wait moves to that attempt)."""
+    owner = make_user()
+    execution_id = _paused(owner, "h5")
+    catcher = Catcher()  # a local worker that takes the step and never runs it
+    catcher.attach()
+    try:
+        signal_event(event_namespace="shop", event_key="h5", payload={"amount": 8}, user_name="owner")
+    finally:
+        catcher.detach()
+    (claimed,) = catcher.handed
+    later = utcnow() + timedelta(minutes=5)  # its lease has expired by then
+    assert recover_expired(later) == 1
+    drain(clock=lambda: later)
+    waits = _steps(execution_id)["w"]
+    assert [w.status for w in waits] == ["error", "success"] and waits[0].id == claimed.id
+    assert waits[1].output["payload"] == {"amount": 8} and waits[1].handles == ["default", "received"]
+    with db.read_session() as s:
+        assert s.get(Execution, execution_id).status == "success"
