@@ -239,7 +239,7 @@ def _start_server(db: str, pg: str) -> tuple[str, Callable[[], None]]:
     os.environ.update({"DATABASE_URL": url, "WAYVO_SECRET_KEY": env["WAYVO_SECRET_KEY"], "WAYVO_ADVERSARIAL_DB": url})
     _make_users(url)
     port = _port()
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "benchmarks.adversarial:api_app",
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "benchmarks.api_server:api_app",
                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
     worker = subprocess.Popen([sys.executable, "-m", "wayvo_app.cli", "worker", "--poll-interval", "0.5"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -255,14 +255,6 @@ def _start_server(db: str, pg: str) -> tuple[str, Callable[[], None]]:
     return f"http://127.0.0.1:{port}", stop
 
 
-def api_app():
-    """The API as the web process serves it: this module is the composition root of its server."""
-    from wayvo_app.api.app import create_api
-    from wayvo_app.engine.registry import set_registry_source
-    from wayvo_app.plugins.client_plugins import node_registry
-
-    set_registry_source(node_registry)
-    return create_api()
 
 
 def _make_users(url: str) -> None:

@@ -8,8 +8,8 @@ rate, the backlog (time from the end of the load until every affected execution 
     .venv/bin/python -m benchmarks.load --quick        # smoke test: 1,000 waiting only, 5 s runs
 
 The load test drives the API app directly with granian (`granian --interface asgi --factory
---workers 2 wayvo_app.api.app:create_api`, the server `reflex run --env prod` runs), which is the
-same FastAPI app that Reflex mounts under `/api`; the Reflex UI is not part of the measured path.
+--workers 2 benchmarks.api_server:api_app`, the server `reflex run --env prod` runs), which is the
+same FastAPI app that Reflex mounts under `/api`, with the node registry set as the web process sets it; the Reflex UI is not part of the measured path.
 Everything runs on loopback (127.0.0.1), in a PostgreSQL schema of its own that is dropped at the
 end. (uvicorn was avoided: with `--workers` > 1 it never sets TCP_NODELAY on accepted connections
 and every response waits ~40 ms for a delayed ACK, Kludex/uvicorn#3149.)
@@ -132,7 +132,7 @@ def _servers(url: str, port: int, engine_workers: int, web_workers: int, logdir:
     # response: Kludex/uvicorn#3149).
     _start([sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(web_workers), "--log-level", "warning",
-            "wayvo_app.api.app:create_api"], env, logdir / "api.log")
+            "benchmarks.api_server:api_app"], env, logdir / "api.log")
     for i in range(engine_workers):
         _start([sys.executable, "-m", "wayvo_app.cli", "worker", "--poll-interval", "1"], env,
                logdir / f"worker{i + 1}.log")

@@ -107,7 +107,7 @@ def _bulk_waiting(url: str, user_id: str, wf_id: str, version_id: str, start: in
 
 def _servers(url: str, port: int) -> list[subprocess.Popen]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "WAYVO_EMBEDDED_WORKER": "false"}
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "wayvo_app.api.app:create_api",
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "benchmarks.api_server:api_app",
                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
     worker = subprocess.Popen([sys.executable, "-m", "wayvo_app.cli", "worker", "--poll-interval", "1"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -152,7 +152,7 @@ def served(args, url: str) -> None:
     port = _port()
     api = _start([sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
                   "--port", str(port), "--workers", str(args.web_workers), "--log-level", "warning",
-                  *args.granian, "wayvo_app.api.app:create_api"], env, logdir / "api.log")
+                  *args.granian, "benchmarks.api_server:api_app"], env, logdir / "api.log")
     worker = _start([sys.executable, "-m", "wayvo_app.cli", "worker", "--poll-interval", "1"], env,
                     logdir / "worker.log")
     try:

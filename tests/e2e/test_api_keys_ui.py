@@ -30,6 +30,8 @@ def test_create_copy_list_and_revoke_an_api_key(app_server, new_page):
     assert page.locator("#key-name").input_value() == ""
     page.click("#copy-key")
     page.get_by_role("button", name="Copied").wait_for()
+    # The label and the clipboard write come in one answer; the write (a promise) may land just after.
+    page.wait_for_function("async (key) => (await navigator.clipboard.readText()) === key", arg=key, timeout=5000)
     assert page.evaluate("navigator.clipboard.readText()") == key
 
     listed = httpx.get(f"{base}/api/api-keys", headers={"Authorization": f"Bearer {key}"}, timeout=10)

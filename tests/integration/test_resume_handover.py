@@ -1,6 +1,8 @@
 """The step a signal (or a deciding approval) hands to a local worker carries what the worker would otherwise read (its
 world and the wait's outcome), equal to that read; the execution is running again at once; a
-signal from outside the workspace touches nothing."""
+signal from outside the workspace touches nothing. On PostgreSQL a signal records the resumed wait
+in its own transaction and hands its successor instead (tests/integration/test_resume_recorded_here.py);
+the tests of the step handed as it is turn that off (WAYVO_GROUP_COMMIT=0), as on SQLite."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from wayvo_app.runtime.embedded import start_worker_thread
 from wayvo_app.services import executions as commands
 from wayvo_app.services.decisions import decide_approval
 from wayvo_app.services.signals import signal_event
+from wayvo_app.settings import reset_settings
 from wayvo_app.store import db
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store.models import ApprovalRequest, Execution, ExecutionStep, WaitEvent, utcnow
@@ -48,6 +51,15 @@ class Catcher:
         self.reserved -= 1
         self.handed.append(claimed)
         return True
+
+
+@pytest.fixture
+def handed_as_is(db_url, monkeypatch):
+    """A signal hands the resumed step as it is (not recorded in the signal's transaction)."""
+    monkeypatch.setenv("WAYVO_GROUP_COMMIT", "0")
+    reset_settings()
+    yield db_url
+    reset_settings()
 
 
 def _paused(owner: str, key: str) -> str:
@@ -83,7 +95,7 @@ def catcher():
         runner.detach()
 
 
-def test_the_handed_step_carries_its_world_and_outcome_as_the_worker_would_read_them(db_url, catcher):
+def test_the_handed_step_carries_its_world_and_outcome_as_the_worker_would_read_them(handed_as_is, catcher):
     owner = make_user()
     execution_id = _paused(owner, "k1")
     catcher.attach()
@@ -104,7 +116,7 @@ def test_the_handed_step_carries_its_world_and_outcome_as_the_worker_would_read_
     assert claimed.world.graph.node("c") is not None
 
 
-def test_a_second_signal_finds_the_wait_received_and_hands_nothing(db_url, catcher):
+def test_a_second_signal_finds_the_wait_received_and_hands_nothing(handed_as_is, catcher):
     owner = make_user()
     _paused(owner, "k2")
     catcher.attach()
@@ -166,7 +178,7 @@ def test_a_deciding_approval_hands_its_step_with_world_and_outcome(db_url, catch
     assert catcher.reserved == 0
 
 
-def test_a_worker_claim_reads_world_and_outcome_as_the_executor_would(db_url):
+def test_a_worker_claim_reads_world_and_outcome_as_the_executor_would(handed_as_is):
     """No local worker: the signal makes the step due, and a worker's claim (on PostgreSQL one
     round trip with its COMMIT) carries the same world and outcome as a read afterwards."""
     from wayvo_app.engine.loader import claim_with_worlds
@@ -190,7 +202,7 @@ def test_a_worker_claim_reads_world_and_outcome_as_the_executor_would(db_url):
         assert claim_with_worlds(s, "claimer:2", utcnow(), 10, timedelta(seconds=60)) == []
 
 
-def test_a_claimed_step_sees_only_the_latest_attempt_of_each_node(db_url):
+def test_a_claimed_step_sees_only_the_latest_attempt_of_each_node(handed_as_is):
     """A node whose last attempt failed has no output in the world of a step claimed after it;
     one whose retry succeeded gives that retry's output."""
     from wayvo_app.engine.loader import claim_with_worlds

@@ -40,6 +40,7 @@ MAX_BATCH = 256
 # the next is built. Each locks its executions in id order, so they cannot deadlock either.
 MAX_FLUSHES = 2
 _RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
+OWN = object()  # plan_and_commit's default: successors claimed by the recorder's owner
 
 
 def batchable(run: StepRun, outcome: Any) -> bool:
@@ -50,6 +51,21 @@ def batchable(run: StepRun, outcome: Any) -> bool:
 
 def _retryable(exc: DBAPIError) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRYABLE
+
+
+def success_rows(items: list[tuple[StepRun, Completed]]) -> tuple[list[dict], list[dict], list[Any]]:
+    """The fenced record's rows of plain successes, their log lines and their outputs (credentials masked)."""
+    rows, logs, outputs = [], [], []
+    for run, outcome in items:
+        outcome = _masked(run, outcome)
+        handles = list(handles_for_success(outcome.branch, outcome.default_taken))
+        rows.append({"id": run.claimed.id, "input": run.ctx.resolved_input, "output": outcome.output,
+                     "handles": handles, "finished_at": run.now})
+        outputs.append(outcome.output)
+        logs += [{"execution_id": run.claimed.execution_id, "step_id": run.claimed.id, "node_id": run.node.id,
+                  "level": level, "message": message, "created_at": run.now}
+                 for level, message in run.ctx.logger.lines]
+    return rows, logs, outputs
 
 
 class BatchRecorder:
@@ -73,47 +89,50 @@ class BatchRecorder:
     def _record(self, items: list[tuple[StepRun, Completed]]) -> list[list[store.Claimed]]:
         """Two round trips (store/step_batches: lock_and_fence, insert_settle_commit), with the
         successors planned in between on the snapshot read after the lock and the record."""
-        results: list[list[store.Claimed]] = [[] for _ in items]
-        rows, logs, outputs = [], [], []
-        for run, outcome in items:
-            outcome = _masked(run, outcome)
-            handles = list(handles_for_success(outcome.branch, outcome.default_taken))
-            rows.append({"id": run.claimed.id, "input": run.ctx.resolved_input, "output": outcome.output,
-                         "handles": handles, "finished_at": run.now})
-            outputs.append(outcome.output)
-            logs += [{"execution_id": run.claimed.execution_id, "step_id": run.claimed.id, "node_id": run.node.id,
-                      "level": level, "message": message, "created_at": run.now}
-                     for level, message in run.ctx.logger.lines]
+        rows, logs, outputs = success_rows(items)
         with db.session(self.url) as s:
             fenced = bulk.lock_and_fence(s, self.owner, [run.claimed.execution_id for run, _ in items], rows, logs)
-            executions = fenced.executions
-            live: list[tuple[int, StepRun]] = []
-            known: dict[str, dict[str, Any]] = {}
-            for i, (run, _) in enumerate(items):
-                claimed = run.claimed
-                if claimed.execution_id not in executions:  # cancelled or finished meanwhile
-                    try:
-                        store.fence_update(s, claimed.id, self.owner, status="cancelled", finished_at=run.now)
-                    except store.LeaseLost:
-                        pass
-                elif claimed.id in fenced.recorded:
-                    live.append((i, run))
-                    known.setdefault(claimed.execution_id, dict(run.world.outputs))[run.node.id] = outputs[i]
-            snaps = bulk.snapshots_of(fenced.snapshot_rows, sorted(known), known)
-            new_rows: list[dict] = []
-            for i, run in live:
-                execution, snap = executions[run.claimed.execution_id], snaps[run.claimed.execution_id]
-                skipped, run_rows = successor_rows(execution.id, run.world.graph, run.node.id, run.now,
-                                                   owner=self.owner, lease=self.lease, snap=snap)
-                new_rows += skipped + run_rows
-                results[i] = claimed_successors(execution, run.world.graph, run_rows, owner=self.owner,
-                                                snap=snap, user=run.world.user)
-            latest: dict[str, StepRun] = {}
-            for _, run in live:
-                seen = latest.get(run.claimed.execution_id)
-                if seen is None or run.now >= seen.now:
-                    latest[run.claimed.execution_id] = run
-            bulk.insert_settle_commit(s, new_rows, self._statuses(s, executions, snaps, latest))
+            return self.plan_and_commit(s, items, outputs, fenced)
+
+    def plan_and_commit(self, s, items: list[tuple[StepRun, Completed]], outputs: list[Any], fenced: bulk.Fenced,
+                        *, claim_for: str | None | object = OWN, before: list = ()) -> list[list[store.Claimed]]:
+        """The successors of the recorded steps (`fenced`: their locked executions, the steps
+        recorded and the snapshot rows read under the lock), claimed for `claim_for` (this
+        recorder's owner by default; None: due for any worker, woken by a NOTIFY at the COMMIT),
+        inserted with the executions' statuses after the statements `before`, and the COMMIT."""
+        claim_for = self.owner if claim_for is OWN else claim_for
+        results: list[list[store.Claimed]] = [[] for _ in items]
+        executions = fenced.executions
+        live: list[tuple[int, StepRun]] = []
+        known: dict[str, dict[str, Any]] = {}
+        for i, (run, _) in enumerate(items):
+            claimed = run.claimed
+            if claimed.execution_id not in executions:  # cancelled or finished meanwhile
+                try:
+                    store.fence_update(s, claimed.id, self.owner, status="cancelled", finished_at=run.now)
+                except store.LeaseLost:
+                    pass
+            elif claimed.id in fenced.recorded:
+                live.append((i, run))
+                known.setdefault(claimed.execution_id, dict(run.world.outputs))[run.node.id] = outputs[i]
+        snaps = bulk.snapshots_of(fenced.snapshot_rows, sorted(known), known)
+        new_rows: list[dict] = []
+        due = False
+        for i, run in live:
+            execution, snap = executions[run.claimed.execution_id], snaps[run.claimed.execution_id]
+            skipped, run_rows = successor_rows(execution.id, run.world.graph, run.node.id, run.now,
+                                               owner=claim_for, lease=self.lease, snap=snap)
+            new_rows += skipped + run_rows
+            due |= bool(run_rows) and claim_for is None
+            results[i] = claimed_successors(execution, run.world.graph, run_rows, owner=claim_for,
+                                            snap=snap, user=run.world.user)
+        latest: dict[str, StepRun] = {}
+        for _, run in live:
+            seen = latest.get(run.claimed.execution_id)
+            if seen is None or run.now >= seen.now:
+                latest[run.claimed.execution_id] = run
+        bulk.insert_settle_commit(s, new_rows, self._statuses(s, executions, snaps, latest), before=before,
+                                  notify=due)
         return results
 
     @staticmethod

@@ -22,6 +22,11 @@ def get_registry() -> Registry:
     return _source()
 
 
+def has_registry() -> bool:
+    """Whether this process said where its registry comes from."""
+    return _pinned is not None or _source is not None
+
+
 def set_registry_source(source: Callable[[], Registry] | None) -> None:
     """Where the registry comes from, asked on each use (it follows the current settings)."""
     global _source

@@ -1,29 +1,36 @@
-"""Resumed waits recorded as soon as their claim commits, on the database thread that claimed them.
-A resumed wait whose node resumes inline (a pure function of the wait's outcome, as every built-in
-wait does) to a plain success needs nothing from the event loop: the worker runs the resume and
-records it in one batch transaction (engine.group_commit) right after the claim (its own claim
-pass, or the claim a signal or a decision took for it, runtime.worker), and its successors,
-claimed in that transaction, go to the loop instead. The loop's round trip between the claim and
-the record (a task, the group commit's queue, a thread hop each way) is off the resume's path.
+"""Resumed waits recorded without the executor. A resumed wait whose node resumes inline (a pure
+function of the wait's outcome, as every built-in wait does) to a plain success needs nothing but
+its record, which also claims its successors:
+- a signal (PostgreSQL) records it in its own transaction (`record_in`, called by
+  services.handover): the signal's statement claims the step and locks its execution, the
+  execution's steps are read in the same round trip, and the record, the successors (claimed for
+  the local worker, or due for any worker with a NOTIFY) and the COMMIT go in a second one;
+- a worker records the resumed waits it claims, or that a decision hands it, as soon as the claim
+  commits, on the database thread that claimed them (`record_resumes`, runtime.worker), in one
+  batch (engine.group_commit), instead of a task, the group commit's queue and a thread hop each way.
+Either way the worker's executor starts at the next step: for a signal, the resumed step's claim
+and record transactions are off the path to it.
 
 Anything else (no world or outcome at hand, a resume that is not inline or that fails, a node with
-credentials) stays as it was claimed: the executor runs it (a failing resume again, so that its
+credentials) is left as it was claimed: the executor runs it (a failing resume again, so that its
 failure is recorded with retries and error edges). The guarantees are the batch's: the resumed
 step's outcome is committed before any successor runs, and the fence drops it if its lease moved."""
 
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from wayvo_app.core.outcomes import Completed
 from wayvo_app.engine.executor import observe_duration, step_context
-from wayvo_app.engine.group_commit import batchable
+from wayvo_app.engine.group_commit import BatchRecorder, batchable, success_rows
 from wayvo_app.engine.recorder import StepRun
 from wayvo_app.store import executions as store
+from wayvo_app.store import step_batches as bulk
 
 
 def resume_outcome(claimed: store.Claimed, *, registry: Any, settings: Any, now: datetime) -> tuple[StepRun, Completed] | None:
@@ -69,3 +76,22 @@ def record_resumes(record: Callable[[list], list[list[store.Claimed]]], steps: l
     for i, step in enumerate(steps):
         out.extend(following[i]) if i in following else out.append(step)
     return out
+
+
+def record_in(s: Any, claimed: store.Claimed, steps: list[tuple], *, owner: str, claim_for: str | None,
+              lease: timedelta, registry: Any, settings: Any, now: datetime) -> list[store.Claimed] | None:
+    """A resumed wait claimed by `owner` in the transaction of `s` (a signal's), which holds its
+    execution's lock and read the execution's step rows `steps` after taking it (store.waits'
+    `_RESUMED_STEPS`: snapshot rows, then the row's id): recorded in that transaction with its
+    successors (claimed for `claim_for`; None: due for any worker, NOTIFY), and COMMITTED, in
+    one round trip. None when it does not resume inline to a plain success (nothing written)."""
+    found = resume_outcome(claimed, registry=registry, settings=settings, now=now)
+    if found is None:
+        return None
+    run, _ = found
+    rows, logs, outputs = success_rows([found])
+    recorded = (claimed.execution_id, claimed.node_id, "success", json.dumps(rows[0]["handles"]), None, now)
+    snapshot = [recorded if row[6] == claimed.id else row[:6] for row in steps]
+    fenced = bulk.Fenced({claimed.execution_id: run.world.execution}, {claimed.id}, snapshot)
+    return BatchRecorder(owner=owner, url=None, lease=lease).plan_and_commit(
+        s, [found], outputs, fenced, claim_for=claim_for, before=[bulk.fence_successes(owner, rows, logs)])[0]

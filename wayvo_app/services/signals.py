@@ -59,11 +59,13 @@ def _no_waiter(s, workspace_id: str, namespace: str, key: str) -> dict[str, Any]
 
 def _resume(s, user_id, workspace_id, namespace, key, payload, source,
             runner: wakeup.LocalRunner | None = None, handed: list | None = None,
-            user_name: str | None = None) -> dict[str, Any] | None:
+            user_name: str | None = None, record: bool = False) -> dict[str, Any] | None:
     """Resume the workspace's wait for the pair (the sender must be a member); None when nothing
     waits. With a local `runner`, the resumed step is claimed for it here, with what it needs to
-    run (no read of its own), and put in `handed`. With `user_name`, the sender (and without a
-    workspace, their personal one) is found in the same statement."""
+    run (no read of its own), and put in `handed`. With `record` (PostgreSQL, a transaction of
+    its own), the step is recorded in this transaction, which that COMMITS, and its successors
+    go in `handed` instead (services.handover.record_in). With `user_name`, the sender (and
+    without a workspace, their personal one) is found in the same statement."""
     now = utcnow()
     owner = runner.owner if runner is not None else None
     until = now + runner.lease if runner is not None else None
@@ -76,7 +78,8 @@ def _resume(s, user_id, workspace_id, namespace, key, payload, source,
     if done.wait_id is None:
         return None
     if done.claimed is not None and handed is not None:
-        handed.append(_with_world(s, done, store_waits.received_json(done, namespace, key, payload, source, now)))
+        step = _with_world(s, done, store_waits.received_json(done, namespace, key, payload, source, now))
+        handed.extend(handover.record_in(s, runner, step, done.steps) if record else [step])
     return {"success": True, "waitEventId": done.wait_id, "executionId": done.execution_id, "workflowResumed": True}
 
 
@@ -169,15 +172,22 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
     runner, handed, committed = wakeup.reserve_runner(), [], False  # a local worker takes the step at once
     try:
         if idempotency_key is None and db.is_postgres_url():
-            # The usual case in one round trip (signal_event) or two (the API: the key's lookup
-            # first): the wait's statement does every write and commits by itself. Nothing
-            # waiting: the transaction below (buffer or refuse) decides, from the start.
-            with db.autocommit_session() as s:
+            # The usual case: the wait's statement does every write (after the key's lookup, for
+            # the API). Where the resumed step's record can be made here (handover.records_here),
+            # it claims the step and, in the same transaction, records it with its successors:
+            # two round trips, and a worker starts at the next step. Otherwise it commits by
+            # itself. Nothing waiting: the transaction below (buffer or refuse) decides.
+            record = handover.records_here()
+            if record and runner is None:
+                runner = handover.HERE
+            with db.session() if record else db.autocommit_session() as s:
                 body = _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload,
-                                       source, buffer_for, runner, handed)
+                                       source, buffer_for, runner, handed, record)
             if body is not None:
                 committed = True
                 return _resumed(body, handed)
+            if runner is handover.HERE:
+                runner = None
         with db.session() as s:
             if authorize is not None:  # the API key, checked in the signal's own transaction
                 me = authorize(s)  # 401/403 (and the route's own 400s) come before the fields' 400s
@@ -207,19 +217,21 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
 
 
 def _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload, source, buffer_for,
-                    runner, handed) -> dict[str, Any] | None:
-    """`_resume` in an autocommit session: the caller first (a key, a name or an id)."""
+                    runner, handed, record: bool) -> dict[str, Any] | None:
+    """`_resume` in an autocommit session, or with `record` in a transaction that recording the
+    resumed step commits: the caller first (a key, a name or an id)."""
     if authorize is not None:
         me = authorize(s)
         user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
         namespace, key, _ = _fields(namespace, key, buffer_for, None)
     elif user_id is None:  # signal_event: the sender is found in the wait's own statement
-        return _resume(s, None, workspace_id, namespace, key, payload, source, runner, handed, user_name=user_name)
+        return _resume(s, None, workspace_id, namespace, key, payload, source, runner, handed, user_name=user_name,
+                       record=record)
     elif workspace_id is None:
         workspace_id = store_workspaces.personal_workspace_id(s, user_id)
     if not workspace_id:
         raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
-    return _resume(s, user_id, workspace_id, namespace, key, payload, source, runner, handed)
+    return _resume(s, user_id, workspace_id, namespace, key, payload, source, runner, handed, record=record)
 
 
 def _resumed(body: dict[str, Any], handed: list) -> SignalResult:

@@ -50,6 +50,14 @@ WITH fenced AS (
 SELECT id FROM fenced""")
 
 
+def fence_successes(owner: str, rows: list[dict], logs: list[dict]) -> tuple[dialect.Fixed, dict[str, Any]]:
+    """The fenced record of successes (and their log lines) as a statement for `pipelined`."""
+    return _FENCE_LOGGED, {"owner": owner, "rows": json.dumps([
+        {"id": r["id"], "input": r["input"], "output": r["output"], "handles": r["handles"],
+         "finished_at": r["finished_at"].isoformat()} for r in rows]),
+        "logs": json.dumps([{**entry, "created_at": entry["created_at"].isoformat()} for entry in logs])}
+
+
 class Fenced(NamedTuple):
     executions: dict[str, SimpleNamespace]  # the batch's executions still running or paused, locked
     recorded: set[str]  # the steps recorded (their lease held, their execution live)
@@ -61,20 +69,24 @@ def lock_and_fence(s: Session, owner: str, execution_ids: list[str], rows: list[
     """`lock_running_executions`, `fence_successes`, `add_log_rows` (of the recorded steps) and
     the snapshot rows, in ONE round trip: four statements pipelined in this transaction."""
     ids = sorted(set(execution_ids))
-    fence = {"owner": owner, "rows": json.dumps([
-        {"id": r["id"], "input": r["input"], "output": r["output"], "handles": r["handles"],
-         "finished_at": r["finished_at"].isoformat()} for r in rows]),
-        "logs": json.dumps([{**entry, "created_at": entry["created_at"].isoformat()} for entry in logs])}
     (names, locked), (_, fenced), (_, snapshot_rows) = dialect.pipelined(
-        s.connection(), [(_LOCK_PG, {"ids": ids}), (_FENCE_LOGGED, fence), (_SNAPSHOT_PG, {"ids": ids})])
+        s.connection(), [(_LOCK_PG, {"ids": ids}), fence_successes(owner, rows, logs), (_SNAPSHOT_PG, {"ids": ids})])
     records = (SimpleNamespace(**dict(zip(names, row, strict=True))) for row in locked)
     return Fenced({r.id: r for r in records if r.status in ("running", "paused")}, {row[0] for row in fenced},
                   snapshot_rows)
 
 
-def insert_settle_commit(s: Session, new_rows: list[dict], settled: list[tuple[str, str | None, Any, datetime]]) -> None:
-    """`insert_steps`, `settle_executions` and the COMMIT of the transaction in ONE round trip."""
-    statements = []
+_NOTIFY = dialect.fixed(f"SELECT pg_notify('{dialect.WORK_CHANNEL}', '')")
+
+
+def insert_settle_commit(s: Session, new_rows: list[dict], settled: list[tuple[str, str | None, Any, datetime]],
+                         *, before: list[tuple[dialect.Fixed, dict[str, Any]]] = (), notify: bool = False) -> None:
+    """`insert_steps`, `settle_executions` and the COMMIT of the transaction in ONE round trip,
+    after the statements `before` (a fence) and with `notify`, the NOTIFY that wakes listening
+    workers at the COMMIT (steps made due for any worker)."""
+    statements = list(before)
+    if notify:
+        statements.append((_NOTIFY, {}))
     if new_rows:
         statements.append((_INSERT, _insert_params(new_rows)))
     if settled:

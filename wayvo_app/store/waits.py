@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
+from psycopg.types.json import Json
 from sqlalchemy import JSON, String, and_, bindparam, case, exists, func, literal, select, true, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -198,6 +201,7 @@ class Delivered:
     execution: Execution | None = None
     user: User | None = None
     outputs: dict[str, Any] | None = None
+    steps: list[tuple] | None = None  # the execution's step rows, read under its lock after the claim (PostgreSQL)
     user_id: str | None = None  # the sender, found by name (None: no such user)
     workspace_id: str | None = None  # the signal's workspace (given, or the sender's personal one)
 
@@ -242,14 +246,33 @@ def _deliver_statement(claim: bool, by_name: bool):
         woken = select(func.count(func.pg_notify(dialect.WORK_CHANNEL, ""))).select_from(step).scalar_subquery()
         return (select(member.c.ok, wait.c.id, wait.c.execution_id, member.c.uid, member.c.ws, step.c.id, woken)
                 .select_from(member.outerjoin(wait, true()).outerjoin(step, true())).add_cte(touched))
-    outputs = (select(func.json_agg(aggregate_order_by(func.json_build_array(_S.c.node_id, _S.c.status, _S.c.output),
-                                                       _S.c.attempt)))
-               .where(_S.c.execution_id == wait.c.execution_id).scalar_subquery())
+    # The resumed execution is noted for the transaction: `_RESUMED_STEPS`, the next statement,
+    # reads its steps once this statement holds the execution's lock (a snapshot read inside this
+    # statement could miss a step recorded while it waited for that lock).
+    resumed_in_tx = func.set_config(RESUMED_SETTING, func.coalesce(wait.c.execution_id, ""), True)
     return (select(member.c.ok, wait.c.id, wait.c.execution_id, member.c.uid, member.c.ws, *step.c, *touched.c,
-                   *_USER_COLUMNS,
-                   outputs.label("outputs"))
+                   *_USER_COLUMNS, resumed_in_tx.label("resumed"))
             .select_from(member.outerjoin(wait, true()).outerjoin(step, true()).outerjoin(touched, true())
                          .outerjoin(_U, _U.c.id == touched.c.user_id)))
+
+
+RESUMED_SETTING = "wayvo.resumed_execution"
+# The resumed execution's step rows (as step_batches' snapshot reads them, then each row's id), read
+# after the signal's statement in the same transaction and round trip.
+_RESUMED_STEPS = dialect.fixed(f"""
+SELECT execution_id, node_id, status, CAST(handles AS text), CAST(output AS text), finished_at, id
+FROM execution_steps WHERE execution_id = current_setting('{RESUMED_SETTING}', true) ORDER BY attempt""")
+
+
+@functools.lru_cache(maxsize=4)
+def _deliver_fixed(by_name: bool) -> tuple[dialect.Fixed, dict[str, Any]]:
+    """The claiming statement compiled once for psycopg (so that it can be pipelined with
+    `_RESUMED_STEPS` and the transaction's BEGIN): its SQL and its constant parameters."""
+    from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+
+    compiled = _DELIVER[(True, by_name)].compile(dialect=pg_psycopg.dialect())
+    constants = {k: v for k, v in compiled.params.items() if not k.startswith("_")}
+    return dialect.Fixed(None, compiled.string), constants
 
 
 _DELIVER = {(claim, by_name): _deliver_statement(claim, by_name) for claim in (True, False) for by_name in (True, False)}
@@ -283,18 +306,25 @@ def deliver_to_wait(s: Session, user_id: str | None, workspace_id: str | None, n
     params.update({"_name": normalize_user_name(user_name)} if user_name is not None else {"_uid": user_id})
     if owner is not None:
         params.update(_owner=owner, _until=lease_until)
-    row = s.connection().execute(_DELIVER[(owner is not None, user_name is not None)], params).one()
+    if owner is None:
+        row = s.connection().execute(_DELIVER[(False, user_name is not None)], params).one()
+        return Delivered(bool(row[0]), row[1], row[2], user_id=row[3], workspace_id=row[4])
+    fixed, constants = _deliver_fixed(user_name is not None)
+    params.update(constants, _owner=owner, _until=lease_until, _payload=Json(payload))
+    (_, (row,)), (_, steps) = dialect.pipelined(s.connection(), [(fixed, params), (_RESUMED_STEPS, {})])
     ok, wait_id, execution_id, sender, workspace_id = row[:5]
     found = Delivered(bool(ok), wait_id, execution_id, user_id=sender, workspace_id=workspace_id)
-    if owner is None or wait_id is None or row[5] is None:
+    if wait_id is None or row[5] is None:
         return found
     n_step, n_exec, n_user = len(_CLAIMED), len(_E.c), len(_USER_COLUMNS)
     claimed = Claimed(*row[5:5 + n_step])
-    execution = Execution(**dict(zip(_E.c.keys(), row[5 + n_step:5 + n_step + n_exec], strict=True)))
+    execution = SimpleNamespace(**dict(zip(_E.c.keys(), row[5 + n_step:5 + n_step + n_exec], strict=True)))
     values = row[5 + n_step + n_exec:5 + n_step + n_exec + n_user]
-    user = User(**dict(zip([c.name for c in _USER_COLUMNS], values, strict=True)), password_hash="") \
+    user = SimpleNamespace(**dict(zip([c.name for c in _USER_COLUMNS], values, strict=True))) \
         if values[0] is not None else None
-    return dataclasses.replace(found, claimed=claimed, execution=execution, user=user, outputs=_outputs(row[-1]))
+    return dataclasses.replace(found, claimed=claimed, execution=execution, user=user,
+                               outputs=_outputs([(r[1], r[2], json.loads(r[4]) if r[2] == "success" else None)
+                                                 for r in steps]), steps=steps)
 
 
 _CLAIMED = ("id", "execution_id", "node_id", "attempt", "wait_kind", "recoveries")
