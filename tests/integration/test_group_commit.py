@@ -196,3 +196,30 @@ def test_a_failed_batch_is_recorded_step_by_step():
     results = asyncio.run(go())
     assert [[n.node_id for n in r] for r in results] == [["n2"], ["n2"]]
     assert _rows("SELECT count(*) FROM execution_steps WHERE node_id = 'n1' AND status = 'success'") == [(2,)]
+
+
+def test_a_batch_looks_its_executions_up_by_key_however_many_there_are(db_url):
+    """The settle of a batch (one UPDATE of its executions from a JSON recordset) must not scan the
+    executions table: PostgreSQL guesses 100 rows for the recordset and, with 5,000 executions,
+    joined them by a sequential scan (milliseconds per batch, growing with the history)."""
+    from wayvo_app.store import step_batches
+
+    owner = make_user()
+    wf = create_workflow(owner, chain("Noop"))
+    execution_id = commands.trigger_workflow(workflow_id=wf, user_name="owner").execution_id
+    with db.get_engine().begin() as conn:
+        columns = [c for c in conn.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'executions' "
+            "AND table_schema = current_schema() AND column_name <> 'id'")).scalars()]
+        listed = ", ".join(columns)
+        conn.execute(text(f"INSERT INTO executions (id, {listed}) SELECT md5(random()::text || n), {listed} "
+                          f"FROM executions, generate_series(1, 5000) AS n WHERE id = :id"), {"id": execution_id})
+        conn.execute(text("ANALYZE executions"))
+    params = step_batches._settle_params([(execution_id, None, None, utcnow())])
+    with db.get_engine().connect() as conn:
+        raw = conn.connection.driver_connection
+        for mode in ("force_custom_plan", "force_generic_plan"):
+            raw.execute(f"SET plan_cache_mode = {mode}")
+            plan = "\n".join(row[0] for row in raw.execute("EXPLAIN " + step_batches._SETTLE.driver_sql, params))
+            assert "Seq Scan on executions" not in plan and "executions_pkey" in plan, plan
+        raw.rollback()

@@ -180,9 +180,16 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
             record = handover.records_here()
             if record and runner is None:
                 runner = handover.HERE
+            caller = None
+            if record and (authorize is not None or user_id is not None):  # its lookups commit by themselves
+                with db.autocommit_session() as s:
+                    caller = _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for)
             with db.session() if record else db.autocommit_session() as s:
-                body = _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload,
-                                       source, buffer_for, runner, handed, record)
+                if caller is None:
+                    caller = _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for)
+                uid, ws, namespace, key, source = caller
+                body = _resume(s, uid, ws, namespace, key, payload, source, runner, handed,
+                               user_name=user_name if uid is None else None, record=record)
             if body is not None:
                 committed = True
                 return _resumed(body, handed)
@@ -216,22 +223,19 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
     return _resumed(body, handed)
 
 
-def _resume_at_once(s, authorize, user_id, user_name, workspace_id, namespace, key, payload, source, buffer_for,
-                    runner, handed, record: bool) -> dict[str, Any] | None:
-    """`_resume` in an autocommit session, or with `record` in a transaction that recording the
-    resumed step commits: the caller first (a key, a name or an id)."""
+def _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for) -> tuple:
+    """`_resume`'s first arguments (user id, workspace, pair, source): the API key's caller and its
+    workspace (401/403 first, then the fields' 400s), or the user id's personal workspace when none
+    was given; signal_event's user (no id) is found by name in the signal's own statement."""
     if authorize is not None:
         me = authorize(s)
-        user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
         namespace, key, _ = _fields(namespace, key, buffer_for, None)
-    elif user_id is None:  # signal_event: the sender is found in the wait's own statement
-        return _resume(s, None, workspace_id, namespace, key, payload, source, runner, handed, user_name=user_name,
-                       record=record)
-    elif workspace_id is None:
+        user_id, workspace_id, source = me.id, me.workspace_id, me.via_api_key
+    elif user_id is not None and workspace_id is None:
         workspace_id = store_workspaces.personal_workspace_id(s, user_id)
-    if not workspace_id:
+    if user_id is not None and not workspace_id:
         raise NoWaitingEventError(f'No workflow is waiting for event "{namespace}" / "{key}"')
-    return _resume(s, user_id, workspace_id, namespace, key, payload, source, runner, handed, record=record)
+    return user_id, workspace_id, namespace, key, source
 
 
 def _resumed(body: dict[str, Any], handed: list) -> SignalResult:

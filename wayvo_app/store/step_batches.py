@@ -126,18 +126,22 @@ def _load(raw: str | None) -> Any:
     return None if raw is None else json.loads(raw)
 
 
+# `e.id = ANY(:ids)` too: PostgreSQL guesses 100 rows for json_to_recordset and joined them to
+# every execution with a hash join over a sequential scan (3.7-5.2 ms per batch with 10,000
+# executions, growing with the table); with the ids it looks each one up in the primary key.
 _SETTLE = dialect.fixed("""
 UPDATE executions AS e
 SET updated_at = v.at, status = COALESCE(v.status, e.status),
     output = CASE WHEN v.status = 'success' THEN COALESCE(v.output, 'null') ELSE e.output END,
     completed_at = CASE WHEN v.status = 'success' THEN v.at ELSE e.completed_at END
 FROM json_to_recordset(CAST(:rows AS json)) AS v(id text, status text, output json, at timestamptz)
-WHERE e.id = v.id""")
+WHERE e.id = ANY(CAST(:ids AS text[])) AND e.id = v.id""")
 
 
 def _settle_params(settled: list[tuple[str, str | None, Any, datetime]]) -> dict[str, Any]:
     return {"rows": json.dumps([{"id": eid, "status": status, "output": output, "at": at.isoformat()}
-                                for eid, status, output, at in settled])}
+                                for eid, status, output, at in settled]),
+            "ids": [eid for eid, *_ in settled]}
 
 
 _TEXT_KEYS = ("id", "execution_id", "node_id", "status", "error", "wait_kind", "lease_owner")
