@@ -131,6 +131,27 @@ def test_a_signal_that_cannot_record_the_wait_leaves_it_due_for_any_worker(db_ur
 
 
 @postgres_only
+def test_a_signal_whose_record_fails_is_delivered_without_it(db_url, executed, monkeypatch):
+    """The record's round trip fails (a deadlock, a dropped connection): nothing of the signal's
+    transaction committed, so the signal is sent again as one statement, and a worker resumes."""
+    from sqlalchemy.exc import OperationalError
+
+    owner = make_user()
+    execution_id = _paused(owner, "h7")
+
+    def failing(*args, **kwargs):
+        raise OperationalError("record", {}, Exception("deadlock detected"))
+
+    monkeypatch.setattr(resume_now, "record_in", failing)
+    body = signal_event(event_namespace="shop", event_key="h7", payload={"amount": 7}, user_name="owner")
+    assert body["workflowResumed"] is True
+    (wait,) = _steps(execution_id)["w"]
+    assert wait.status == "pending" and not (wait.lease_owner or "").startswith("resume:")
+    assert _run_rest(executed, execution_id) == ["c"]  # the worker's claim pass records the wait
+    assert _steps(execution_id)["w"][0].output["payload"] == {"amount": 7}
+
+
+@postgres_only
 def test_a_signal_to_a_running_local_worker_is_recorded_before_it_returns(db_url, executed):
     owner = make_user()
     execution_id = _paused(owner, "h1")

@@ -3,11 +3,12 @@ signal when asked, and replay the first response for a repeated Idempotency-Key.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from wayvo_app.core.errors import (
     BadRequestError,
@@ -28,6 +29,8 @@ from wayvo_app.store import idempotency as store_idempotency
 from wayvo_app.store import waits as store_waits
 from wayvo_app.store import workspaces as store_workspaces
 from wayvo_app.store.models import utcnow
+
+log = logging.getLogger("wayvo.signals")
 
 
 @dataclass(frozen=True)
@@ -175,21 +178,31 @@ def _deliver(*, namespace: str, key: str, payload: Any = None, source: str | Non
             # The usual case: the wait's statement does every write (after the key's lookup, for
             # the API). Where the resumed step's record can be made here (handover.records_here),
             # it claims the step and, in the same transaction, records it with its successors:
-            # two round trips, and a worker starts at the next step. Otherwise it commits by
-            # itself. Nothing waiting: the transaction below (buffer or refuse) decides.
-            record = handover.records_here()
-            if record and runner is None:
-                runner = handover.HERE
+            # two round trips, and a worker starts at the next step. Otherwise (or when that
+            # transaction failed: nothing of it committed) the statement commits by itself and
+            # the step is handed over or due. Nothing waiting: the transaction below decides.
             caller = None
-            if record and (authorize is not None or user_id is not None):  # its lookups commit by themselves
-                with db.autocommit_session() as s:
-                    caller = _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for)
-            with db.session() if record else db.autocommit_session() as s:
-                if caller is None:
-                    caller = _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for)
-                uid, ws, namespace, key, source = caller
-                body = _resume(s, uid, ws, namespace, key, payload, source, runner, handed,
-                               user_name=user_name if uid is None else None, record=record)
+            for record in (True, False) if handover.records_here() else (False,):
+                if record and runner is None:
+                    runner = handover.HERE
+                if record and (authorize is not None or user_id is not None):  # lookups that commit by themselves
+                    with db.autocommit_session() as s:
+                        caller = _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for)
+                try:
+                    with db.session() if record else db.autocommit_session() as s:
+                        if caller is None:
+                            caller = _caller(s, authorize, user_id, workspace_id, namespace, key, source, buffer_for)
+                        uid, ws, namespace, key, source = caller
+                        body = _resume(s, uid, ws, namespace, key, payload, source, runner, handed,
+                                       user_name=user_name if uid is None else None, record=record)
+                    break
+                except DBAPIError:  # nothing of it committed: once more as one statement, as without the record
+                    if not record:
+                        raise
+                    log.warning("a signal's transaction that recorded its wait failed; signalling without the record",
+                                exc_info=True)
+                    handed.clear()
+                    runner = None if runner is handover.HERE else runner
             if body is not None:
                 committed = True
                 return _resumed(body, handed)
