@@ -43,6 +43,17 @@ def _step_timeout(config: dict) -> float:
     return min(max(1.0, value), get_quotas().max_step_timeout)  # saved above the bound: held to it
 
 
+def resumes_inline(spec: Any) -> bool:
+    """Whether a node's resume runs without a thread hop: it has none (the wait's outcome is its
+    output), or a plain function marked `resume_inline` (it only rearranges that outcome)."""
+    return spec.resume is None or (spec.resume_inline and not inspect.iscoroutinefunction(spec.resume))
+
+
+def resume_inline(spec: Any, ctx: StepContext, config: dict, resolution: Any) -> Any:
+    """The outcome of a node that `resumes_inline`, from its wait's outcome (it may raise, as a step)."""
+    return Completed(resolution) if spec.resume is None else spec.resume(ctx, config, resolution)
+
+
 _durations: dict[str, Any] = {}
 
 
@@ -122,10 +133,8 @@ class Executor:
             if resolution is None:
                 resolution = await self.db(self._resolution, claimed)
             ctx.resume = resolution
-            if spec.resume is None:
-                return Completed(resolution)
-            if spec.resume_inline and not inspect.iscoroutinefunction(spec.resume):
-                return spec.resume(ctx, config, resolution)  # no thread hop (NodeSpec.resume_inline)
+            if resumes_inline(spec):
+                return resume_inline(spec, ctx, config, resolution)  # no thread hop (NodeSpec.resume_inline)
             return await _call(spec.resume, ctx, config, resolution)
         if spec.run is None:
             return Completed(None)

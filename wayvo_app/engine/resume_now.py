@@ -18,7 +18,6 @@ step's outcome is committed before any successor runs, and the fence drops it if
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wayvo_app.core.outcomes import Completed
-from wayvo_app.engine.executor import observe_duration, step_context
+from wayvo_app.engine.executor import observe_duration, resume_inline, resumes_inline, step_context
 from wayvo_app.engine.group_commit import BatchRecorder, batchable, success_rows
 from wayvo_app.engine.recorder import StepRun
 from wayvo_app.store import executions as store
@@ -45,15 +44,13 @@ def resume_outcome(claimed: store.Claimed, *, registry: Any, settings: Any, now:
     except KeyError:
         return None
     spec = registry.get(node.action_type)
-    if spec is None or node.config.get("integrationId"):
-        return None
-    if spec.resume is not None and (not spec.resume_inline or inspect.iscoroutinefunction(spec.resume)):
+    if spec is None or node.config.get("integrationId") or not resumes_inline(spec):
         return None
     ctx = step_context(claimed, world, node, None, now=now, settings=settings)
     ctx.resume = resolution
     started = time.monotonic()
     try:
-        outcome = Completed(resolution) if spec.resume is None else spec.resume(ctx, dict(node.config), resolution)
+        outcome = resume_inline(spec, ctx, dict(node.config), resolution)
     except Exception:  # noqa: BLE001 - a failing resume is the executor's to record (retries, error edges)
         return None
     observe_duration(node.action_type, time.monotonic() - started)

@@ -198,8 +198,8 @@ class Delivered:
     wait_id: str | None = None
     execution_id: str | None = None
     claimed: Claimed | None = None
-    execution: Execution | None = None
-    user: User | None = None
+    execution: Any = None  # the execution's row (a plain record), its user's (no password hash)
+    user: Any = None
     outputs: dict[str, Any] | None = None
     steps: list[tuple] | None = None  # the execution's step rows, read under its lock after the claim (PostgreSQL)
     user_id: str | None = None  # the sender, found by name (None: no such user)
