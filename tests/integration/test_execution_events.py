@@ -63,7 +63,9 @@ async def _run_engine(execution_id: str, user_id: str) -> None:
 
 async def test_disconnect_and_resume_sees_every_event_once(base_url):
     user_id, headers = _auth("owner")
-    doc = document([node("t", "Trigger"), node("a", "Nap", "Sleep", duration="1s"),
+    # The first Sleep is long enough for the stream to see it waiting on a loaded machine (a step's
+    # row is read as it is now: with 1 s, a stream opened late saw it already finished, in CI).
+    doc = document([node("t", "Trigger"), node("a", "Nap", "Sleep", duration="3s"),
                     node("m", "Mail", "Send Email", to="ann@example.com", subject="Hi", body="Hello"),
                     node("b", "Nap 2", "Sleep", duration="1s")],
                    [edge("t", "a"), edge("a", "m"), edge("m", "b")])
